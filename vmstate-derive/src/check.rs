@@ -1,0 +1,177 @@
+//! Rules that span several attributes or fields. One function per rule.
+
+use std::collections::HashMap;
+
+use crate::ctxt::Ctxt;
+use crate::model::{Container, FieldKind, Gate};
+
+/// Runs every rule.
+pub fn check(cx: &Ctxt, c: &Container<'_>) {
+    check_version_range(cx, c);
+    check_old_version(cx, c);
+    check_name(cx, c);
+    check_since(cx, c);
+    check_duplicate_names(cx, c);
+    check_subsections(cx, c);
+    check_varrays(cx, c);
+    check_unused(cx, c);
+    check_kind_combinations(cx, c);
+    check_gates(cx, c);
+}
+
+// A section header carries the version as be32; anything larger cannot be written.
+// Streams older than `minimum_version` are refused, so the range must be non-empty.
+fn check_version_range(cx: &Ctxt, c: &Container<'_>) {
+    for v in [&c.version, &c.minimum_version] {
+        if v.value > u64::from(u32::MAX) {
+            cx.error_at(v.span, "version does not fit the wire's be32 version field (at most 4294967295)");
+        }
+    }
+    if c.minimum_version.value > c.version.value {
+        cx.error_at(c.minimum_version.span, "`minimum_version` exceeds `version`");
+    }
+}
+
+// QEMU's load_state_old serves versions below minimum_version_id, down to its own minimum.
+fn check_old_version(cx: &Ctxt, c: &Container<'_>) {
+    if let Some((min, _)) = &c.hooks.old_version {
+        if min.value == 0 || min.value >= c.minimum_version.value {
+            cx.error_at(min.span, "`old_version(minimum = ..)` must be at least 1 and below `minimum_version`");
+        }
+    }
+}
+
+// The name travels as a counted string (a section idstr or a subsection name): 1..=255 bytes.
+fn check_name(cx: &Ctxt, c: &Container<'_>) {
+    let len = c.name.value.len();
+    if len == 0 || len > 255 {
+        cx.error_at(c.name.span, "a description name must be 1 to 255 bytes (it travels as a counted string)");
+    }
+}
+
+// A field that appears in version `since` must exist in the version this struct writes;
+// `since = 0` is the default and says nothing, so it is refused as a likely mistake.
+fn check_since(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        if let Some(since) = &f.since {
+            if since.value == 0 {
+                cx.error_at(since.span, "`since = 0` is the default; omit it or give the version that added the field");
+            } else if since.value > c.version.value {
+                cx.error_at(since.span, format!("`since = {}` exceeds the description's `version = {}`", since.value, c.version.value));
+            }
+            if f.test.is_some() {
+                cx.error_at(since.span, "`since` has no effect on a field with `test` (the test alone decides, as in QEMU)");
+            }
+        }
+    }
+}
+
+// Wire names identify fields in the stream's description, in errors and in the
+// compatibility checker; only QEMU's `unused` padding may repeat.
+fn check_duplicate_names(cx: &Ctxt, c: &Container<'_>) {
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    for f in c.fields.iter().filter(|f| f.is_wire_field()) {
+        if matches!(f.kind, FieldKind::Unused { .. }) {
+            continue;
+        }
+        if seen.insert(&f.name.value, ()).is_some() {
+            cx.error_at(f.name.span, format!("duplicate wire name `{}`", f.name.value));
+        }
+    }
+}
+
+// Subsections are found on load by exact name, after a prefix match on the parent's name.
+fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
+    let mut seen = HashMap::new();
+    let mut count = 0;
+    for f in &c.fields {
+        let FieldKind::Subsection { name, .. } = &f.kind else { continue };
+        count += 1;
+        let n = name.value();
+        if !n.starts_with(&c.name.value) || n.len() == c.name.value.len() {
+            cx.error_spanned_by(name, format!("subsection name `{n}` must start with the parent's name `{}` (e.g. `{}/child`)", c.name.value, c.name.value));
+        }
+        if n.len() > 255 {
+            cx.error_spanned_by(name, "a subsection name travels as a counted string: at most 255 bytes");
+        }
+        if seen.insert(n.clone(), ()).is_some() {
+            cx.error_spanned_by(name, format!("duplicate subsection name `{n}`"));
+        }
+        if count == 65 {
+            cx.error_spanned_by(name, "at most 64 subsections per description");
+        }
+    }
+}
+
+// The count of a variable array is read from an earlier integer field of the same body.
+fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
+    for (i, f) in c.fields.iter().enumerate() {
+        let FieldKind::VArray { count, max } = &f.kind else { continue };
+        match c.fields.iter().position(|g| g.member == count) {
+            None => cx.error_spanned_by(count, format!("`varray` count field `{count}` does not exist")),
+            Some(j) if j >= i => cx.error_spanned_by(
+                count,
+                format!("`varray` count field `{count}` must come before the array: it is loaded first"),
+            ),
+            Some(j) => {
+                let g = &c.fields[j];
+                let is_int = matches!(g.ty, syn::Type::Path(p) if p.qself.is_none()
+                    && ["u8", "u16", "u32", "i32"].iter().any(|t| p.path.is_ident(t)));
+                if !is_int {
+                    cx.error_spanned_by(count, format!("`varray` count field `{count}` must be `u8`, `u16`, `u32` or `i32`"));
+                } else if !matches!(g.kind, FieldKind::Value | FieldKind::Equal | FieldKind::Skip) {
+                    cx.error_spanned_by(count, format!("`varray` count field `{count}` must be a plain value"));
+                }
+            }
+        }
+        if max.value == 0 {
+            cx.error_at(max.span, "`varray` max must be at least 1");
+        }
+    }
+}
+
+// Zero bytes of padding is a no-op on the wire and almost certainly a mistake.
+fn check_unused(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        if let FieldKind::Unused { bytes } = &f.kind {
+            if bytes.value == 0 {
+                cx.error_at(bytes.span, "`unused` of zero bytes: give the wire size of the removed field");
+            }
+        }
+    }
+}
+
+// Subsections and skipped fields have no field-level version or test of their own.
+fn check_kind_combinations(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        if !matches!(f.kind, FieldKind::Subsection { .. } | FieldKind::Skip) {
+            continue;
+        }
+        let what = if matches!(f.kind, FieldKind::Skip) { "a skipped field" } else { "a subsection (use its `needed`)" };
+        if let Some(since) = &f.since {
+            cx.error_at(since.span, format!("`since` does not apply to {what}"));
+        }
+        if let Some(test) = &f.test {
+            cx.error_spanned_by(test, format!("`test` does not apply to {what}"));
+        }
+        if let Some(Gate::If(g) | Gate::Unless(g)) = &f.gate {
+            cx.error_spanned_by(g, format!("a field-level compat gate does not apply to {what}"));
+        }
+    }
+}
+
+// A compat flag names a machine-type property; an empty one can never be set.
+fn check_gates(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        let sub_gate = match &f.kind {
+            FieldKind::Subsection { gate, .. } => gate.as_ref(),
+            _ => None,
+        };
+        for g in f.gate.iter().chain(sub_gate) {
+            let (Gate::If(s) | Gate::Unless(s)) = g;
+            if s.value().is_empty() {
+                cx.error_spanned_by(s, "compat flag name is empty");
+            }
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! model → tokens. No validation here: `check.rs` has run.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::model::{Container, Field, FieldKind, Gate};
+
+/// Entry point: parse, check, generate.
+pub fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let model = Container::from_ast(&cx, input);
+    if let Some(m) = &model {
+        check::check(&cx, m);
+    }
+    cx.check()?;
+    Ok(expand_container(&model.expect("no errors implies a model")))
+}
+
+fn gate_expr(krate: &TokenStream, g: &Gate) -> TokenStream {
+    match g {
+        Gate::If(s) => quote!(#krate::Gate::If(#s)),
+        Gate::Unless(s) => quote!(#krate::Gate::Unless(#s)),
+    }
+}
+
+fn gate_test(g: &Gate) -> TokenStream {
+    match g {
+        Gate::If(s) => quote!(__cx.compat(#s)),
+        Gate::Unless(s) => quote!(!__cx.compat(#s)),
+    }
+}
+
+fn expand_container(c: &Container<'_>) -> TokenStream {
+    let krate = match &c.krate {
+        Some(p) => quote!(#p),
+        None => quote!(::vmstate),
+    };
+    let p = quote!(#krate::__private);
+    let ident = c.ident;
+    let name = &c.name.value;
+    let version = c.version.value as u32;
+    let minimum_version = c.minimum_version.value as u32;
+    let old_minimum = c.hooks.old_version.as_ref().map_or(0, |(m, _)| m.value as u32);
+
+    let wire: Vec<&Field<'_>> = c.fields.iter().filter(|f| f.is_wire_field()).collect();
+    let subs: Vec<&Field<'_>> = c.fields.iter().filter(|f| matches!(f.kind, FieldKind::Subsection { .. })).collect();
+
+    let field_descs = wire.iter().map(|f| field_desc(&krate, c, f));
+    let sub_descs = subs.iter().map(|f| {
+        let ty = f.ty;
+        let FieldKind::Subsection { gate, .. } = &f.kind else { unreachable!() };
+        let gate = match gate {
+            Some(g) => {
+                let g = gate_expr(&krate, g);
+                quote!(::core::option::Option::Some(#g))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote_spanned! {ty.span()=>
+            #krate::SubsectionDesc { description: <#ty as #krate::VmState>::DESCRIPTION, gate: #gate }
+        }
+    });
+    let sub_asserts = subs.iter().map(|f| {
+        let ty = f.ty;
+        let FieldKind::Subsection { name: sname, .. } = &f.kind else { unreachable!() };
+        let msg_name = format!("subsection `{}`: the VmState description of its type has another name", sname.value());
+        let msg_ver = format!("subsection `{}`: its version does not fit the subsection header (at most 255)", sname.value());
+        quote_spanned! {sname.span()=>
+            const _: () = {
+                if !#p::str_eq(<#ty as #krate::VmState>::DESCRIPTION.name, #sname) {
+                    #p::panic!(#msg_name);
+                }
+                if <#ty as #krate::VmState>::DESCRIPTION.version > 255 {
+                    #p::panic!(#msg_ver);
+                }
+            };
+        }
+    });
+
+    let save_fields = wire.iter().enumerate().map(|(i, f)| save_field(&krate, c, i, f));
+    let load_fields = wire.iter().enumerate().map(|(i, f)| load_field(&krate, i, f));
+    let save_subs = subs.iter().map(|f| {
+        let member = f.member;
+        let FieldKind::Subsection { name: sname, needed, gate } = &f.kind else { unreachable!() };
+        let gate = gate.as_ref().map(gate_test).unwrap_or_else(|| quote!(true));
+        let needed_call = quote_spanned! {needed.span()=> (#p::needed::<Self>(#needed))(self, __cx) };
+        quote! {
+            if #gate && #needed_call {
+                __subs.save(&mut self.#member, #sname, __w, __cx)?;
+            }
+        }
+    });
+    let sub_names = subs.iter().map(|f| {
+        let FieldKind::Subsection { name, .. } = &f.kind else { unreachable!() };
+        name
+    });
+    let sub_loads = subs.iter().enumerate().map(|(i, f)| {
+        let member = f.member;
+        quote!(#i => #krate::VmState::load_body(&mut self.#member, __r, __v, __cx),)
+    });
+
+    let hook = |path: &Option<syn::ExprPath>, name: &str, kind: &str| -> TokenStream {
+        let Some(path) = path else { return quote!() };
+        let adapter = match kind {
+            "post_load" => quote_spanned!(path.span()=> #p::post_load_hook::<Self, _>(#path)),
+            _ => quote_spanned!(path.span()=> #p::hook::<Self, _>(#path)),
+        };
+        let args = if kind == "post_load" { quote!(self, __cx, __version) } else { quote!(self, __cx) };
+        let off = if kind == "post_load" || kind == "pre_load" { quote!(__r.offset()) } else { quote!(__w.offset()) };
+        quote! { #p::hook_result(#name, #off, (#adapter)(#args))?; }
+    };
+    let pre_load = hook(&c.hooks.pre_load, "pre_load", "pre_load");
+    let post_load = hook(&c.hooks.post_load, "post_load", "post_load");
+    let pre_save = hook(&c.hooks.pre_save, "pre_save", "pre_save");
+    let post_save = match &c.hooks.post_save {
+        Some(path) => {
+            let adapter = quote_spanned!(path.span()=> #p::hook::<Self, _>(#path));
+            quote! {
+                let __post = #p::hook_result("post_save", __w.offset(), (#adapter)(self, __cx));
+                __res?;
+                __post
+            }
+        }
+        None => quote!(__res),
+    };
+    let old_loader = match &c.hooks.old_version {
+        Some((_, path)) => {
+            let adapter = quote_spanned!(path.span()=> #p::old_loader::<Self, _>(#path));
+            quote! {
+                let __off = __r.offset();
+                return #p::hook_result("old_version load", __off, (#adapter)(self, __r, __version, __cx));
+            }
+        }
+        None => quote! {
+            return ::core::result::Result::Err(#krate::Error::invalid("no old-version loader"));
+        },
+    };
+    let section_needed = match &c.hooks.needed {
+        Some(path) => {
+            let call = quote_spanned!(path.span()=> (#p::needed::<Self>(#path))(self, __cx));
+            quote! {
+                fn section_needed(&self, __cx: &#krate::Context) -> bool { #call }
+            }
+        }
+        None => quote!(),
+    };
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::needless_borrow)]
+        const _: () = {
+            #(#sub_asserts)*
+
+            #[automatically_derived]
+            impl #krate::VmState for #ident {
+                const DESCRIPTION: &'static #krate::Description = &#krate::Description {
+                    name: #name,
+                    version: #version,
+                    minimum_version: #minimum_version,
+                    old_minimum_version: #old_minimum,
+                    fields: &[#(#field_descs),*],
+                    subsections: &[#(#sub_descs),*],
+                };
+
+                #[allow(unused_variables, unused_mut)]
+                fn save_body(
+                    &mut self,
+                    __w: &mut #krate::wire::Writer<'_>,
+                    __cx: &#krate::Context,
+                ) -> #krate::Result<()> {
+                    #pre_save
+                    let __res: #krate::Result<()> = (|| {
+                        #p::desc_begin(__w, Self::DESCRIPTION);
+                        #(#save_fields)*
+                        #p::desc_fields_end(__w);
+                        let mut __subs = #p::SubsectionsDesc::default();
+                        #(#save_subs)*
+                        __subs.finish(__w);
+                        ::core::result::Result::Ok(())
+                    })();
+                    #post_save
+                }
+
+                #[allow(unused_variables, unused_mut)]
+                fn load_body(
+                    &mut self,
+                    __r: &mut #krate::wire::Reader<'_>,
+                    __version: u32,
+                    __cx: &#krate::Context,
+                ) -> #krate::Result<()> {
+                    if #p::check_version(Self::DESCRIPTION, __version, __r)? {
+                        #old_loader
+                    }
+                    #pre_load
+                    #(#load_fields)*
+                    #p::load_subsections(__r, #name, &[#(#sub_names),*], |__i, __r, __v| match __i {
+                        #(#sub_loads)*
+                        _ => ::core::result::Result::Ok(()),
+                    })?;
+                    #post_load
+                    ::core::result::Result::Ok(())
+                }
+
+                #section_needed
+            }
+
+            #[automatically_derived]
+            impl #krate::Field for #ident {
+                const ELEM: #krate::Elem = #krate::Elem::Struct(<Self as #krate::VmState>::DESCRIPTION);
+                const COUNT: usize = 1;
+                fn save(&mut self, __w: &mut #krate::wire::Writer<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
+                    #krate::VmState::save_body(self, __w, __cx)
+                }
+                fn load(&mut self, __r: &mut #krate::wire::Reader<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
+                    #krate::VmState::load_body(self, __r, <Self as #krate::VmState>::DESCRIPTION.version, __cx)
+                }
+                fn save_described(
+                    &mut self,
+                    __w: &mut #krate::wire::Writer<'_>,
+                    __cx: &#krate::Context,
+                    __e: &#krate::Entry<'_>,
+                ) -> #krate::Result<()> {
+                    #p::save_struct_described(self, __w, __cx, __e)
+                }
+            }
+        };
+    }
+}
+
+fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let name = &f.name.value;
+    let ty = f.ty;
+    let since = f.since.as_ref().map_or(0, |s| s.value as u32);
+    let test = f.test.is_some();
+    let gate = match &f.gate {
+        Some(g) => {
+            let g = gate_expr(krate, g);
+            quote!(::core::option::Option::Some(#g))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (elem, count) = match &f.kind {
+        FieldKind::Value => (
+            quote_spanned!(ty.span()=> <#ty as #krate::Field>::ELEM),
+            quote_spanned!(ty.span()=> #krate::Count::Fixed(<#ty as #krate::Field>::COUNT)),
+        ),
+        FieldKind::Equal => (
+            quote_spanned!(ty.span()=> #p::equal_elem::<#ty>()),
+            quote!(#krate::Count::Fixed(1)),
+        ),
+        FieldKind::PositiveLe => (quote!(#p::INT32_LE), quote!(#krate::Count::Fixed(1))),
+        FieldKind::Buffer => (
+            quote_spanned!(ty.span()=> <#ty as #p::ByteArray>::BUFFER),
+            quote!(#krate::Count::Fixed(1)),
+        ),
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            (
+                quote!(#krate::Elem::Leaf(#krate::Info { name: "unused_buffer", size: #n })),
+                quote!(#krate::Count::Fixed(1)),
+            )
+        }
+        FieldKind::VArray { count, max } => {
+            let count_name = c
+                .fields
+                .iter()
+                .find(|g| g.member == count)
+                .map(|g| g.name.value.clone())
+                .unwrap_or_default();
+            let max = max.value as usize;
+            (
+                quote_spanned!(ty.span()=> <<#ty as #p::VarStorage>::Item as #krate::Field>::ELEM),
+                quote!(#krate::Count::Variable { count_field: #count_name, max: #max }),
+            )
+        }
+        FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
+    };
+    quote! {
+        #krate::FieldDesc { name: #name, elem: #elem, count: #count, since: #since, test: #test, gate: #gate }
+    }
+}
+
+/// Existence of a field: compat gate, then the test or the version.
+fn exists(krate: &TokenStream, f: &Field<'_>, version: TokenStream) -> TokenStream {
+    let gate = f.gate.as_ref().map(gate_test);
+    let cond = match (&f.test, &f.since) {
+        (Some(test), _) => {
+            Some(quote_spanned!(test.span()=> (#krate::__private::test::<Self>(#test))(self, __cx, #version)))
+        }
+        (None, Some(since)) => {
+            let s = since.value as u32;
+            Some(quote!(#s <= #version))
+        }
+        (None, None) => None,
+    };
+    match (gate, cond) {
+        (Some(g), Some(c)) => quote!(#g && #c),
+        (Some(g), None) => g,
+        (None, Some(c)) => c,
+        (None, None) => quote!(true),
+    }
+}
+
+fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_>) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let member = f.member;
+    let ty = f.ty;
+    let version = c.version.value as u32;
+    let cond = exists(krate, f, quote!(#version));
+    let body = match &f.kind {
+        FieldKind::Value => quote_spanned! {ty.span()=>
+            #p::save_field(&mut self.#member, Self::DESCRIPTION, #index, __w, __cx)?;
+        },
+        FieldKind::Equal => quote_spanned! {ty.span()=>
+            #p::save_equal(&mut self.#member, Self::DESCRIPTION, #index, __w, __cx)?;
+        },
+        FieldKind::PositiveLe => quote_spanned! {ty.span()=>
+            #p::save_int32_le(&mut self.#member, Self::DESCRIPTION, #index, __w);
+        },
+        FieldKind::Buffer => quote_spanned! {ty.span()=>
+            #p::save_buffer(&self.#member, Self::DESCRIPTION, #index, __w);
+        },
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(#p::save_unused(Self::DESCRIPTION, #index, #n, __w);)
+        }
+        FieldKind::VArray { count, .. } => {
+            let name = &f.name.value;
+            quote_spanned! {ty.span()=>
+                let __n = #p::CountField::to_count(self.#count)
+                    .map_err(|e| e.at_offset(__w.offset()).in_field(#name))?;
+                #p::save_varray(&mut self.#member, __n, Self::DESCRIPTION, #index, __w, __cx)?;
+            }
+        }
+        FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
+    };
+    quote! {
+        if #cond {
+            #body
+        }
+    }
+}
+
+fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let member = f.member;
+    let ty = f.ty;
+    let cond = exists(krate, f, quote!(__version));
+    let fd = quote!(&Self::DESCRIPTION.fields[#index]);
+    let body = match &f.kind {
+        FieldKind::Value => quote_spanned! {ty.span()=>
+            #p::load_field(&mut self.#member, #fd, __r, __cx)?;
+        },
+        FieldKind::Equal => quote_spanned! {ty.span()=>
+            #p::load_equal(&mut self.#member, #fd, __r, __cx)?;
+        },
+        FieldKind::PositiveLe => quote_spanned! {ty.span()=>
+            #p::load_int32_le(&mut self.#member, #fd, __r)?;
+        },
+        FieldKind::Buffer => quote_spanned! {ty.span()=>
+            #p::load_buffer(&mut self.#member, #fd, __r)?;
+        },
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(#p::load_unused(#fd, #n, __r)?;)
+        }
+        FieldKind::VArray { count, .. } => quote_spanned! {ty.span()=>
+            #p::load_varray(&mut self.#member, #p::CountField::to_count(self.#count), #fd, __r, __cx)?;
+        },
+        FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
+    };
+    quote! {
+        if #cond {
+            #body
+        }
+    }
+}

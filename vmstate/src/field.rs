@@ -1,0 +1,454 @@
+//! Field codecs: how one Rust value travels on the wire (QEMU's `VMStateInfo`).
+//!
+//! [`Field`] is implemented here for the primitives QEMU uses, for fixed arrays of any
+//! field type (nested arrays flatten, as QEMU's 2-D arrays do), for [`Timer`] and
+//! [`Bitmap`], and by `#[derive(VmState)]` for nested structs. Implement it on your own
+//! type to plug in a codec the crate does not know.
+
+use byteorder::{BigEndian, ByteOrder};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::JsonWriter;
+use crate::schema::{Elem, Info};
+use crate::wire::{Reader, Writer};
+use crate::Context;
+
+/// Where a value sits in its field, for QEMU's JSON description of a stream.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
+    /// The field's JSON name (`name` or `name[k]`).
+    pub name: &'a str,
+    /// Total number of elements in the field.
+    pub total: usize,
+    /// Flattened index of this value's first element.
+    pub first: usize,
+    /// Whether the field's elements fold into one entry with `array_len`.
+    pub compressible: bool,
+}
+
+/// A value that can be saved to and loaded from the wire.
+///
+/// A custom codec (QEMU's `VMStateInfo`) is an implementation on your own type:
+///
+/// ```
+/// use vmstate::{Context, Field, Info, Elem, Result};
+/// use vmstate::wire::{Reader, Writer};
+///
+/// /// A 24-bit big-endian value.
+/// #[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// struct U24(u32);
+///
+/// impl Field for U24 {
+///     const ELEM: Elem = Elem::Leaf(Info { name: "uint24", size: 3 });
+///     const COUNT: usize = 1;
+///     fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+///         w.put_bytes(&self.0.to_be_bytes()[1..]);
+///         Ok(())
+///     }
+///     fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+///         let b = r.take(3)?;
+///         self.0 = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+///         Ok(())
+///     }
+/// }
+///
+/// let mut v = [U24(0x010203), U24(0xabcdef)];
+/// let mut out = Vec::new();
+/// v.save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// assert_eq!(out, [1, 2, 3, 0xab, 0xcd, 0xef]);
+/// ```
+pub trait Field: Sized {
+    /// What one element is: a leaf codec or a nested description.
+    const ELEM: Elem;
+    /// Number of elements (1 for a scalar; flattened length for arrays).
+    const COUNT: usize;
+
+    /// Writes the value.
+    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
+
+    /// Reads the value in place.
+    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()>;
+
+    /// Writes consecutive values; primitives override this with a bulk conversion.
+    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        for (i, item) in items.iter_mut().enumerate() {
+            item.save(w, cx).map_err(|e| e.at_index(i))?;
+        }
+        Ok(())
+    }
+
+    /// Reads consecutive values; primitives override this with a bulk conversion.
+    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        for (i, item) in items.iter_mut().enumerate() {
+            item.load(r, cx).map_err(|e| e.at_index(i))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the value and, when the writer records one, its part of the stream's JSON
+    /// description. The default describes leaf elements; nested structs and arrays of
+    /// them override it.
+    fn save_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+        if let (Some(d), Elem::Leaf(info)) = (w.desc(), Self::ELEM) {
+            describe_leaves(d, entry, info, Self::COUNT);
+        }
+        w.without_desc(|w| self.save(w, cx))
+    }
+}
+
+/// Writes JSON description entries for `count` leaf elements starting at `entry.first`.
+pub fn describe_leaves(d: &mut JsonWriter, entry: &Entry<'_>, info: Info, count: usize) {
+    for j in entry.first..entry.first + count {
+        if entry.compressible && j > 0 {
+            break;
+        }
+        d.start_object(None);
+        d.str(Some("name"), entry.name);
+        if entry.total > 1 {
+            if entry.compressible {
+                d.int(Some("array_len"), entry.total as i64);
+            } else {
+                d.int(Some("index"), j as i64);
+            }
+        }
+        d.str(Some("type"), info.name);
+        d.int(Some("size"), info.size as i64);
+        d.end_object();
+    }
+}
+
+macro_rules! int_field {
+    ($t:ty, $name:literal, $read_into:ident, $write_into:ident) => {
+        impl Field for $t {
+            const ELEM: Elem = Elem::Leaf(Info { name: $name, size: std::mem::size_of::<$t>() });
+            const COUNT: usize = 1;
+            #[inline]
+            fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+                w.put_bytes(&self.to_be_bytes());
+                Ok(())
+            }
+            #[inline]
+            fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+                *self = <$t>::from_be_bytes(r.take_array()?);
+                Ok(())
+            }
+            #[inline]
+            fn save_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+                let out = w.reserve_slice(items.len() * std::mem::size_of::<$t>());
+                BigEndian::$write_into(items, out);
+                Ok(())
+            }
+            #[inline]
+            fn load_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                let avail = r.remaining();
+                let bytes = r
+                    .take(items.len() * SIZE)
+                    .map_err(|e| e.at_index(avail / SIZE))?;
+                BigEndian::$read_into(bytes, items);
+                Ok(())
+            }
+        }
+    };
+}
+
+int_field!(u16, "uint16", read_u16_into, write_u16_into);
+int_field!(u32, "uint32", read_u32_into, write_u32_into);
+int_field!(u64, "uint64", read_u64_into, write_u64_into);
+int_field!(i16, "int16", read_i16_into, write_i16_into);
+int_field!(i32, "int32", read_i32_into, write_i32_into);
+int_field!(i64, "int64", read_i64_into, write_i64_into);
+
+impl Field for u8 {
+    const ELEM: Elem = Elem::Leaf(Info { name: "uint8", size: 1 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_u8(*self);
+        Ok(())
+    }
+    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        *self = r.get_u8()?;
+        Ok(())
+    }
+    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_bytes(items);
+        Ok(())
+    }
+    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        let avail = r.remaining();
+        items.copy_from_slice(r.take(items.len()).map_err(|e| e.at_index(avail))?);
+        Ok(())
+    }
+}
+
+impl Field for i8 {
+    const ELEM: Elem = Elem::Leaf(Info { name: "int8", size: 1 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_bytes(&self.to_be_bytes());
+        Ok(())
+    }
+    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        *self = i8::from_be_bytes(r.take_array()?);
+        Ok(())
+    }
+}
+
+impl Field for bool {
+    const ELEM: Elem = Elem::Leaf(Info { name: "bool", size: 1 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_u8(u8::from(*self));
+        Ok(())
+    }
+    /// Any nonzero byte is `true`, as in QEMU.
+    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        *self = r.get_u8()? != 0;
+        Ok(())
+    }
+}
+
+/// `float64`: the IEEE-754 bit pattern as a big-endian u64.
+impl Field for f64 {
+    const ELEM: Elem = Elem::Leaf(Info { name: "float64", size: 8 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_be64(self.to_bits());
+        Ok(())
+    }
+    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        *self = f64::from_bits(r.get_be64()?);
+        Ok(())
+    }
+}
+
+impl<T: Field, const N: usize> Field for [T; N] {
+    const ELEM: Elem = T::ELEM;
+    const COUNT: usize = N * T::COUNT;
+    #[inline]
+    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        T::save_slice(self, w, cx)
+    }
+    #[inline]
+    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        T::load_slice(self, r, cx)
+    }
+    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        T::save_slice(items.as_flattened_mut(), w, cx)
+    }
+    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        T::load_slice(items.as_flattened_mut(), r, cx)
+    }
+    fn save_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+        match T::ELEM {
+            Elem::Leaf(info) => {
+                if let Some(d) = w.desc() {
+                    describe_leaves(d, entry, info, Self::COUNT);
+                }
+                w.without_desc(|w| self.save(w, cx))
+            }
+            Elem::Struct(_) => {
+                for (i, item) in self.iter_mut().enumerate() {
+                    let e = Entry { first: entry.first + i * T::COUNT, ..*entry };
+                    item.save_described(w, cx, &e).map_err(|e| e.at_index(i))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A QEMU timer: the absolute expiry time in nanoseconds, or not armed.
+///
+/// On the wire a be64; all ones means "not armed".
+///
+/// ```
+/// use vmstate::{Timer, Field, Context};
+/// use vmstate::wire::Writer;
+/// let mut out = Vec::new();
+/// Timer::disarmed().save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// assert_eq!(out, [0xff; 8]);
+/// ```
+#[doc(alias = "VMSTATE_TIMER")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Timer {
+    /// Expiry time in nanoseconds on the timer's clock; `None` when not armed.
+    pub expire: Option<u64>,
+}
+
+impl Timer {
+    /// A timer that is not armed.
+    pub const fn disarmed() -> Self {
+        Timer { expire: None }
+    }
+
+    /// A timer armed to expire at `ns`.
+    pub const fn armed(ns: u64) -> Self {
+        Timer { expire: Some(ns) }
+    }
+}
+
+impl Field for Timer {
+    const ELEM: Elem = Elem::Leaf(Info { name: "timer", size: 8 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+        w.put_be64(self.expire.unwrap_or(u64::MAX));
+        Ok(())
+    }
+    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        let v = r.get_be64()?;
+        self.expire = (v != u64::MAX).then_some(v);
+        Ok(())
+    }
+}
+
+/// A bitmap of `BITS` bits: on the wire ceil(BITS/64) be64 words, bit i in word i/64 at
+/// bit position i%64 (LSB = bit 0), as QEMU's `VMSTATE_BITMAP`.
+///
+/// ```
+/// use vmstate::{Bitmap, Field, Context};
+/// use vmstate::wire::Writer;
+/// let mut b = Bitmap::<70>::new();
+/// b.set(0, true);
+/// b.set(65, true);
+/// let mut out = Vec::new();
+/// b.save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+/// ```
+#[doc(alias = "VMSTATE_BITMAP")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Bitmap<const BITS: usize> {
+    words: Box<[u64]>,
+}
+
+impl<const BITS: usize> Bitmap<BITS> {
+    const WORDS: usize = BITS.div_ceil(64);
+
+    /// An all-zero bitmap.
+    pub fn new() -> Self {
+        Bitmap { words: vec![0; Self::WORDS].into_boxed_slice() }
+    }
+
+    /// Bit `i` (false when out of range).
+    pub fn get(&self, i: usize) -> bool {
+        i < BITS && self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// Sets bit `i`; out-of-range indices are ignored.
+    pub fn set(&mut self, i: usize, value: bool) {
+        if i < BITS {
+            let mask = 1u64 << (i % 64);
+            if value {
+                self.words[i / 64] |= mask;
+            } else {
+                self.words[i / 64] &= !mask;
+            }
+        }
+    }
+
+    /// The words of the bitmap.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+}
+
+impl<const BITS: usize> Default for Bitmap<BITS> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const BITS: usize> Field for Bitmap<BITS> {
+    const ELEM: Elem = Elem::Leaf(Info { name: "bitmap", size: Self::WORDS * 8 });
+    const COUNT: usize = 1;
+    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        u64::save_slice(&mut self.words, w, cx)
+    }
+    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        u64::load_slice(&mut self.words, r, cx)
+    }
+}
+
+/// Integer types that can hold a variable array's element count (QEMU's
+/// `VMS_VARRAY_UINT8/UINT16/UINT32/INT32`).
+pub trait CountField: Copy {
+    /// The count as an index, or an error for a negative count.
+    fn to_count(self) -> Result<usize>;
+}
+
+macro_rules! count_field {
+    ($($t:ty),*) => {$(
+        impl CountField for $t {
+            #[inline]
+            fn to_count(self) -> Result<usize> {
+                usize::try_from(self).map_err(|_| {
+                    Error::new(ErrorKind::OutOfRange { value: self as i64, min: 0, max: i64::MAX })
+                })
+            }
+        }
+    )*};
+}
+count_field!(u8, u16, u32, i32);
+
+/// Storage of a variable array: a fixed array used up to the count, or a `Vec` resized to
+/// it (the count is bounded by the declared maximum before any allocation).
+pub trait VarStorage {
+    /// Element type.
+    type Item: Field;
+    /// The first `n` elements, for saving; an error when the storage holds fewer.
+    fn prefix_mut(&mut self, n: usize) -> Result<&mut [Self::Item]>;
+    /// Makes room for exactly `n` elements and returns them, for loading.
+    fn prepare(&mut self, n: usize) -> Result<&mut [Self::Item]>;
+}
+
+impl<T: Field, const N: usize> VarStorage for [T; N] {
+    type Item = T;
+    fn prefix_mut(&mut self, n: usize) -> Result<&mut [T]> {
+        self.get_mut(..n).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidState(
+                format!("count {n} exceeds the array's {N} elements").into(),
+            ))
+        })
+    }
+    fn prepare(&mut self, n: usize) -> Result<&mut [T]> {
+        if n > N {
+            return Err(Error::new(ErrorKind::OutOfRange { value: n as i64, min: 0, max: N as i64 }));
+        }
+        Ok(&mut self[..n])
+    }
+}
+
+impl<T: Field + Default> VarStorage for Vec<T> {
+    type Item = T;
+    fn prefix_mut(&mut self, n: usize) -> Result<&mut [T]> {
+        let len = self.len();
+        self.get_mut(..n).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidState(
+                format!("count {n} exceeds the vector's {len} elements").into(),
+            ))
+        })
+    }
+    fn prepare(&mut self, n: usize) -> Result<&mut [T]> {
+        self.resize_with(n, T::default);
+        Ok(&mut self[..])
+    }
+}
+
+/// Integer types with an `_equal` codec: the stream's value must equal the destination's.
+pub trait EqualField: Field + Copy + PartialEq {
+    /// The codec's JSON name (`uint32 equal`, ... and `int64 equal` for u64, as QEMU).
+    const EQUAL_INFO: Info;
+    /// The value widened for error messages.
+    fn widen(self) -> u64;
+}
+
+macro_rules! equal_field {
+    ($($t:ty => $name:literal),*) => {$(
+        impl EqualField for $t {
+            const EQUAL_INFO: Info = Info { name: $name, size: std::mem::size_of::<$t>() };
+            fn widen(self) -> u64 { self as u64 }
+        }
+    )*};
+}
+equal_field!(u8 => "uint8 equal", u16 => "uint16 equal", i32 => "int32 equal",
+    u32 => "uint32 equal", u64 => "int64 equal");

@@ -1,0 +1,164 @@
+//! A small JSON writer that formats exactly as QEMU's `json-writer.c` does (`", "` between
+//! members, `": "` after keys, no other whitespace), so the description appended to a
+//! stream is byte-identical to QEMU's. Also builds the `-dump-vmstate` style JSON.
+
+use crate::schema::{Count, Description, Elem};
+
+/// Streaming JSON writer with QEMU's separators.
+///
+/// ```
+/// use vmstate::json::JsonWriter;
+/// let mut j = JsonWriter::new();
+/// j.start_object(None);
+/// j.str(Some("name"), "cpu");
+/// j.int(Some("version"), 5);
+/// j.start_array(Some("fields"));
+/// j.end_array();
+/// j.end_object();
+/// assert_eq!(j.as_str(), r#"{"name": "cpu", "version": 5, "fields": []}"#);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct JsonWriter {
+    out: String,
+    /// One entry per open container: whether it already has a member.
+    has_member: Vec<bool>,
+}
+
+impl JsonWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The text written so far.
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// The finished text.
+    pub fn into_string(self) -> String {
+        self.out
+    }
+
+    fn member(&mut self, key: Option<&str>) {
+        if let Some(has) = self.has_member.last_mut() {
+            if *has {
+                self.out.push_str(", ");
+            }
+            *has = true;
+        }
+        if let Some(k) = key {
+            quote(&mut self.out, k);
+            self.out.push_str(": ");
+        }
+    }
+
+    /// Opens an object (`key` is `None` inside arrays and at top level).
+    pub fn start_object(&mut self, key: Option<&str>) {
+        self.member(key);
+        self.out.push('{');
+        self.has_member.push(false);
+    }
+
+    /// Closes the innermost object.
+    pub fn end_object(&mut self) {
+        self.has_member.pop();
+        self.out.push('}');
+    }
+
+    /// Opens an array.
+    pub fn start_array(&mut self, key: Option<&str>) {
+        self.member(key);
+        self.out.push('[');
+        self.has_member.push(false);
+    }
+
+    /// Closes the innermost array.
+    pub fn end_array(&mut self) {
+        self.has_member.pop();
+        self.out.push(']');
+    }
+
+    /// Writes a string member.
+    pub fn str(&mut self, key: Option<&str>, value: &str) {
+        self.member(key);
+        quote(&mut self.out, value);
+    }
+
+    /// Writes an integer member.
+    pub fn int(&mut self, key: Option<&str>, value: i64) {
+        self.member(key);
+        self.out.push_str(&value.to_string());
+    }
+
+    /// Writes a boolean member.
+    pub fn bool(&mut self, key: Option<&str>, value: bool) {
+        self.member(key);
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+}
+
+/// Quotes a string as QEMU does: `"` and `\` escaped, control characters and non-ASCII
+/// as `\uXXXX` (UTF-16 code units).
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a description as QEMU's `-dump-vmstate` does for one device class:
+/// `{"name", "version_id", "minimum_version_id", "Fields": [...], "Subsections": [...]}`.
+///
+/// `size` is the element's wire size (for nested structs: the nested body's fixed size,
+/// or 0 when it varies; QEMU prints the C `sizeof` there, which has no Rust equivalent).
+pub fn dump_description(j: &mut JsonWriter, key: Option<&str>, d: &Description) {
+    j.start_object(key);
+    j.str(Some("name"), d.name);
+    j.int(Some("version_id"), i64::from(d.version));
+    j.int(Some("minimum_version_id"), i64::from(d.minimum_version));
+    if !d.fields.is_empty() {
+        j.start_array(Some("Fields"));
+        for f in d.fields {
+            j.start_object(None);
+            j.str(Some("field"), f.name);
+            j.int(Some("version_id"), i64::from(f.since));
+            j.bool(Some("field_exists"), f.test || f.gate.is_some());
+            if let Count::Fixed(n) = f.count {
+                if n > 1 {
+                    j.int(Some("num"), n as i64);
+                }
+            }
+            j.int(Some("size"), f.elem_size().unwrap_or(0) as i64);
+            if let Elem::Struct(nested) = f.elem {
+                dump_description(j, Some("Description"), nested);
+            }
+            j.end_object();
+        }
+        j.end_array();
+    }
+    if !d.subsections.is_empty() {
+        j.start_array(Some("Subsections"));
+        for s in d.subsections {
+            dump_description(j, None, s.description);
+        }
+        j.end_array();
+    }
+    j.end_object();
+}

@@ -1,0 +1,173 @@
+//! Declarative, versioned migration state that speaks QEMU's migration wire format.
+//!
+//! `#[derive(VmState)]` on a struct yields a saver and a loader for the body of a QEMU
+//! vmstate section, byte for byte as QEMU writes it: big-endian fields, per-field
+//! `since` versions and existence tests, subsections gated by `needed`, hooks in QEMU's
+//! order, unused padding, variable arrays bounded by a declared maximum, nested structs,
+//! `_equal` checks, and an old-version loader. Schema mistakes are compile errors.
+//!
+//! ```
+//! use vmstate::{Context, VmState};
+//!
+//! #[derive(Clone, Debug, Default, PartialEq, VmState)]
+//! #[vmstate(name = "foo", version = 2, minimum_version = 1)]
+//! struct Foo {
+//!     a: u32,
+//!     #[vmstate(since = 2)]
+//!     b: bool,
+//!     arr: [u8; 3],
+//!     #[vmstate(subsection(name = "foo/bar", needed = Foo::bar_needed))]
+//!     bar: Bar,
+//! }
+//!
+//! #[derive(Clone, Debug, Default, PartialEq, VmState)]
+//! #[vmstate(name = "foo/bar", version = 1, minimum_version = 1)]
+//! struct Bar {
+//!     c: i64,
+//! }
+//!
+//! impl Foo {
+//!     fn bar_needed(&self, _cx: &Context) -> bool {
+//!         self.bar.c != 0
+//!     }
+//! }
+//!
+//! let cx = Context::default();
+//! let mut foo = Foo { a: 0xAAAA_AAAA, b: true, arr: [0x11, 0x22, 0x33], bar: Bar { c: -0x3333_3333_3333_3334 } };
+//! let mut body = Vec::new();
+//! foo.save(&mut body, &cx).unwrap();
+//! assert_eq!(body, [
+//!     0xAA, 0xAA, 0xAA, 0xAA, 0x01, 0x11, 0x22, 0x33,              // a, b, arr
+//!     0x05, 0x07, b'f', b'o', b'o', b'/', b'b', b'a', b'r',         // subsection "foo/bar"
+//!     0x00, 0x00, 0x00, 0x01,                                       // its version
+//!     0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,               // c
+//! ]);
+//!
+//! // A version-1 stream has no `b`; the loaded object keeps its own value there.
+//! let mut dst = Foo { b: true, ..Foo::default() };
+//! let v1 = [0, 0, 0, 7, 1, 2, 3];
+//! dst.load(&v1, 1, &cx).unwrap();
+//! assert_eq!((dst.a, dst.b, dst.arr), (7, true, [1, 2, 3]));
+//!
+//! // A failed load leaves the destination exactly as it was.
+//! let before = dst.clone();
+//! assert!(dst.load(&body[..20], 2, &cx).is_err());
+//! assert_eq!(dst, before);
+//! ```
+//!
+//! # Bounds and allocation policy
+//!
+//! Loading never trusts the input: every read is bounds-checked against the input slice,
+//! every variable-array count is checked against its declared `max` (and against the
+//! bytes actually left in the input) before any storage is touched or allocated, `_equal`
+//! fields refuse a value that differs from the destination's, and `int32 le` fields
+//! refuse negatives and values above the local one. No load allocates more than the
+//! declared maxima allow. Loads through [`VmState::load`] are transactional: after any
+//! error the destination is exactly as before.
+#![warn(missing_docs)]
+
+mod context;
+mod error;
+mod field;
+pub mod json;
+mod schema;
+pub mod wire;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use context::Context;
+pub use error::{Error, ErrorKind, Result};
+pub use field::{describe_leaves, Bitmap, CountField, Entry, EqualField, Field, Timer, VarStorage};
+pub use schema::{Count, Description, Elem, FieldDesc, Gate, Info, SubsectionDesc};
+pub use vmstate_derive::VmState;
+
+use json::JsonWriter;
+use wire::{Reader, Writer};
+
+/// The byte that starts a subsection inside a body (QEMU_VM_SUBSECTION).
+pub const SUBSECTION: u8 = 0x05;
+
+/// State with a vmstate description: implemented by `#[derive(VmState)]`.
+pub trait VmState: Sized {
+    /// The static description (names, types, sizes, versions, subsections).
+    const DESCRIPTION: &'static Description;
+
+    /// Writes the body: `pre_save`, fields, needed subsections, `post_save`. Records the
+    /// stream's JSON description of the body when the writer carries one.
+    fn save_body(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
+
+    /// Reads a body of the given version in place (not transactional): version check (or
+    /// the old-version loader), `pre_load`, fields, subsections, `post_load`.
+    fn load_body(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()>;
+
+    /// Whether a top-level section with this description is sent at all.
+    fn section_needed(&self, _cx: &Context) -> bool {
+        true
+    }
+
+    /// Appends the body (as QEMU writes it after a section header) to `out`.
+    fn save(&mut self, out: &mut Vec<u8>, cx: &Context) -> Result<()> {
+        self.save_body(&mut Writer::new(out), cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))
+    }
+
+    /// Appends the body to `out` and its QEMU JSON description (the object QEMU puts in a
+    /// stream's trailer for this section, without `name`/`instance_id`) to `desc`.
+    fn save_with_desc(&mut self, out: &mut Vec<u8>, desc: &mut JsonWriter, cx: &Context) -> Result<()> {
+        let mut w = Writer::with_desc(out, 0, Some(desc));
+        self.save_body(&mut w, cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))
+    }
+
+    /// Loads a body of `version` from `input` and returns the bytes consumed. On any error
+    /// the object is left exactly as before.
+    fn load(&mut self, input: &[u8], version: u32, cx: &Context) -> Result<usize>
+    where
+        Self: Clone,
+    {
+        let mut r = Reader::new(input);
+        self.load_from(&mut r, version, cx)?;
+        Ok(r.consumed())
+    }
+
+    /// Loads a body from a reader, transactionally (see [`VmState::load`]).
+    fn load_from(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()>
+    where
+        Self: Clone,
+    {
+        let backup = self.clone();
+        let start = r.clone();
+        match self.load_body(r, version, cx) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                *self = backup;
+                *r = start;
+                Err(e.in_description(Self::DESCRIPTION.name))
+            }
+        }
+    }
+
+    /// Loads a body in place without the transactional copy: on error the object may be
+    /// partly loaded (QEMU's own behaviour). For destinations that are discarded on error.
+    fn load_in_place(&mut self, input: &[u8], version: u32, cx: &Context) -> Result<usize> {
+        let mut r = Reader::new(input);
+        self.load_body(&mut r, version, cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))?;
+        Ok(r.consumed())
+    }
+}
+
+/// The `-dump-vmstate` style JSON of a description (QEMU's per-device `Description`
+/// object), pretty-printing aside.
+///
+/// ```
+/// #[derive(vmstate::VmState)]
+/// #[vmstate(name = "timer", version = 2)]
+/// struct T { ticks: i64 }
+/// let json = vmstate::dump_json(<T as vmstate::VmState>::DESCRIPTION);
+/// assert_eq!(json, r#"{"name": "timer", "version_id": 2, "minimum_version_id": 0, "Fields": [{"field": "ticks", "version_id": 0, "field_exists": false, "size": 8}]}"#);
+/// ```
+pub fn dump_json(d: &Description) -> String {
+    let mut j = JsonWriter::new();
+    json::dump_description(&mut j, None, d);
+    j.into_string()
+}

@@ -1,0 +1,414 @@
+//! Helpers called by the code `#[derive(VmState)]` generates. Not a public API: names
+//! and signatures may change in any release.
+
+pub use crate::field::{CountField, EqualField, VarStorage};
+pub use core::result::Result as StdResult;
+pub use core::{concat, panic, stringify};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::field::{describe_leaves, Entry, Field};
+use crate::schema::{Description, Elem, FieldDesc, Info};
+use crate::wire::{Reader, Writer};
+use crate::{Context, VmState};
+
+/// Byte-wise string equality usable in constants.
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// Hook signature adapters: a wrong signature is a type error spanned on the path.
+
+/// `pre_load` / `pre_save` / `post_save`.
+#[inline]
+pub fn hook<T, E>(f: fn(&mut T, &Context) -> StdResult<(), E>) -> fn(&mut T, &Context) -> StdResult<(), E> {
+    f
+}
+/// `post_load`.
+#[inline]
+pub fn post_load_hook<T, E>(
+    f: fn(&mut T, &Context, u32) -> StdResult<(), E>,
+) -> fn(&mut T, &Context, u32) -> StdResult<(), E> {
+    f
+}
+/// The old-version loader.
+#[inline]
+pub fn old_loader<T, E>(
+    f: fn(&mut T, &mut Reader<'_>, u32, &Context) -> StdResult<(), E>,
+) -> fn(&mut T, &mut Reader<'_>, u32, &Context) -> StdResult<(), E> {
+    f
+}
+/// `needed`.
+#[inline]
+pub fn needed<T>(f: fn(&T, &Context) -> bool) -> fn(&T, &Context) -> bool {
+    f
+}
+/// A field's `test`.
+#[inline]
+pub fn test<T>(f: fn(&T, &Context, u32) -> bool) -> fn(&T, &Context, u32) -> bool {
+    f
+}
+
+/// Runs a hook result through the error conversion.
+#[inline]
+pub fn hook_result<E>(hook: &'static str, offset: u64, r: StdResult<(), E>) -> Result<()>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    r.map_err(|e| Error::hook(hook, e).at_offset(offset))
+}
+
+/// Checks the incoming version against the description's range. Returns `Ok(true)` when
+/// the old-version loader must take the body.
+#[inline]
+pub fn check_version(d: &Description, version: u32, r: &Reader<'_>) -> Result<bool> {
+    if version > d.version {
+        return Err(Error::new(ErrorKind::VersionTooNew { found: version, max: d.version })
+            .at_offset(r.offset()));
+    }
+    if version < d.minimum_version {
+        if d.old_minimum_version != 0 && version >= d.old_minimum_version {
+            return Ok(true);
+        }
+        return Err(Error::new(ErrorKind::VersionTooOld { found: version, min: d.minimum_version })
+            .at_offset(r.offset()));
+    }
+    Ok(false)
+}
+
+/// Opens the JSON description of a body: `"vmsd_name": ..., "version": ..., "fields": [`.
+#[inline]
+pub fn desc_begin(w: &mut Writer<'_>, d: &Description) {
+    if let Some(j) = w.desc() {
+        j.str(Some("vmsd_name"), d.name);
+        j.int(Some("version"), i64::from(d.version));
+        j.start_array(Some("fields"));
+    }
+}
+
+/// Closes the field list of a body's JSON description.
+#[inline]
+pub fn desc_fields_end(w: &mut Writer<'_>) {
+    if let Some(j) = w.desc() {
+        j.end_array();
+    }
+}
+
+/// Saves one field (fixed count), recording its JSON description when asked.
+#[inline]
+pub fn save_field<T: Field>(
+    v: &mut T,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let f = &d.fields[index];
+    let r = if w.describing() {
+        let name = d.json_field_name(index);
+        let entry = Entry { name: &name, total: T::COUNT, first: 0, compressible: f.compressible() };
+        v.save_described(w, cx, &entry)
+    } else {
+        v.save(w, cx)
+    };
+    r.map_err(|e| e.in_field(f.name))
+}
+
+/// Loads one field (fixed count).
+#[inline]
+pub fn load_field<T: Field>(v: &mut T, f: &'static FieldDesc, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+    v.load(r, cx).map_err(|e| e.in_field(f.name))
+}
+
+/// Saves a variable array of `count` elements.
+pub fn save_varray<S: VarStorage>(
+    storage: &mut S,
+    count: usize,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let f = &d.fields[index];
+    let max = match f.count {
+        crate::schema::Count::Variable { max, .. } => max,
+        crate::schema::Count::Fixed(n) => n,
+    };
+    let run = || -> Result<()> {
+        if count > max {
+            return Err(Error::new(ErrorKind::InvalidState(
+                format!("count {count} exceeds the declared maximum {max}").into(),
+            ))
+            .at_offset(w.offset()));
+        }
+        Ok(())
+    };
+    run().map_err(|e| e.in_field(f.name))?;
+    let offset = w.offset();
+    let items = storage.prefix_mut(count).map_err(|e| e.at_offset(offset).in_field(f.name))?;
+    let r = if w.describing() {
+        let name = d.json_field_name(index);
+        let total = count * S::Item::COUNT;
+        let compressible = f.compressible();
+        let mut res = Ok(());
+        for (i, item) in items.iter_mut().enumerate() {
+            let e = Entry { name: &name, total, first: i * S::Item::COUNT, compressible };
+            if let Err(e) = item.save_described(w, cx, &e) {
+                res = Err(e.at_index(i));
+                break;
+            }
+        }
+        res
+    } else {
+        S::Item::save_slice(items, w, cx)
+    };
+    r.map_err(|e| e.in_field(f.name))
+}
+
+/// Loads a variable array whose count was read earlier.
+pub fn load_varray<S: VarStorage>(
+    storage: &mut S,
+    count: Result<usize>,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let run = |r: &mut Reader<'_>| -> Result<()> {
+        let count = count.map_err(|e| e.at_offset(r.offset()))?;
+        let max = match f.count {
+            crate::schema::Count::Variable { max, .. } => max,
+            crate::schema::Count::Fixed(n) => n,
+        };
+        if count > max {
+            return Err(Error::new(ErrorKind::OutOfRange { value: count as i64, min: 0, max: max as i64 })
+                .at_offset(r.offset()));
+        }
+        // Refuse before allocating when the input cannot hold that many elements.
+        if let Some(size) = f.elem_size() {
+            let needed = count.saturating_mul(size);
+            if needed > r.remaining() {
+                return Err(Error::new(ErrorKind::UnexpectedEof { needed, available: r.remaining() })
+                    .at_offset(r.offset()));
+            }
+        }
+        let offset = r.offset();
+        let items = storage.prepare(count).map_err(|e| e.at_offset(offset))?;
+        S::Item::load_slice(items, r, cx)
+    };
+    run(r).map_err(|e| e.in_field(f.name))
+}
+
+/// Saves `n` unused (zero) bytes.
+#[inline]
+pub fn save_unused(d: &'static Description, index: usize, n: usize, w: &mut Writer<'_>) {
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry { name: &name, total: 1, first: 0, compressible: true };
+        describe_leaves(j, &entry, Info { name: "unused_buffer", size: n }, 1);
+    }
+    w.put_zeros(n);
+}
+
+/// Skips `n` unused bytes.
+#[inline]
+pub fn load_unused(f: &'static FieldDesc, n: usize, r: &mut Reader<'_>) -> Result<()> {
+    r.skip(n).map_err(|e| e.in_field(f.name))
+}
+
+/// Saves a fixed byte buffer (`VMSTATE_BUFFER`).
+#[inline]
+pub fn save_buffer<const N: usize>(v: &[u8; N], d: &'static Description, index: usize, w: &mut Writer<'_>) {
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
+        describe_leaves(j, &entry, Info { name: "buffer", size: N }, 1);
+    }
+    w.put_bytes(v);
+}
+
+/// Loads a fixed byte buffer.
+#[inline]
+pub fn load_buffer<const N: usize>(v: &mut [u8; N], f: &'static FieldDesc, r: &mut Reader<'_>) -> Result<()> {
+    v.copy_from_slice(r.take(N).map_err(|e| e.in_field(f.name))?);
+    Ok(())
+}
+
+/// Fixed byte arrays, for `buffer` fields.
+pub trait ByteArray {
+    /// The buffer's element descriptor.
+    const BUFFER: Elem;
+}
+
+impl<const N: usize> ByteArray for [u8; N] {
+    const BUFFER: Elem = Elem::Leaf(Info { name: "buffer", size: N });
+}
+
+/// Saves an `_equal` field (the local value).
+#[inline]
+pub fn save_equal<T: EqualField>(v: &mut T, d: &'static Description, index: usize, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
+        describe_leaves(j, &entry, T::EQUAL_INFO, 1);
+    }
+    v.save(w, cx).map_err(|e| e.in_field(d.fields[index].name))
+}
+
+/// Loads an `_equal` field: the stream's value must equal the destination's.
+#[inline]
+pub fn load_equal<T: EqualField>(v: &mut T, f: &'static FieldDesc, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+    let offset = r.offset();
+    let mut incoming = *v;
+    incoming.load(r, cx).map_err(|e| e.in_field(f.name))?;
+    if incoming != *v {
+        return Err(Error::new(ErrorKind::NotEqual { expected: v.widen(), found: incoming.widen() })
+            .at_offset(offset)
+            .in_field(f.name));
+    }
+    Ok(())
+}
+
+/// Elem descriptor of an `_equal` field.
+pub const fn equal_elem<T: EqualField>() -> Elem {
+    Elem::Leaf(T::EQUAL_INFO)
+}
+
+/// Elem descriptor of an `int32 le` field.
+pub const INT32_LE: Elem = Elem::Leaf(Info { name: "int32 le", size: 4 });
+
+/// Saves an `int32 le` field.
+#[inline]
+pub fn save_int32_le(v: &mut i32, d: &'static Description, index: usize, w: &mut Writer<'_>) {
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
+        describe_leaves(j, &entry, Info { name: "int32 le", size: 4 }, 1);
+    }
+    w.put_be32(*v as u32);
+}
+
+/// Loads an `int32 le` field: 0 <= incoming <= the destination's value, then stored.
+#[inline]
+pub fn load_int32_le(v: &mut i32, f: &'static FieldDesc, r: &mut Reader<'_>) -> Result<()> {
+    let offset = r.offset();
+    let incoming = r.get_be32().map_err(|e| e.in_field(f.name))? as i32;
+    if incoming < 0 || incoming > *v {
+        return Err(Error::new(ErrorKind::OutOfRange { value: i64::from(incoming), min: 0, max: i64::from(*v) })
+            .at_offset(offset)
+            .in_field(f.name));
+    }
+    *v = incoming;
+    Ok(())
+}
+
+/// Saves a nested struct element with its JSON description entry.
+pub fn save_struct_described<T: VmState>(v: &mut T, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+    if !w.describing() || (entry.compressible && entry.first > 0) {
+        return w.without_desc(|w| v.save_body(w, cx));
+    }
+    if let Some(j) = w.desc() {
+        j.start_object(None);
+        j.str(Some("name"), entry.name);
+        if entry.total > 1 {
+            if entry.compressible {
+                j.int(Some("array_len"), entry.total as i64);
+            } else {
+                j.int(Some("index"), entry.first as i64);
+            }
+        }
+        j.str(Some("type"), "struct");
+        j.start_object(Some("struct"));
+    }
+    let start = w.written();
+    v.save_body(w, cx)?;
+    let size = w.written() - start;
+    if let Some(j) = w.desc() {
+        j.end_object();
+        j.int(Some("size"), size as i64);
+        j.end_object();
+    }
+    Ok(())
+}
+
+/// Tracks whether the `"subsections": [` array of a JSON description is open.
+#[derive(Default)]
+pub struct SubsectionsDesc {
+    open: bool,
+}
+
+impl SubsectionsDesc {
+    /// Saves one subsection: header, then its body.
+    pub fn save<T: VmState>(&mut self, v: &mut T, name: &'static str, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        if let Some(j) = w.desc() {
+            if !self.open {
+                j.start_array(Some("subsections"));
+                self.open = true;
+            }
+            j.start_object(None);
+        }
+        w.put_u8(crate::SUBSECTION);
+        w.put_counted_str(name.as_bytes())?;
+        w.put_be32(T::DESCRIPTION.version);
+        v.save_body(w, cx).map_err(|e| e.in_description(name))?;
+        if let Some(j) = w.desc() {
+            j.end_object();
+        }
+        Ok(())
+    }
+
+    /// Closes the array if it was opened.
+    pub fn finish(self, w: &mut Writer<'_>) {
+        if self.open {
+            if let Some(j) = w.desc() {
+                j.end_array();
+            }
+        }
+    }
+}
+
+/// The subsection loop after a body's fields (QEMU's `vmstate_subsection_load`): peeks
+/// for `0x05`, a name with the parent's prefix, looks it up among `names` (refusing an
+/// unknown or repeated one) and hands the index and the truncated-to-8-bit version to
+/// `load`.
+pub fn load_subsections(
+    r: &mut Reader<'_>,
+    parent: &'static str,
+    names: &[&'static str],
+    mut load: impl FnMut(usize, &mut Reader<'_>, u32) -> Result<()>,
+) -> Result<()> {
+    let mut seen = 0u64;
+    loop {
+        let Some(&[crate::SUBSECTION, len]) = r.peek(0, 2) else { return Ok(()) };
+        let len = usize::from(len);
+        if len < parent.len() + 1 {
+            return Ok(());
+        }
+        let Some(name) = r.peek(2, len) else { return Ok(()) };
+        if !name.starts_with(parent.as_bytes()) {
+            return Ok(());
+        }
+        let offset = r.offset();
+        let Some(idx) = names.iter().position(|n| n.as_bytes() == name) else {
+            let name = String::from_utf8_lossy(name).into_owned();
+            return Err(Error::new(ErrorKind::UnknownSubsection(name)).at_offset(offset));
+        };
+        if seen & (1 << idx) != 0 {
+            return Err(Error::new(ErrorKind::DuplicateSubsection(names[idx].to_owned())).at_offset(offset));
+        }
+        seen |= 1 << idx;
+        r.skip(2 + len)?;
+        // QEMU keeps the subsection version in a u8.
+        let version = r.get_be32()? & 0xff;
+        load(idx, r, version).map_err(|e| e.in_description(names[idx]))?;
+    }
+}
