@@ -24,11 +24,17 @@ pub fn check(cx: &Ctxt, c: &Container<'_>) {
 fn check_version_range(cx: &Ctxt, c: &Container<'_>) {
     for v in [&c.version, &c.minimum_version] {
         if v.value > u64::from(u32::MAX) {
-            cx.error_at(v.span, "version does not fit the wire's be32 version field (at most 4294967295)");
+            cx.error_at(
+                v.span,
+                "version does not fit the wire's be32 version field (at most 4294967295)",
+            );
         }
     }
     if c.minimum_version.value > c.version.value {
-        cx.error_at(c.minimum_version.span, "`minimum_version` exceeds `version`");
+        cx.error_at(
+            c.minimum_version.span,
+            "`minimum_version` exceeds `version`",
+        );
     }
 }
 
@@ -36,7 +42,10 @@ fn check_version_range(cx: &Ctxt, c: &Container<'_>) {
 fn check_old_version(cx: &Ctxt, c: &Container<'_>) {
     if let Some((min, _)) = &c.hooks.old_version {
         if min.value == 0 || min.value >= c.minimum_version.value {
-            cx.error_at(min.span, "`old_version(minimum = ..)` must be at least 1 and below `minimum_version`");
+            cx.error_at(
+                min.span,
+                "`old_version(minimum = ..)` must be at least 1 and below `minimum_version`",
+            );
         }
     }
 }
@@ -45,7 +54,10 @@ fn check_old_version(cx: &Ctxt, c: &Container<'_>) {
 fn check_name(cx: &Ctxt, c: &Container<'_>) {
     let len = c.name.value.len();
     if len == 0 || len > 255 {
-        cx.error_at(c.name.span, "a description name must be 1 to 255 bytes (it travels as a counted string)");
+        cx.error_at(
+            c.name.span,
+            "a description name must be 1 to 255 bytes (it travels as a counted string)",
+        );
     }
 }
 
@@ -55,9 +67,18 @@ fn check_since(cx: &Ctxt, c: &Container<'_>) {
     for f in &c.fields {
         if let Some(since) = &f.since {
             if since.value == 0 {
-                cx.error_at(since.span, "`since = 0` is the default; omit it or give the version that added the field");
+                cx.error_at(
+                    since.span,
+                    "`since = 0` is the default; omit it or give the version that added the field",
+                );
             } else if since.value > c.version.value {
-                cx.error_at(since.span, format!("`since = {}` exceeds the description's `version = {}`", since.value, c.version.value));
+                cx.error_at(
+                    since.span,
+                    format!(
+                        "`since = {}` exceeds the description's `version = {}`",
+                        since.value, c.version.value
+                    ),
+                );
             }
             if f.test.is_some() {
                 cx.error_at(since.span, "`since` has no effect on a field with `test` (the test alone decides, as in QEMU)");
@@ -75,7 +96,10 @@ fn check_duplicate_names(cx: &Ctxt, c: &Container<'_>) {
             continue;
         }
         if seen.insert(&f.name.value, ()).is_some() {
-            cx.error_at(f.name.span, format!("duplicate wire name `{}`", f.name.value));
+            cx.error_at(
+                f.name.span,
+                format!("duplicate wire name `{}`", f.name.value),
+            );
         }
     }
 }
@@ -85,14 +109,19 @@ fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
     let mut seen = HashMap::new();
     let mut count = 0;
     for f in &c.fields {
-        let FieldKind::Subsection { name, .. } = &f.kind else { continue };
+        let FieldKind::Subsection { name, .. } = &f.kind else {
+            continue;
+        };
         count += 1;
         let n = name.value();
         if !n.starts_with(&c.name.value) || n.len() == c.name.value.len() {
             cx.error_spanned_by(name, format!("subsection name `{n}` must start with the parent's name `{}` (e.g. `{}/child`)", c.name.value, c.name.value));
         }
         if n.len() > 255 {
-            cx.error_spanned_by(name, "a subsection name travels as a counted string: at most 255 bytes");
+            cx.error_spanned_by(
+                name,
+                "a subsection name travels as a counted string: at most 255 bytes",
+            );
         }
         if seen.insert(n.clone(), ()).is_some() {
             cx.error_spanned_by(name, format!("duplicate subsection name `{n}`"));
@@ -106,21 +135,39 @@ fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
 // The count of a variable array is read from an earlier integer field of the same body.
 fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
     for (i, f) in c.fields.iter().enumerate() {
-        let FieldKind::VArray { count, max } = &f.kind else { continue };
+        let FieldKind::VArray { count, max } = &f.kind else {
+            continue;
+        };
         match c.fields.iter().position(|g| g.member == count) {
-            None => cx.error_spanned_by(count, format!("`varray` count field `{count}` does not exist")),
+            None => cx.error_spanned_by(
+                count,
+                format!("`varray` count field `{count}` does not exist"),
+            ),
             Some(j) if j >= i => cx.error_spanned_by(
                 count,
-                format!("`varray` count field `{count}` must come before the array: it is loaded first"),
+                format!(
+                    "`varray` count field `{count}` must come before the array: it is loaded first"
+                ),
             ),
             Some(j) => {
                 let g = &c.fields[j];
                 let is_int = matches!(g.ty, syn::Type::Path(p) if p.qself.is_none()
                     && ["u8", "u16", "u32", "i32"].iter().any(|t| p.path.is_ident(t)));
                 if !is_int {
-                    cx.error_spanned_by(count, format!("`varray` count field `{count}` must be `u8`, `u16`, `u32` or `i32`"));
-                } else if !matches!(g.kind, FieldKind::Value | FieldKind::Equal | FieldKind::Skip) {
-                    cx.error_spanned_by(count, format!("`varray` count field `{count}` must be a plain value"));
+                    cx.error_spanned_by(
+                        count,
+                        format!(
+                            "`varray` count field `{count}` must be `u8`, `u16`, `u32` or `i32`"
+                        ),
+                    );
+                } else if !matches!(
+                    g.kind,
+                    FieldKind::Value | FieldKind::Equal | FieldKind::Skip
+                ) {
+                    cx.error_spanned_by(
+                        count,
+                        format!("`varray` count field `{count}` must be a plain value"),
+                    );
                 }
             }
         }
@@ -135,7 +182,10 @@ fn check_unused(cx: &Ctxt, c: &Container<'_>) {
     for f in &c.fields {
         if let FieldKind::Unused { bytes } = &f.kind {
             if bytes.value == 0 {
-                cx.error_at(bytes.span, "`unused` of zero bytes: give the wire size of the removed field");
+                cx.error_at(
+                    bytes.span,
+                    "`unused` of zero bytes: give the wire size of the removed field",
+                );
             }
         }
     }
@@ -147,7 +197,11 @@ fn check_kind_combinations(cx: &Ctxt, c: &Container<'_>) {
         if !matches!(f.kind, FieldKind::Subsection { .. } | FieldKind::Skip) {
             continue;
         }
-        let what = if matches!(f.kind, FieldKind::Skip) { "a skipped field" } else { "a subsection (use its `needed`)" };
+        let what = if matches!(f.kind, FieldKind::Skip) {
+            "a skipped field"
+        } else {
+            "a subsection (use its `needed`)"
+        };
         if let Some(since) = &f.since {
             cx.error_at(since.span, format!("`since` does not apply to {what}"));
         }
@@ -155,7 +209,10 @@ fn check_kind_combinations(cx: &Ctxt, c: &Container<'_>) {
             cx.error_spanned_by(test, format!("`test` does not apply to {what}"));
         }
         if let Some(Gate::If(g) | Gate::Unless(g)) = &f.gate {
-            cx.error_spanned_by(g, format!("a field-level compat gate does not apply to {what}"));
+            cx.error_spanned_by(
+                g,
+                format!("a field-level compat gate does not apply to {what}"),
+            );
         }
     }
 }

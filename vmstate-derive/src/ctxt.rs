@@ -13,7 +13,9 @@ pub struct Ctxt {
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt { errors: RefCell::new(Some(Vec::new())) }
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// Records an error spanned on `tokens`.
@@ -28,13 +30,24 @@ impl Ctxt {
 
     /// Records a `syn::Error`.
     pub fn syn_error(&self, err: syn::Error) {
-        self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(err);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("Ctxt used after check")
+            .push(err);
     }
 
     /// All errors combined, or `Ok` when there were none.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self.errors.borrow_mut().take().expect("Ctxt checked twice").into_iter();
-        let Some(mut combined) = errors.next() else { return Ok(()) };
+        let mut errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("Ctxt checked twice")
+            .into_iter();
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
         for e in errors {
             combined.combine(e);
         }

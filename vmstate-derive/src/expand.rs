@@ -43,10 +43,18 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     let name = &c.name.value;
     let version = c.version.value as u32;
     let minimum_version = c.minimum_version.value as u32;
-    let old_minimum = c.hooks.old_version.as_ref().map_or(0, |(m, _)| m.value as u32);
+    let old_minimum = c
+        .hooks
+        .old_version
+        .as_ref()
+        .map_or(0, |(m, _)| m.value as u32);
 
     let wire: Vec<&Field<'_>> = c.fields.iter().filter(|f| f.is_wire_field()).collect();
-    let subs: Vec<&Field<'_>> = c.fields.iter().filter(|f| matches!(f.kind, FieldKind::Subsection { .. })).collect();
+    let subs: Vec<&Field<'_>> = c
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Subsection { .. }))
+        .collect();
 
     let field_descs = wire.iter().map(|f| field_desc(&krate, c, f));
     let sub_descs = subs.iter().map(|f| {
@@ -65,9 +73,17 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     });
     let sub_asserts = subs.iter().map(|f| {
         let ty = f.ty;
-        let FieldKind::Subsection { name: sname, .. } = &f.kind else { unreachable!() };
-        let msg_name = format!("subsection `{}`: the VmState description of its type has another name", sname.value());
-        let msg_ver = format!("subsection `{}`: its version does not fit the subsection header (at most 255)", sname.value());
+        let FieldKind::Subsection { name: sname, .. } = &f.kind else {
+            unreachable!()
+        };
+        let msg_name = format!(
+            "subsection `{}`: the VmState description of its type has another name",
+            sname.value()
+        );
+        let msg_ver = format!(
+            "subsection `{}`: its version does not fit the subsection header (at most 255)",
+            sname.value()
+        );
         quote_spanned! {sname.span()=>
             const _: () = {
                 if !#p::str_eq(<#ty as #krate::VmState>::DESCRIPTION.name, #sname) {
@@ -80,13 +96,27 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         }
     });
 
-    let save_fields = wire.iter().enumerate().map(|(i, f)| save_field(&krate, c, i, f));
-    let load_fields = wire.iter().enumerate().map(|(i, f)| load_field(&krate, i, f));
+    let save_fields = wire
+        .iter()
+        .enumerate()
+        .map(|(i, f)| save_field(&krate, c, i, f));
+    let load_fields = wire
+        .iter()
+        .enumerate()
+        .map(|(i, f)| load_field(&krate, i, f));
     let save_subs = subs.iter().map(|f| {
         let member = f.member;
-        let FieldKind::Subsection { name: sname, needed, gate } = &f.kind else { unreachable!() };
+        let FieldKind::Subsection {
+            name: sname,
+            needed,
+            gate,
+        } = &f.kind
+        else {
+            unreachable!()
+        };
         let gate = gate.as_ref().map(gate_test).unwrap_or_else(|| quote!(true));
-        let needed_call = quote_spanned! {needed.span()=> (#p::needed::<Self>(#needed))(self, __cx) };
+        let needed_call =
+            quote_spanned! {needed.span()=> (#p::needed::<Self>(#needed))(self, __cx) };
         quote! {
             if #gate && #needed_call {
                 __subs.save(&mut self.#member, #sname, __w, __cx)?;
@@ -94,7 +124,9 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         }
     });
     let sub_names = subs.iter().map(|f| {
-        let FieldKind::Subsection { name, .. } = &f.kind else { unreachable!() };
+        let FieldKind::Subsection { name, .. } = &f.kind else {
+            unreachable!()
+        };
         name
     });
     let sub_loads = subs.iter().enumerate().map(|(i, f)| {
@@ -108,8 +140,16 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             "post_load" => quote_spanned!(path.span()=> #p::post_load_hook::<Self, _>(#path)),
             _ => quote_spanned!(path.span()=> #p::hook::<Self, _>(#path)),
         };
-        let args = if kind == "post_load" { quote!(self, __cx, __version) } else { quote!(self, __cx) };
-        let off = if kind == "post_load" || kind == "pre_load" { quote!(__r.offset()) } else { quote!(__w.offset()) };
+        let args = if kind == "post_load" {
+            quote!(self, __cx, __version)
+        } else {
+            quote!(self, __cx)
+        };
+        let off = if kind == "post_load" || kind == "pre_load" {
+            quote!(__r.offset())
+        } else {
+            quote!(__w.offset())
+        };
         quote! { #p::hook_result(#name, #off, (#adapter)(#args))?; }
     };
     let pre_load = hook(&c.hooks.pre_load, "pre_load", "pre_load");
@@ -211,13 +251,13 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             impl #krate::Field for #ident {
                 const ELEM: #krate::Elem = #krate::Elem::Struct(<Self as #krate::VmState>::DESCRIPTION);
                 const COUNT: usize = 1;
-                fn save(&mut self, __w: &mut #krate::wire::Writer<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
+                fn put(&mut self, __w: &mut #krate::wire::Writer<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
                     #krate::VmState::save_body(self, __w, __cx)
                 }
-                fn load(&mut self, __r: &mut #krate::wire::Reader<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
+                fn get(&mut self, __r: &mut #krate::wire::Reader<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
                     #krate::VmState::load_body(self, __r, <Self as #krate::VmState>::DESCRIPTION.version, __cx)
                 }
-                fn save_described(
+                fn put_described(
                     &mut self,
                     __w: &mut #krate::wire::Writer<'_>,
                     __cx: &#krate::Context,
@@ -288,9 +328,9 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
 fn exists(krate: &TokenStream, f: &Field<'_>, version: TokenStream) -> TokenStream {
     let gate = f.gate.as_ref().map(gate_test);
     let cond = match (&f.test, &f.since) {
-        (Some(test), _) => {
-            Some(quote_spanned!(test.span()=> (#krate::__private::test::<Self>(#test))(self, __cx, #version)))
-        }
+        (Some(test), _) => Some(
+            quote_spanned!(test.span()=> (#krate::__private::test::<Self>(#test))(self, __cx, #version)),
+        ),
         (None, Some(since)) => {
             let s = since.value as u32;
             Some(quote!(#s <= #version))
@@ -329,11 +369,8 @@ fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_
             quote!(#p::save_unused(Self::DESCRIPTION, #index, #n, __w);)
         }
         FieldKind::VArray { count, .. } => {
-            let name = &f.name.value;
             quote_spanned! {ty.span()=>
-                let __n = #p::CountField::to_count(self.#count)
-                    .map_err(|e| e.at_offset(__w.offset()).in_field(#name))?;
-                #p::save_varray(&mut self.#member, __n, Self::DESCRIPTION, #index, __w, __cx)?;
+                #p::save_varray(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w, __cx)?;
             }
         }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),

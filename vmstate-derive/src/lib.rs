@@ -16,5 +16,7 @@ mod model;
 #[proc_macro_derive(VmState, attributes(vmstate))]
 pub fn derive_vm_state(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    expand::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -52,12 +52,17 @@ struct Attr<'c, T> {
 
 impl<'c, T> Attr<'c, T> {
     fn none(cx: &'c Ctxt, name: &'static str) -> Self {
-        Attr { cx, name, value: None }
+        Attr {
+            cx,
+            name,
+            value: None,
+        }
     }
 
     fn set(&mut self, span: Span, value: T) {
         if self.value.is_some() {
-            self.cx.error_at(span, format!("duplicate vmstate attribute `{}`", self.name));
+            self.cx
+                .error_at(span, format!("duplicate vmstate attribute `{}`", self.name));
         } else {
             self.value = Some(value);
         }
@@ -114,7 +119,11 @@ pub enum FieldKind {
     /// A variable array whose count is another field.
     VArray { count: Ident, max: Spanned<u64> },
     /// A subsection carried by this field's (VmState) type.
-    Subsection { name: LitStr, needed: ExprPath, gate: Option<Gate> },
+    Subsection {
+        name: LitStr,
+        needed: ExprPath,
+        gate: Option<Gate>,
+    },
     /// Not migrated.
     Skip,
 }
@@ -140,7 +149,10 @@ impl Field<'_> {
 
 fn parse_u64(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned<u64>> {
     let lit: LitInt = meta.value()?.parse()?;
-    Ok(Spanned { value: lit.base10_parse::<u64>()?, span: lit.span() })
+    Ok(Spanned {
+        value: lit.base10_parse::<u64>()?,
+        span: lit.span(),
+    })
 }
 
 fn parse_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -152,9 +164,17 @@ fn parse_path(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
 }
 
 fn key(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path.get_ident().map(ToString::to_string).unwrap_or_else(|| {
-        meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
-    })
+    meta.path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| {
+            meta.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::")
+        })
 }
 
 impl<'a> Container<'a> {
@@ -162,17 +182,26 @@ impl<'a> Container<'a> {
     /// built at all.
     pub fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let fields = match &input.data {
-            syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => &named.named,
+            syn::Data::Struct(syn::DataStruct {
+                fields: syn::Fields::Named(named),
+                ..
+            }) => &named.named,
             syn::Data::Struct(s) => {
                 let span = match &s.fields {
                     syn::Fields::Unnamed(u) => u.span(),
                     _ => input.ident.span(),
                 };
-                cx.error_at(span, "VmState can only be derived for structs with named fields");
+                cx.error_at(
+                    span,
+                    "VmState can only be derived for structs with named fields",
+                );
                 return None;
             }
             syn::Data::Enum(e) => {
-                cx.error_at(e.enum_token.span, "VmState cannot be derived for enums: QEMU's format has no encoding for them");
+                cx.error_at(
+                    e.enum_token.span,
+                    "VmState cannot be derived for enums: QEMU's format has no encoding for them",
+                );
                 return None;
             }
             syn::Data::Union(u) => {
@@ -181,7 +210,10 @@ impl<'a> Container<'a> {
             }
         };
         if !input.generics.params.is_empty() {
-            cx.error_spanned_by(&input.generics, "VmState cannot be derived for generic structs: a description is one static schema");
+            cx.error_spanned_by(
+                &input.generics,
+                "VmState cannot be derived for generic structs: a description is one static schema",
+            );
         }
 
         let mut name = Attr::none(cx, NAME);
@@ -242,12 +274,24 @@ impl<'a> Container<'a> {
             }
         }
 
-        let fields = fields.iter().filter_map(|f| Field::from_ast(cx, f)).collect();
+        let fields = fields
+            .iter()
+            .filter_map(|f| Field::from_ast(cx, f))
+            .collect();
         Some(Container {
             ident: &input.ident,
-            name: name.get().unwrap_or_else(|| Spanned { value: input.ident.to_string(), span: input.ident.span() }),
-            version: version.get().unwrap_or(Spanned { value: 0, span: Span::call_site() }),
-            minimum_version: minimum_version.get().unwrap_or(Spanned { value: 0, span: Span::call_site() }),
+            name: name.get().unwrap_or_else(|| Spanned {
+                value: input.ident.to_string(),
+                span: input.ident.span(),
+            }),
+            version: version.get().unwrap_or(Spanned {
+                value: 0,
+                span: Span::call_site(),
+            }),
+            minimum_version: minimum_version.get().unwrap_or(Spanned {
+                value: 0,
+                span: Span::call_site(),
+            }),
             krate: krate.get(),
             hooks: Hooks {
                 pre_load: pre_load.get(),
@@ -365,7 +409,18 @@ impl<'a> Field<'a> {
         Some(Field {
             member,
             ty: &original.ty,
-            name: name.get().unwrap_or_else(|| Spanned { value: member.to_string(), span: member.span() }),
+            // QEMU names padding `unused` (the stream's description repeats it as `unused[k]`).
+            name: name.get().unwrap_or_else(|| {
+                let default = if matches!(kind, FieldKind::Unused { .. }) {
+                    "unused".to_owned()
+                } else {
+                    member.to_string()
+                };
+                Spanned {
+                    value: default,
+                    span: member.span(),
+                }
+            }),
             since: since.get(),
             test: test.get(),
             gate: gate.get(),

@@ -28,7 +28,10 @@ pub struct Context {
 impl Context {
     /// A context for the named machine type with no compat flags.
     pub fn new(machine: impl Into<Cow<'static, str>>) -> Self {
-        Context { machine: machine.into(), compat: Vec::new() }
+        Context {
+            machine: machine.into(),
+            compat: Vec::new(),
+        }
     }
 
     /// Adds a compat flag (e.g. `pre-2.10-migration`).

@@ -118,7 +118,11 @@ impl Error {
     /// A new error of the given kind, without location yet.
     #[cold]
     pub fn new(kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { kind, offset: None, path: Vec::new() }))
+        Error(Box::new(Inner {
+            kind,
+            offset: None,
+            path: Vec::new(),
+        }))
     }
 
     /// An [`ErrorKind::Invalid`] error with the given message.
@@ -133,7 +137,10 @@ impl Error {
     where
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        Self::new(ErrorKind::Hook { hook, source: source.into() })
+        Self::new(ErrorKind::Hook {
+            hook,
+            source: source.into(),
+        })
     }
 
     /// Records the byte offset if none is recorded yet.
@@ -216,19 +223,34 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ErrorKind::UnexpectedEof { needed, available } => {
-                write!(f, "stream ends, {needed} more bytes needed, {available} left")
+                write!(
+                    f,
+                    "stream ends, {needed} more bytes needed, {available} left"
+                )
             }
             ErrorKind::VersionTooNew { found, max } => {
-                write!(f, "incoming version {found} is too new (local version {max})")
+                write!(
+                    f,
+                    "incoming version {found} is too new (local version {max})"
+                )
             }
             ErrorKind::VersionTooOld { found, min } => {
-                write!(f, "incoming version {found} is too old (minimum version {min})")
+                write!(
+                    f,
+                    "incoming version {found} is too old (minimum version {min})"
+                )
             }
             ErrorKind::NotEqual { expected, found } => {
-                write!(f, "value {found:#x} differs from the destination's {expected:#x}")
+                write!(
+                    f,
+                    "value {found:#x} differs from the destination's {expected:#x}"
+                )
             }
             ErrorKind::OutOfRange { value, min, max } => {
-                write!(f, "value {value} is outside the accepted range {min}..={max}")
+                write!(
+                    f,
+                    "value {value} is outside the accepted range {min}..={max}"
+                )
             }
             ErrorKind::UnknownSubsection(name) => {
                 write!(f, "subsection '{name}' does not exist in this description")
@@ -241,7 +263,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Invalid(msg) => f.write_str(msg),
             ErrorKind::Io(e) => write!(f, "I/O error: {e}"),
             ErrorKind::LimitExceeded { requested, limit } => {
-                write!(f, "input asks for {requested} bytes, above the limit of {limit}")
+                write!(
+                    f,
+                    "input asks for {requested} bytes, above the limit of {limit}"
+                )
             }
         }
     }
@@ -283,7 +308,10 @@ impl std::error::Error for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            return Error::new(ErrorKind::UnexpectedEof { needed: 1, available: 0 });
+            return Error::new(ErrorKind::UnexpectedEof {
+                needed: 1,
+                available: 0,
+            });
         }
         Error::new(ErrorKind::Io(e))
     }

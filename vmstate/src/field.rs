@@ -41,11 +41,11 @@ pub struct Entry<'a> {
 /// impl Field for U24 {
 ///     const ELEM: Elem = Elem::Leaf(Info { name: "uint24", size: 3 });
 ///     const COUNT: usize = 1;
-///     fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+///     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
 ///         w.put_bytes(&self.0.to_be_bytes()[1..]);
 ///         Ok(())
 ///     }
-///     fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+///     fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
 ///         let b = r.take(3)?;
 ///         self.0 = u32::from_be_bytes([0, b[0], b[1], b[2]]);
 ///         Ok(())
@@ -54,7 +54,7 @@ pub struct Entry<'a> {
 ///
 /// let mut v = [U24(0x010203), U24(0xabcdef)];
 /// let mut out = Vec::new();
-/// v.save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// v.put(&mut Writer::new(&mut out), &Context::default()).unwrap();
 /// assert_eq!(out, [1, 2, 3, 0xab, 0xcd, 0xef]);
 /// ```
 pub trait Field: Sized {
@@ -64,23 +64,23 @@ pub trait Field: Sized {
     const COUNT: usize;
 
     /// Writes the value.
-    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
+    fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
 
     /// Reads the value in place.
-    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()>;
+    fn get(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()>;
 
     /// Writes consecutive values; primitives override this with a bulk conversion.
-    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+    fn put_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
         for (i, item) in items.iter_mut().enumerate() {
-            item.save(w, cx).map_err(|e| e.at_index(i))?;
+            item.put(w, cx).map_err(|e| e.at_index(i))?;
         }
         Ok(())
     }
 
     /// Reads consecutive values; primitives override this with a bulk conversion.
-    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+    fn get_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
         for (i, item) in items.iter_mut().enumerate() {
-            item.load(r, cx).map_err(|e| e.at_index(i))?;
+            item.get(r, cx).map_err(|e| e.at_index(i))?;
         }
         Ok(())
     }
@@ -88,11 +88,11 @@ pub trait Field: Sized {
     /// Writes the value and, when the writer records one, its part of the stream's JSON
     /// description. The default describes leaf elements; nested structs and arrays of
     /// them override it.
-    fn save_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+    fn put_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
         if let (Some(d), Elem::Leaf(info)) = (w.desc(), Self::ELEM) {
             describe_leaves(d, entry, info, Self::COUNT);
         }
-        w.without_desc(|w| self.save(w, cx))
+        w.without_desc(|w| self.put(w, cx))
     }
 }
 
@@ -117,34 +117,56 @@ pub fn describe_leaves(d: &mut JsonWriter, entry: &Entry<'_>, info: Info, count:
     }
 }
 
+/// Takes `n` elements of `size` bytes; when the input is short, the error names the first
+/// element that cannot be read and its offset.
+#[inline]
+fn take_elems<'a>(r: &mut Reader<'a>, n: usize, size: usize) -> Result<&'a [u8]> {
+    let avail = r.remaining();
+    if avail / size < n {
+        return Err(short_elems(r.offset(), avail, size));
+    }
+    r.take(n * size)
+}
+
+#[cold]
+fn short_elems(start: u64, avail: usize, size: usize) -> Error {
+    let idx = avail / size;
+    Error::new(ErrorKind::UnexpectedEof {
+        needed: size,
+        available: avail - idx * size,
+    })
+    .at_offset(start + (idx * size) as u64)
+    .at_index(idx)
+}
+
 macro_rules! int_field {
     ($t:ty, $name:literal, $read_into:ident, $write_into:ident) => {
         impl Field for $t {
-            const ELEM: Elem = Elem::Leaf(Info { name: $name, size: std::mem::size_of::<$t>() });
+            const ELEM: Elem = Elem::Leaf(Info {
+                name: $name,
+                size: std::mem::size_of::<$t>(),
+            });
             const COUNT: usize = 1;
             #[inline]
-            fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+            fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
                 w.put_bytes(&self.to_be_bytes());
                 Ok(())
             }
             #[inline]
-            fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+            fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
                 *self = <$t>::from_be_bytes(r.take_array()?);
                 Ok(())
             }
             #[inline]
-            fn save_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+            fn put_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
                 let out = w.reserve_slice(items.len() * std::mem::size_of::<$t>());
                 BigEndian::$write_into(items, out);
                 Ok(())
             }
             #[inline]
-            fn load_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+            fn get_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
                 const SIZE: usize = std::mem::size_of::<$t>();
-                let avail = r.remaining();
-                let bytes = r
-                    .take(items.len() * SIZE)
-                    .map_err(|e| e.at_index(avail / SIZE))?;
+                let bytes = take_elems(r, items.len(), SIZE)?;
                 BigEndian::$read_into(bytes, items);
                 Ok(())
             }
@@ -160,49 +182,57 @@ int_field!(i32, "int32", read_i32_into, write_i32_into);
 int_field!(i64, "int64", read_i64_into, write_i64_into);
 
 impl Field for u8 {
-    const ELEM: Elem = Elem::Leaf(Info { name: "uint8", size: 1 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "uint8",
+        size: 1,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(*self);
         Ok(())
     }
-    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
         *self = r.get_u8()?;
         Ok(())
     }
-    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_bytes(items);
         Ok(())
     }
-    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
-        let avail = r.remaining();
-        items.copy_from_slice(r.take(items.len()).map_err(|e| e.at_index(avail))?);
+    fn get_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+        items.copy_from_slice(take_elems(r, items.len(), 1)?);
         Ok(())
     }
 }
 
 impl Field for i8 {
-    const ELEM: Elem = Elem::Leaf(Info { name: "int8", size: 1 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "int8",
+        size: 1,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_bytes(&self.to_be_bytes());
         Ok(())
     }
-    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
         *self = i8::from_be_bytes(r.take_array()?);
         Ok(())
     }
 }
 
 impl Field for bool {
-    const ELEM: Elem = Elem::Leaf(Info { name: "bool", size: 1 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "bool",
+        size: 1,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(u8::from(*self));
         Ok(())
     }
     /// Any nonzero byte is `true`, as in QEMU.
-    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
         *self = r.get_u8()? != 0;
         Ok(())
     }
@@ -210,13 +240,16 @@ impl Field for bool {
 
 /// `float64`: the IEEE-754 bit pattern as a big-endian u64.
 impl Field for f64 {
-    const ELEM: Elem = Elem::Leaf(Info { name: "float64", size: 8 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "float64",
+        size: 8,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.to_bits());
         Ok(())
     }
-    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
         *self = f64::from_bits(r.get_be64()?);
         Ok(())
     }
@@ -226,31 +259,34 @@ impl<T: Field, const N: usize> Field for [T; N] {
     const ELEM: Elem = T::ELEM;
     const COUNT: usize = N * T::COUNT;
     #[inline]
-    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
-        T::save_slice(self, w, cx)
+    fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        T::put_slice(self, w, cx)
     }
     #[inline]
-    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-        T::load_slice(self, r, cx)
+    fn get(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        T::get_slice(self, r, cx)
     }
-    fn save_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
-        T::save_slice(items.as_flattened_mut(), w, cx)
+    fn put_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        T::put_slice(items.as_flattened_mut(), w, cx)
     }
-    fn load_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-        T::load_slice(items.as_flattened_mut(), r, cx)
+    fn get_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        T::get_slice(items.as_flattened_mut(), r, cx)
     }
-    fn save_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+    fn put_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
         match T::ELEM {
             Elem::Leaf(info) => {
                 if let Some(d) = w.desc() {
                     describe_leaves(d, entry, info, Self::COUNT);
                 }
-                w.without_desc(|w| self.save(w, cx))
+                w.without_desc(|w| self.put(w, cx))
             }
             Elem::Struct(_) => {
                 for (i, item) in self.iter_mut().enumerate() {
-                    let e = Entry { first: entry.first + i * T::COUNT, ..*entry };
-                    item.save_described(w, cx, &e).map_err(|e| e.at_index(i))?;
+                    let e = Entry {
+                        first: entry.first + i * T::COUNT,
+                        ..*entry
+                    };
+                    item.put_described(w, cx, &e).map_err(|e| e.at_index(i))?;
                 }
                 Ok(())
             }
@@ -266,7 +302,7 @@ impl<T: Field, const N: usize> Field for [T; N] {
 /// use vmstate::{Timer, Field, Context};
 /// use vmstate::wire::Writer;
 /// let mut out = Vec::new();
-/// Timer::disarmed().save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// Timer::disarmed().put(&mut Writer::new(&mut out), &Context::default()).unwrap();
 /// assert_eq!(out, [0xff; 8]);
 /// ```
 #[doc(alias = "VMSTATE_TIMER")]
@@ -289,13 +325,16 @@ impl Timer {
 }
 
 impl Field for Timer {
-    const ELEM: Elem = Elem::Leaf(Info { name: "timer", size: 8 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "timer",
+        size: 8,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.expire.unwrap_or(u64::MAX));
         Ok(())
     }
-    fn load(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
         let v = r.get_be64()?;
         self.expire = (v != u64::MAX).then_some(v);
         Ok(())
@@ -312,7 +351,7 @@ impl Field for Timer {
 /// b.set(0, true);
 /// b.set(65, true);
 /// let mut out = Vec::new();
-/// b.save(&mut Writer::new(&mut out), &Context::default()).unwrap();
+/// b.put(&mut Writer::new(&mut out), &Context::default()).unwrap();
 /// assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
 /// ```
 #[doc(alias = "VMSTATE_BITMAP")]
@@ -326,7 +365,9 @@ impl<const BITS: usize> Bitmap<BITS> {
 
     /// An all-zero bitmap.
     pub fn new() -> Self {
-        Bitmap { words: vec![0; Self::WORDS].into_boxed_slice() }
+        Bitmap {
+            words: vec![0; Self::WORDS].into_boxed_slice(),
+        }
     }
 
     /// Bit `i` (false when out of range).
@@ -359,31 +400,32 @@ impl<const BITS: usize> Default for Bitmap<BITS> {
 }
 
 impl<const BITS: usize> Field for Bitmap<BITS> {
-    const ELEM: Elem = Elem::Leaf(Info { name: "bitmap", size: Self::WORDS * 8 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "bitmap",
+        size: Self::WORDS * 8,
+    });
     const COUNT: usize = 1;
-    fn save(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
-        u64::save_slice(&mut self.words, w, cx)
+    fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        u64::put_slice(&mut self.words, w, cx)
     }
-    fn load(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-        u64::load_slice(&mut self.words, r, cx)
+    fn get(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        u64::get_slice(&mut self.words, r, cx)
     }
 }
 
 /// Integer types that can hold a variable array's element count (QEMU's
 /// `VMS_VARRAY_UINT8/UINT16/UINT32/INT32`).
 pub trait CountField: Copy {
-    /// The count as an index, or an error for a negative count.
-    fn to_count(self) -> Result<usize>;
+    /// The count, widened without loss (an `i32` count may be negative).
+    fn to_count(self) -> i64;
 }
 
 macro_rules! count_field {
     ($($t:ty),*) => {$(
         impl CountField for $t {
             #[inline]
-            fn to_count(self) -> Result<usize> {
-                usize::try_from(self).map_err(|_| {
-                    Error::new(ErrorKind::OutOfRange { value: self as i64, min: 0, max: i64::MAX })
-                })
+            fn to_count(self) -> i64 {
+                i64::from(self)
             }
         }
     )*};
@@ -412,7 +454,11 @@ impl<T: Field, const N: usize> VarStorage for [T; N] {
     }
     fn prepare(&mut self, n: usize) -> Result<&mut [T]> {
         if n > N {
-            return Err(Error::new(ErrorKind::OutOfRange { value: n as i64, min: 0, max: N as i64 }));
+            return Err(Error::new(ErrorKind::OutOfRange {
+                value: n as i64,
+                min: 0,
+                max: N as i64,
+            }));
         }
         Ok(&mut self[..n])
     }

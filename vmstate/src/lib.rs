@@ -109,14 +109,24 @@ pub trait VmState: Sized {
 
     /// Appends the body (as QEMU writes it after a section header) to `out`.
     fn save(&mut self, out: &mut Vec<u8>, cx: &Context) -> Result<()> {
-        self.save_body(&mut Writer::new(out), cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))
+        self.save_body(&mut Writer::new(out), cx)
+            .map_err(|e| e.in_description(Self::DESCRIPTION.name))
     }
 
     /// Appends the body to `out` and its QEMU JSON description (the object QEMU puts in a
     /// stream's trailer for this section, without `name`/`instance_id`) to `desc`.
-    fn save_with_desc(&mut self, out: &mut Vec<u8>, desc: &mut JsonWriter, cx: &Context) -> Result<()> {
-        let mut w = Writer::with_desc(out, 0, Some(desc));
-        self.save_body(&mut w, cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))
+    fn save_with_desc(
+        &mut self,
+        out: &mut Vec<u8>,
+        desc: &mut JsonWriter,
+        cx: &Context,
+    ) -> Result<()> {
+        desc.start_object(None);
+        let mut w = Writer::with_desc(out, 0, Some(&mut *desc));
+        self.save_body(&mut w, cx)
+            .map_err(|e| e.in_description(Self::DESCRIPTION.name))?;
+        desc.end_object();
+        Ok(())
     }
 
     /// Loads a body of `version` from `input` and returns the bytes consumed. On any error
@@ -151,7 +161,8 @@ pub trait VmState: Sized {
     /// partly loaded (QEMU's own behaviour). For destinations that are discarded on error.
     fn load_in_place(&mut self, input: &[u8], version: u32, cx: &Context) -> Result<usize> {
         let mut r = Reader::new(input);
-        self.load_body(&mut r, version, cx).map_err(|e| e.in_description(Self::DESCRIPTION.name))?;
+        self.load_body(&mut r, version, cx)
+            .map_err(|e| e.in_description(Self::DESCRIPTION.name))?;
         Ok(r.consumed())
     }
 }

@@ -7,7 +7,7 @@ pub use core::{concat, panic, stringify};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{describe_leaves, Entry, Field};
-use crate::schema::{Description, Elem, FieldDesc, Info};
+use crate::schema::{Count, Description, Elem, FieldDesc, Info};
 use crate::wire::{Reader, Writer};
 use crate::{Context, VmState};
 
@@ -31,7 +31,9 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 
 /// `pre_load` / `pre_save` / `post_save`.
 #[inline]
-pub fn hook<T, E>(f: fn(&mut T, &Context) -> StdResult<(), E>) -> fn(&mut T, &Context) -> StdResult<(), E> {
+pub fn hook<T, E>(
+    f: fn(&mut T, &Context) -> StdResult<(), E>,
+) -> fn(&mut T, &Context) -> StdResult<(), E> {
     f
 }
 /// `post_load`.
@@ -73,15 +75,21 @@ where
 #[inline]
 pub fn check_version(d: &Description, version: u32, r: &Reader<'_>) -> Result<bool> {
     if version > d.version {
-        return Err(Error::new(ErrorKind::VersionTooNew { found: version, max: d.version })
-            .at_offset(r.offset()));
+        return Err(Error::new(ErrorKind::VersionTooNew {
+            found: version,
+            max: d.version,
+        })
+        .at_offset(r.offset()));
     }
     if version < d.minimum_version {
         if d.old_minimum_version != 0 && version >= d.old_minimum_version {
             return Ok(true);
         }
-        return Err(Error::new(ErrorKind::VersionTooOld { found: version, min: d.minimum_version })
-            .at_offset(r.offset()));
+        return Err(Error::new(ErrorKind::VersionTooOld {
+            found: version,
+            min: d.minimum_version,
+        })
+        .at_offset(r.offset()));
     }
     Ok(false)
 }
@@ -116,61 +124,90 @@ pub fn save_field<T: Field>(
     let f = &d.fields[index];
     let r = if w.describing() {
         let name = d.json_field_name(index);
-        let entry = Entry { name: &name, total: T::COUNT, first: 0, compressible: f.compressible() };
-        v.save_described(w, cx, &entry)
+        let entry = Entry {
+            name: &name,
+            total: T::COUNT,
+            first: 0,
+            compressible: f.compressible(),
+        };
+        v.put_described(w, cx, &entry)
     } else {
-        v.save(w, cx)
+        v.put(w, cx)
     };
     r.map_err(|e| e.in_field(f.name))
 }
 
 /// Loads one field (fixed count).
 #[inline]
-pub fn load_field<T: Field>(v: &mut T, f: &'static FieldDesc, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-    v.load(r, cx).map_err(|e| e.in_field(f.name))
+pub fn load_field<T: Field>(
+    v: &mut T,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    v.get(r, cx).map_err(|e| e.in_field(f.name))
+}
+
+fn varray_max(f: &FieldDesc) -> usize {
+    match f.count {
+        Count::Variable { max, .. } | Count::Fixed(max) => max,
+    }
+}
+
+/// Checks a variable array's count against 0..=max.
+#[inline]
+fn varray_count(f: &FieldDesc, count: i64, offset: u64, saving: bool) -> Result<usize> {
+    let max = varray_max(f);
+    match usize::try_from(count) {
+        Ok(n) if n <= max => Ok(n),
+        _ if saving => Err(Error::new(ErrorKind::InvalidState(
+            format!("count {count} is outside 0..={max}").into(),
+        ))
+        .at_offset(offset)),
+        _ => Err(Error::new(ErrorKind::OutOfRange {
+            value: count,
+            min: 0,
+            max: max as i64,
+        })
+        .at_offset(offset)),
+    }
 }
 
 /// Saves a variable array of `count` elements.
 pub fn save_varray<S: VarStorage>(
     storage: &mut S,
-    count: usize,
+    count: i64,
     d: &'static Description,
     index: usize,
     w: &mut Writer<'_>,
     cx: &Context,
 ) -> Result<()> {
     let f = &d.fields[index];
-    let max = match f.count {
-        crate::schema::Count::Variable { max, .. } => max,
-        crate::schema::Count::Fixed(n) => n,
-    };
-    let run = || -> Result<()> {
-        if count > max {
-            return Err(Error::new(ErrorKind::InvalidState(
-                format!("count {count} exceeds the declared maximum {max}").into(),
-            ))
-            .at_offset(w.offset()));
-        }
-        Ok(())
-    };
-    run().map_err(|e| e.in_field(f.name))?;
     let offset = w.offset();
-    let items = storage.prefix_mut(count).map_err(|e| e.at_offset(offset).in_field(f.name))?;
+    let count = varray_count(f, count, offset, true).map_err(|e| e.in_field(f.name))?;
+    let items = storage
+        .prefix_mut(count)
+        .map_err(|e| e.at_offset(offset).in_field(f.name))?;
     let r = if w.describing() {
         let name = d.json_field_name(index);
         let total = count * S::Item::COUNT;
         let compressible = f.compressible();
         let mut res = Ok(());
         for (i, item) in items.iter_mut().enumerate() {
-            let e = Entry { name: &name, total, first: i * S::Item::COUNT, compressible };
-            if let Err(e) = item.save_described(w, cx, &e) {
+            let e = Entry {
+                name: &name,
+                total,
+                first: i * S::Item::COUNT,
+                compressible,
+            };
+            if let Err(e) = item.put_described(w, cx, &e) {
                 res = Err(e.at_index(i));
                 break;
             }
         }
         res
     } else {
-        S::Item::save_slice(items, w, cx)
+        S::Item::put_slice(items, w, cx)
     };
     r.map_err(|e| e.in_field(f.name))
 }
@@ -178,32 +215,27 @@ pub fn save_varray<S: VarStorage>(
 /// Loads a variable array whose count was read earlier.
 pub fn load_varray<S: VarStorage>(
     storage: &mut S,
-    count: Result<usize>,
+    count: i64,
     f: &'static FieldDesc,
     r: &mut Reader<'_>,
     cx: &Context,
 ) -> Result<()> {
-    let run = |r: &mut Reader<'_>| -> Result<()> {
-        let count = count.map_err(|e| e.at_offset(r.offset()))?;
-        let max = match f.count {
-            crate::schema::Count::Variable { max, .. } => max,
-            crate::schema::Count::Fixed(n) => n,
-        };
-        if count > max {
-            return Err(Error::new(ErrorKind::OutOfRange { value: count as i64, min: 0, max: max as i64 })
-                .at_offset(r.offset()));
-        }
+    let mut run = |r: &mut Reader<'_>| -> Result<()> {
+        let offset = r.offset();
+        let count = varray_count(f, count, offset, false)?;
         // Refuse before allocating when the input cannot hold that many elements.
         if let Some(size) = f.elem_size() {
             let needed = count.saturating_mul(size);
             if needed > r.remaining() {
-                return Err(Error::new(ErrorKind::UnexpectedEof { needed, available: r.remaining() })
-                    .at_offset(r.offset()));
+                return Err(Error::new(ErrorKind::UnexpectedEof {
+                    needed,
+                    available: r.remaining(),
+                })
+                .at_offset(offset));
             }
         }
-        let offset = r.offset();
         let items = storage.prepare(count).map_err(|e| e.at_offset(offset))?;
-        S::Item::load_slice(items, r, cx)
+        S::Item::get_slice(items, r, cx)
     };
     run(r).map_err(|e| e.in_field(f.name))
 }
@@ -213,8 +245,21 @@ pub fn load_varray<S: VarStorage>(
 pub fn save_unused(d: &'static Description, index: usize, n: usize, w: &mut Writer<'_>) {
     if let Some(j) = w.desc.as_deref_mut() {
         let name = d.json_field_name(index);
-        let entry = Entry { name: &name, total: 1, first: 0, compressible: true };
-        describe_leaves(j, &entry, Info { name: "unused_buffer", size: n }, 1);
+        let entry = Entry {
+            name: &name,
+            total: 1,
+            first: 0,
+            compressible: true,
+        };
+        describe_leaves(
+            j,
+            &entry,
+            Info {
+                name: "unused_buffer",
+                size: n,
+            },
+            1,
+        );
     }
     w.put_zeros(n);
 }
@@ -227,18 +272,40 @@ pub fn load_unused(f: &'static FieldDesc, n: usize, r: &mut Reader<'_>) -> Resul
 
 /// Saves a fixed byte buffer (`VMSTATE_BUFFER`).
 #[inline]
-pub fn save_buffer<const N: usize>(v: &[u8; N], d: &'static Description, index: usize, w: &mut Writer<'_>) {
+pub fn save_buffer<const N: usize>(
+    v: &[u8; N],
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+) {
     if let Some(j) = w.desc.as_deref_mut() {
         let name = d.json_field_name(index);
-        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
-        describe_leaves(j, &entry, Info { name: "buffer", size: N }, 1);
+        let entry = Entry {
+            name: &name,
+            total: 1,
+            first: 0,
+            compressible: d.fields[index].compressible(),
+        };
+        describe_leaves(
+            j,
+            &entry,
+            Info {
+                name: "buffer",
+                size: N,
+            },
+            1,
+        );
     }
     w.put_bytes(v);
 }
 
 /// Loads a fixed byte buffer.
 #[inline]
-pub fn load_buffer<const N: usize>(v: &mut [u8; N], f: &'static FieldDesc, r: &mut Reader<'_>) -> Result<()> {
+pub fn load_buffer<const N: usize>(
+    v: &mut [u8; N],
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+) -> Result<()> {
     v.copy_from_slice(r.take(N).map_err(|e| e.in_field(f.name))?);
     Ok(())
 }
@@ -250,30 +317,52 @@ pub trait ByteArray {
 }
 
 impl<const N: usize> ByteArray for [u8; N] {
-    const BUFFER: Elem = Elem::Leaf(Info { name: "buffer", size: N });
+    const BUFFER: Elem = Elem::Leaf(Info {
+        name: "buffer",
+        size: N,
+    });
 }
 
 /// Saves an `_equal` field (the local value).
 #[inline]
-pub fn save_equal<T: EqualField>(v: &mut T, d: &'static Description, index: usize, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+pub fn save_equal<T: EqualField>(
+    v: &mut T,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
     if let Some(j) = w.desc.as_deref_mut() {
         let name = d.json_field_name(index);
-        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
+        let entry = Entry {
+            name: &name,
+            total: 1,
+            first: 0,
+            compressible: d.fields[index].compressible(),
+        };
         describe_leaves(j, &entry, T::EQUAL_INFO, 1);
     }
-    v.save(w, cx).map_err(|e| e.in_field(d.fields[index].name))
+    v.put(w, cx).map_err(|e| e.in_field(d.fields[index].name))
 }
 
 /// Loads an `_equal` field: the stream's value must equal the destination's.
 #[inline]
-pub fn load_equal<T: EqualField>(v: &mut T, f: &'static FieldDesc, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+pub fn load_equal<T: EqualField>(
+    v: &mut T,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
     let offset = r.offset();
     let mut incoming = *v;
-    incoming.load(r, cx).map_err(|e| e.in_field(f.name))?;
+    incoming.get(r, cx).map_err(|e| e.in_field(f.name))?;
     if incoming != *v {
-        return Err(Error::new(ErrorKind::NotEqual { expected: v.widen(), found: incoming.widen() })
-            .at_offset(offset)
-            .in_field(f.name));
+        return Err(Error::new(ErrorKind::NotEqual {
+            expected: v.widen(),
+            found: incoming.widen(),
+        })
+        .at_offset(offset)
+        .in_field(f.name));
     }
     Ok(())
 }
@@ -284,15 +373,31 @@ pub const fn equal_elem<T: EqualField>() -> Elem {
 }
 
 /// Elem descriptor of an `int32 le` field.
-pub const INT32_LE: Elem = Elem::Leaf(Info { name: "int32 le", size: 4 });
+pub const INT32_LE: Elem = Elem::Leaf(Info {
+    name: "int32 le",
+    size: 4,
+});
 
 /// Saves an `int32 le` field.
 #[inline]
 pub fn save_int32_le(v: &mut i32, d: &'static Description, index: usize, w: &mut Writer<'_>) {
     if let Some(j) = w.desc.as_deref_mut() {
         let name = d.json_field_name(index);
-        let entry = Entry { name: &name, total: 1, first: 0, compressible: d.fields[index].compressible() };
-        describe_leaves(j, &entry, Info { name: "int32 le", size: 4 }, 1);
+        let entry = Entry {
+            name: &name,
+            total: 1,
+            first: 0,
+            compressible: d.fields[index].compressible(),
+        };
+        describe_leaves(
+            j,
+            &entry,
+            Info {
+                name: "int32 le",
+                size: 4,
+            },
+            1,
+        );
     }
     w.put_be32(*v as u32);
 }
@@ -303,16 +408,25 @@ pub fn load_int32_le(v: &mut i32, f: &'static FieldDesc, r: &mut Reader<'_>) -> 
     let offset = r.offset();
     let incoming = r.get_be32().map_err(|e| e.in_field(f.name))? as i32;
     if incoming < 0 || incoming > *v {
-        return Err(Error::new(ErrorKind::OutOfRange { value: i64::from(incoming), min: 0, max: i64::from(*v) })
-            .at_offset(offset)
-            .in_field(f.name));
+        return Err(Error::new(ErrorKind::OutOfRange {
+            value: i64::from(incoming),
+            min: 0,
+            max: i64::from(*v),
+        })
+        .at_offset(offset)
+        .in_field(f.name));
     }
     *v = incoming;
     Ok(())
 }
 
 /// Saves a nested struct element with its JSON description entry.
-pub fn save_struct_described<T: VmState>(v: &mut T, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+pub fn save_struct_described<T: VmState>(
+    v: &mut T,
+    w: &mut Writer<'_>,
+    cx: &Context,
+    entry: &Entry<'_>,
+) -> Result<()> {
     if !w.describing() || (entry.compressible && entry.first > 0) {
         return w.without_desc(|w| v.save_body(w, cx));
     }
@@ -348,7 +462,13 @@ pub struct SubsectionsDesc {
 
 impl SubsectionsDesc {
     /// Saves one subsection: header, then its body.
-    pub fn save<T: VmState>(&mut self, v: &mut T, name: &'static str, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+    pub fn save<T: VmState>(
+        &mut self,
+        v: &mut T,
+        name: &'static str,
+        w: &mut Writer<'_>,
+        cx: &Context,
+    ) -> Result<()> {
         if let Some(j) = w.desc() {
             if !self.open {
                 j.start_array(Some("subsections"));
@@ -388,12 +508,16 @@ pub fn load_subsections(
 ) -> Result<()> {
     let mut seen = 0u64;
     loop {
-        let Some(&[crate::SUBSECTION, len]) = r.peek(0, 2) else { return Ok(()) };
+        let Some(&[crate::SUBSECTION, len]) = r.peek(0, 2) else {
+            return Ok(());
+        };
         let len = usize::from(len);
         if len < parent.len() + 1 {
             return Ok(());
         }
-        let Some(name) = r.peek(2, len) else { return Ok(()) };
+        let Some(name) = r.peek(2, len) else {
+            return Ok(());
+        };
         if !name.starts_with(parent.as_bytes()) {
             return Ok(());
         }
@@ -403,7 +527,9 @@ pub fn load_subsections(
             return Err(Error::new(ErrorKind::UnknownSubsection(name)).at_offset(offset));
         };
         if seen & (1 << idx) != 0 {
-            return Err(Error::new(ErrorKind::DuplicateSubsection(names[idx].to_owned())).at_offset(offset));
+            return Err(
+                Error::new(ErrorKind::DuplicateSubsection(names[idx].to_owned())).at_offset(offset),
+            );
         }
         seen |= 1 << idx;
         r.skip(2 + len)?;

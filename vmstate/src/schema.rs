@@ -182,7 +182,10 @@ impl Description {
         if total == 1 {
             return name.into();
         }
-        let k = self.fields[..index].iter().filter(|f| f.name == name).count();
+        let k = self.fields[..index]
+            .iter()
+            .filter(|f| f.name == name)
+            .count();
         format!("{name}[{k}]").into()
     }
 }

@@ -30,7 +30,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `data`, reporting offsets from 0.
     pub fn new(data: &'a [u8]) -> Self {
-        Reader { data, pos: 0, base: 0 }
+        Reader {
+            data,
+            pos: 0,
+            base: 0,
+        }
     }
 
     /// A reader over `data` whose first byte sits at offset `base` of a larger stream.
@@ -63,8 +67,11 @@ impl<'a> Reader<'a> {
 
     #[cold]
     fn eof(&self, needed: usize) -> Error {
-        Error::new(ErrorKind::UnexpectedEof { needed, available: self.remaining() })
-            .at_offset(self.offset())
+        Error::new(ErrorKind::UnexpectedEof {
+            needed,
+            available: self.remaining(),
+        })
+        .at_offset(self.offset())
     }
 
     /// Takes the next `n` bytes.
@@ -153,14 +160,24 @@ impl<'a> Writer<'a> {
     /// A writer appending to `buf`; offsets count from the current end of `buf`.
     pub fn new(buf: &'a mut Vec<u8>) -> Self {
         let start = buf.len();
-        Writer { buf, base: 0, start, desc: None }
+        Writer {
+            buf,
+            base: 0,
+            start,
+            desc: None,
+        }
     }
 
     /// A writer whose first byte will sit at offset `base` of a larger stream, recording
     /// the JSON description into `desc` when given.
     pub fn with_desc(buf: &'a mut Vec<u8>, base: u64, desc: Option<&'a mut JsonWriter>) -> Self {
         let start = buf.len();
-        Writer { buf, base, start, desc }
+        Writer {
+            buf,
+            base,
+            start,
+            desc,
+        }
     }
 
     /// Absolute offset of the next byte.
@@ -188,7 +205,12 @@ impl<'a> Writer<'a> {
 
     /// Runs `f` with description recording switched off.
     pub fn without_desc<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> T) -> T {
-        let mut w = Writer { buf: &mut *self.buf, base: self.base, start: self.start, desc: None };
+        let mut w = Writer {
+            buf: &mut *self.buf,
+            base: self.base,
+            start: self.start,
+            desc: None,
+        };
         f(&mut w)
     }
 
@@ -239,8 +261,10 @@ impl<'a> Writer<'a> {
     /// is an error.
     pub fn put_counted_str(&mut self, s: &[u8]) -> Result<()> {
         let len = u8::try_from(s.len()).map_err(|_| {
-            Error::new(ErrorKind::InvalidState("counted string longer than 255 bytes".into()))
-                .at_offset(self.offset())
+            Error::new(ErrorKind::InvalidState(
+                "counted string longer than 255 bytes".into(),
+            ))
+            .at_offset(self.offset())
         })?;
         self.put_u8(len);
         self.put_bytes(s);
