@@ -405,7 +405,10 @@ struct Ring {
 
 #[test]
 fn nested_structs_and_arrays_of_structs_have_no_header() {
-    let mut v = Ring { head: 1, ..Ring::default() };
+    let mut v = Ring {
+        head: 1,
+        ..Ring::default()
+    };
     for (i, s) in v.slots.iter_mut().enumerate() {
         s.addr = i as u64;
         s.len = 0x10 + i as u16;

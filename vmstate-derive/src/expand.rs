@@ -84,14 +84,21 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             "subsection `{}`: its version does not fit the subsection header (at most 255)",
             sname.value()
         );
-        quote_spanned! {sname.span()=>
+        let span = sname.span();
+        let name_check = quote_spanned! {span=>
+            if !#p::str_eq(<#ty as #krate::VmState>::DESCRIPTION.name, #sname) {
+                ::core::panic!(#msg_name);
+            }
+        };
+        let version_check = quote_spanned! {span=>
+            if <#ty as #krate::VmState>::DESCRIPTION.version > 255 {
+                ::core::panic!(#msg_ver);
+            }
+        };
+        quote_spanned! {span=>
             const _: () = {
-                if !#p::str_eq(<#ty as #krate::VmState>::DESCRIPTION.name, #sname) {
-                    #p::panic!(#msg_name);
-                }
-                if <#ty as #krate::VmState>::DESCRIPTION.version > 255 {
-                    #p::panic!(#msg_ver);
-                }
+                #name_check
+                #version_check
             };
         }
     });
@@ -216,7 +223,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                         #p::desc_begin(__w, Self::DESCRIPTION);
                         #(#save_fields)*
                         #p::desc_fields_end(__w);
-                        let mut __subs = #p::SubsectionsDesc::default();
+                        let mut __subs = #p::SubsectionsDesc::new();
                         #(#save_subs)*
                         __subs.finish(__w);
                         ::core::result::Result::Ok(())

@@ -461,6 +461,11 @@ pub struct SubsectionsDesc {
 }
 
 impl SubsectionsDesc {
+    /// Nothing opened yet.
+    pub const fn new() -> Self {
+        SubsectionsDesc { open: false }
+    }
+
     /// Saves one subsection: header, then its body.
     pub fn save<T: VmState>(
         &mut self,

@@ -1,0 +1,5 @@
+#[derive(vmstate::VmState)]
+#[vmstate(name = "", version = 1)]
+struct Dev { a: u32 }
+
+fn main() {}

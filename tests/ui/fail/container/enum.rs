@@ -1,0 +1,5 @@
+#[derive(vmstate::VmState)]
+#[vmstate(name = "dev", version = 1)]
+enum Dev { A, B }
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(vmstate::VmState)]
+#[vmstate(name = "dev", version = 1)]
+struct Dev {
+    #[vmstate(equal)]
+    flag: bool,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(vmstate::VmState)]
+#[vmstate(name = "dev", version = 1)]
+struct Dev {
+    a: u32,
+    label: String,
+}
+
+fn main() {}

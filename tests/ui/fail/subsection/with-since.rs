@@ -1,0 +1,13 @@
+use vmstate::{Context, VmState};
+#[derive(VmState)]
+#[vmstate(name = "dev", version = 2)]
+struct Dev {
+    #[vmstate(since = 2, subsection(name = "dev/fpu", needed = Dev::yes))]
+    fpu: Fpu,
+}
+#[derive(VmState)]
+#[vmstate(name = "dev/fpu", version = 1)]
+struct Fpu { x: u8 }
+impl Dev { fn yes(&self, _: &Context) -> bool { true } }
+
+fn main() {}

@@ -1,0 +1,9 @@
+#[derive(vmstate::VmState)]
+#[vmstate(name = "dev", version = 1)]
+struct Dev {
+    #[vmstate(varray(count = n, max = 4))]
+    items: [u32; 4],
+    n: u32,
+}
+
+fn main() {}
