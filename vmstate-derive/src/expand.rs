@@ -162,16 +162,28 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     let pre_load = hook(&c.hooks.pre_load, "pre_load", "pre_load");
     let post_load = hook(&c.hooks.post_load, "post_load", "post_load");
     let pre_save = hook(&c.hooks.pre_save, "pre_save", "pre_save");
-    let post_save = match &c.hooks.post_save {
+    let save_all = quote! {
+        #p::desc_begin(__w, Self::DESCRIPTION);
+        #(#save_fields)*
+        #p::desc_fields_end(__w);
+        let mut __subs = #p::SubsectionsDesc::new();
+        #(#save_subs)*
+        __subs.finish(__w);
+        ::core::result::Result::Ok(())
+    };
+    // post_save runs even after a failed save once pre_save ran, so the fields go in a
+    // closure whose result is held until post_save has run.
+    let save_body = match &c.hooks.post_save {
         Some(path) => {
             let adapter = quote_spanned!(path.span()=> #p::hook::<Self, _>(#path));
             quote! {
+                let __res: #krate::Result<()> = (|| { #save_all })();
                 let __post = #p::hook_result("post_save", __w.offset(), (#adapter)(self, __cx));
                 __res?;
                 __post
             }
         }
-        None => quote!(__res),
+        None => save_all,
     };
     let old_loader = match &c.hooks.old_version {
         Some((_, path)) => {
@@ -213,25 +225,18 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 };
 
                 #[allow(unused_variables, unused_mut)]
+                #[inline]
                 fn save_body(
                     &mut self,
                     __w: &mut #krate::wire::Writer<'_>,
                     __cx: &#krate::Context,
                 ) -> #krate::Result<()> {
                     #pre_save
-                    let __res: #krate::Result<()> = (|| {
-                        #p::desc_begin(__w, Self::DESCRIPTION);
-                        #(#save_fields)*
-                        #p::desc_fields_end(__w);
-                        let mut __subs = #p::SubsectionsDesc::new();
-                        #(#save_subs)*
-                        __subs.finish(__w);
-                        ::core::result::Result::Ok(())
-                    })();
-                    #post_save
+                    #save_body
                 }
 
                 #[allow(unused_variables, unused_mut)]
+                #[inline]
                 fn load_body(
                     &mut self,
                     __r: &mut #krate::wire::Reader<'_>,
@@ -258,9 +263,11 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             impl #krate::Field for #ident {
                 const ELEM: #krate::Elem = #krate::Elem::Struct(<Self as #krate::VmState>::DESCRIPTION);
                 const COUNT: usize = 1;
+                #[inline]
                 fn put(&mut self, __w: &mut #krate::wire::Writer<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
                     #krate::VmState::save_body(self, __w, __cx)
                 }
+                #[inline]
                 fn get(&mut self, __r: &mut #krate::wire::Reader<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
                     #krate::VmState::load_body(self, __r, <Self as #krate::VmState>::DESCRIPTION.version, __cx)
                 }

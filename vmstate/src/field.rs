@@ -140,7 +140,7 @@ fn short_elems(start: u64, avail: usize, size: usize) -> Error {
 }
 
 macro_rules! int_field {
-    ($t:ty, $name:literal, $read_into:ident, $write_into:ident) => {
+    ($t:ty, $name:literal, $read_into:ident) => {
         impl Field for $t {
             const ELEM: Elem = Elem::Leaf(Info {
                 name: $name,
@@ -159,8 +159,7 @@ macro_rules! int_field {
             }
             #[inline]
             fn put_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
-                let out = w.reserve_slice(items.len() * std::mem::size_of::<$t>());
-                BigEndian::$write_into(items, out);
+                w.put_chunks(items, <$t>::to_be_bytes);
                 Ok(())
             }
             #[inline]
@@ -174,12 +173,12 @@ macro_rules! int_field {
     };
 }
 
-int_field!(u16, "uint16", read_u16_into, write_u16_into);
-int_field!(u32, "uint32", read_u32_into, write_u32_into);
-int_field!(u64, "uint64", read_u64_into, write_u64_into);
-int_field!(i16, "int16", read_i16_into, write_i16_into);
-int_field!(i32, "int32", read_i32_into, write_i32_into);
-int_field!(i64, "int64", read_i64_into, write_i64_into);
+int_field!(u16, "uint16", read_u16_into);
+int_field!(u32, "uint32", read_u32_into);
+int_field!(u64, "uint64", read_u64_into);
+int_field!(i16, "int16", read_i16_into);
+int_field!(i32, "int32", read_i32_into);
+int_field!(i64, "int64", read_i64_into);
 
 impl Field for u8 {
     const ELEM: Elem = Elem::Leaf(Info {

@@ -113,7 +113,7 @@ pub fn desc_fields_end(w: &mut Writer<'_>) {
 }
 
 /// Saves one field (fixed count), recording its JSON description when asked.
-#[inline]
+#[inline(always)]
 pub fn save_field<T: Field>(
     v: &mut T,
     d: &'static Description,
@@ -121,24 +121,37 @@ pub fn save_field<T: Field>(
     w: &mut Writer<'_>,
     cx: &Context,
 ) -> Result<()> {
+    if w.describing() {
+        return save_field_described(v, d, index, w, cx);
+    }
+    match v.put(w, cx) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(e.in_field(d.fields[index].name)),
+    }
+}
+
+#[inline(never)]
+fn save_field_described<T: Field>(
+    v: &mut T,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
     let f = &d.fields[index];
-    let r = if w.describing() {
-        let name = d.json_field_name(index);
-        let entry = Entry {
-            name: &name,
-            total: T::COUNT,
-            first: 0,
-            compressible: f.compressible(),
-        };
-        v.put_described(w, cx, &entry)
-    } else {
-        v.put(w, cx)
+    let name = d.json_field_name(index);
+    let entry = Entry {
+        name: &name,
+        total: T::COUNT,
+        first: 0,
+        compressible: f.compressible(),
     };
-    r.map_err(|e| e.in_field(f.name))
+    v.put_described(w, cx, &entry)
+        .map_err(|e| e.in_field(f.name))
 }
 
 /// Loads one field (fixed count).
-#[inline]
+#[inline(always)]
 pub fn load_field<T: Field>(
     v: &mut T,
     f: &'static FieldDesc,
@@ -492,6 +505,7 @@ impl SubsectionsDesc {
     }
 
     /// Closes the array if it was opened.
+    #[inline]
     pub fn finish(self, w: &mut Writer<'_>) {
         if self.open {
             if let Some(j) = w.desc() {
@@ -505,7 +519,22 @@ impl SubsectionsDesc {
 /// for `0x05`, a name with the parent's prefix, looks it up among `names` (refusing an
 /// unknown or repeated one) and hands the index and the truncated-to-8-bit version to
 /// `load`.
+#[inline(always)]
 pub fn load_subsections(
+    r: &mut Reader<'_>,
+    parent: &'static str,
+    names: &[&'static str],
+    load: impl FnMut(usize, &mut Reader<'_>, u32) -> Result<()>,
+) -> Result<()> {
+    // Most bodies (every element of a struct array) are not followed by a subsection.
+    if r.peek(0, 1) != Some(&[crate::SUBSECTION]) {
+        return Ok(());
+    }
+    load_subsections_slow(r, parent, names, load)
+}
+
+#[inline(never)]
+fn load_subsections_slow(
     r: &mut Reader<'_>,
     parent: &'static str,
     names: &[&'static str],

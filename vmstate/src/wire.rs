@@ -249,12 +249,27 @@ impl<'a> Writer<'a> {
         self.buf.resize(self.buf.len() + n, 0);
     }
 
-    /// Appends `n` zero bytes and returns them for the caller to fill (bulk conversion).
+    /// Appends one `N`-byte chunk per item, produced by `f` (the bulk path of primitive
+    /// arrays: `f` is the big-endian conversion).
     #[inline]
-    pub fn reserve_slice(&mut self, n: usize) -> &mut [u8] {
-        let at = self.buf.len();
-        self.buf.resize(at + n, 0);
-        &mut self.buf[at..]
+    pub fn put_chunks<T: Copy, const N: usize>(&mut self, items: &[T], f: impl Fn(T) -> [u8; N]) {
+        let n = items.len() * N;
+        self.buf.reserve(n);
+        let spare = &mut self.buf.spare_capacity_mut()[..n];
+        for (dst, &item) in spare.chunks_exact_mut(N).zip(items) {
+            for (d, s) in dst.iter_mut().zip(f(item)) {
+                d.write(s);
+            }
+        }
+        let len = self.buf.len() + n;
+        // SAFETY: `reserve` made room for `n` more bytes, and the loop above initialized
+        // all `n` of them (`spare` is exactly `items.len()` chunks of `N` bytes). Writing
+        // into spare capacity instead of `resize` + overwrite saves a memset of the whole
+        // array: about 10% of a cpu-section save in benches/cpu_like.rs.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.buf.set_len(len);
+        }
     }
 
     /// Writes a counted string (one length byte, then the bytes); longer than 255 bytes
