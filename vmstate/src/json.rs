@@ -30,6 +30,18 @@ impl JsonWriter {
         Self::default()
     }
 
+    /// A point to return to with [`rollback`](Self::rollback) (e.g. when a section's
+    /// save fails after its description was started).
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { len: self.out.len(), has_member: self.has_member.clone() }
+    }
+
+    /// Drops everything written since `cp`.
+    pub fn rollback(&mut self, cp: Checkpoint) {
+        self.out.truncate(cp.len);
+        self.has_member = cp.has_member;
+    }
+
     /// The text written so far.
     pub fn as_str(&self) -> &str {
         &self.out
@@ -96,6 +108,13 @@ impl JsonWriter {
         self.member(key);
         self.out.push_str(if value { "true" } else { "false" });
     }
+}
+
+/// A saved position of a [`JsonWriter`].
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    len: usize,
+    has_member: Vec<bool>,
 }
 
 /// Quotes a string as QEMU does: `"` and `\` escaped, control characters and non-ASCII

@@ -71,6 +71,7 @@ mod error;
 mod field;
 pub mod json;
 mod schema;
+pub mod stream;
 pub mod wire;
 
 #[doc(hidden)]

@@ -1,0 +1,736 @@
+//! The ppc64 CPU state as QEMU 7.2's `vmstate_ppc_cpu` migrates it (spec §1), plus the
+//! `cpu_common` and `spapr_cpu` sections that accompany each vCPU on pseries.
+//!
+//! The interpreter runs on this same struct. Registers QEMU keeps outside the SPR array
+//! (LR, CTR, XER, CFAR) are live fields here; `pre_save` copies them into their SPR slots
+//! and `post_load` takes them back, as QEMU does. `post_load` also decides whether the
+//! incoming CPU may run on this model (spec §4): the compat-mode path or the raw PVR path.
+
+use std::fmt;
+
+use vmstate::wire::{Reader, Writer};
+use vmstate::{Context, Elem, Field, Info, VmState};
+
+use crate::compat::{self, flags, CompatError};
+use crate::models::{CpuModel, IsaLevel};
+
+/// SPR numbers with special treatment (spec §1.5).
+pub mod spr {
+    /// XER.
+    pub const XER: usize = 1;
+    /// LR.
+    pub const LR: usize = 8;
+    /// CTR.
+    pub const CTR: usize = 9;
+    /// CFAR.
+    pub const CFAR: usize = 28;
+    /// VRSAVE.
+    pub const VRSAVE: usize = 256;
+    /// PVR.
+    pub const PVR: usize = 287;
+    /// PCR.
+    pub const PCR: usize = 338;
+    /// TAR.
+    pub const TAR: usize = 815;
+}
+
+/// XER bits (LSB-0).
+pub mod xer {
+    /// Summary overflow.
+    pub const SO: u64 = 1 << 31;
+    /// Overflow.
+    pub const OV: u64 = 1 << 30;
+    /// Carry.
+    pub const CA: u64 = 1 << 29;
+    /// ISA 3.0 32-bit overflow.
+    pub const OV32: u64 = 1 << 19;
+    /// ISA 3.0 32-bit carry.
+    pub const CA32: u64 = 1 << 18;
+}
+
+/// MSR[TS]: a transaction is active or suspended (decides `cpu/tm`).
+pub const MSR_TS: u64 = 0x0000_0006_0000_0000;
+
+macro_rules! u64_codec {
+    ($(#[$doc:meta])* $name:ident, $info:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $name(pub u64);
+
+        impl Field for $name {
+            const ELEM: Elem = Elem::Leaf(Info { name: $info, size: 8 });
+            const COUNT: usize = 1;
+            #[inline]
+            fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
+                w.put_be64(self.0);
+                Ok(())
+            }
+            #[inline]
+            fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> vmstate::Result<()> {
+                self.0 = r.get_be64()?;
+                Ok(())
+            }
+        }
+    };
+}
+
+u64_codec!(
+    /// An FPR: doubleword 0 of VSR i (QEMU's `fpr` codec).
+    Fpr,
+    "fpr"
+);
+u64_codec!(
+    /// Doubleword 1 of VSR i, i < 32 (QEMU's `vsr` codec).
+    VsrLow,
+    "vsr"
+);
+
+/// A 128-bit vector register (QEMU's `avr` codec). On the wire: the least-significant
+/// doubleword first, then the most-significant one, each big-endian — QEMU's host-order
+/// array on a little-endian host, which is what every fixture stream shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Avr(pub u128);
+
+impl Field for Avr {
+    const ELEM: Elem = Elem::Leaf(Info { name: "avr", size: 16 });
+    const COUNT: usize = 1;
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
+        w.put_be64(self.0 as u64);
+        w.put_be64((self.0 >> 64) as u64);
+        Ok(())
+    }
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> vmstate::Result<()> {
+        let lo = r.get_be64()?;
+        let hi = r.get_be64()?;
+        self.0 = (u128::from(hi) << 64) | u128::from(lo);
+        Ok(())
+    }
+}
+
+/// The architected VSCR (QEMU's `cpu/altivec/vscr` getter/setter codec).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Vscr(pub u32);
+
+impl Field for Vscr {
+    const ELEM: Elem = Elem::Leaf(Info { name: "cpu/altivec/vscr", size: 4 });
+    const COUNT: usize = 1;
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
+        w.put_be32(self.0);
+        Ok(())
+    }
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> vmstate::Result<()> {
+        self.0 = r.get_be32()?;
+        Ok(())
+    }
+}
+
+/// An SLB entry (QEMU's `slbe` codec): ESID then VSID.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Slbe {
+    /// ESID, with the valid bit.
+    pub esid: u64,
+    /// VSID and flags.
+    pub vsid: u64,
+}
+
+impl Field for Slbe {
+    const ELEM: Elem = Elem::Leaf(Info { name: "slbe", size: 16 });
+    const COUNT: usize = 1;
+    fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
+        w.put_be64(self.esid);
+        w.put_be64(self.vsid);
+        Ok(())
+    }
+    fn get(&mut self, r: &mut Reader<'_>, _cx: &Context) -> vmstate::Result<()> {
+        self.esid = r.get_be64()?;
+        self.vsid = r.get_be64()?;
+        Ok(())
+    }
+}
+
+/// `cpu/fpu`: the FPRs and the FPSCR.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/fpu", version = 1, minimum_version = 1)]
+pub struct FpuState {
+    /// FPR i = doubleword 0 of VSR i.
+    #[vmstate(name = "env.vsr")]
+    pub fpr: [Fpr; 32],
+    /// FPSCR.
+    #[vmstate(name = "env.fpscr")]
+    pub fpscr: u64,
+}
+
+/// `cpu/altivec`: VR0–VR31 (VSR 32–63) and the VSCR.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/altivec", version = 1, minimum_version = 1)]
+pub struct AltivecState {
+    /// VR i = VSR 32 + i.
+    #[vmstate(name = "env.vsr")]
+    pub vr: [Avr; 32],
+    /// VSCR.
+    pub vscr: Vscr,
+}
+
+/// `cpu/vsx`: doubleword 1 of VSR 0–31.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/vsx", version = 1, minimum_version = 1)]
+pub struct VsxState {
+    /// Low doubleword of VSR i.
+    #[vmstate(name = "env.vsr")]
+    pub vsrl: [VsrLow; 32],
+}
+
+/// `cpu/sr`: segment registers (CPUs without a 64-bit MMU).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/sr", version = 1, minimum_version = 1)]
+pub struct SrState {
+    /// SR0–SR15 and the rest of QEMU's 32-entry array.
+    #[vmstate(name = "env.sr")]
+    pub sr: [u64; 32],
+}
+
+/// `cpu/tm`: checkpointed state of an active or suspended transaction.
+#[derive(Clone, Debug, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tm", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct TmState {
+    #[vmstate(name = "env.tm_gpr")]
+    pub gpr: [u64; 32],
+    /// Carried opaquely (QEMU writes checkpointed VSR 32–63 and what follows them).
+    #[vmstate(name = "env.tm_vsr")]
+    pub vsr: [Avr; 64],
+    #[vmstate(name = "env.tm_cr")]
+    pub cr: u64,
+    #[vmstate(name = "env.tm_lr")]
+    pub lr: u64,
+    #[vmstate(name = "env.tm_ctr")]
+    pub ctr: u64,
+    #[vmstate(name = "env.tm_fpscr")]
+    pub fpscr: u64,
+    #[vmstate(name = "env.tm_amr")]
+    pub amr: u64,
+    #[vmstate(name = "env.tm_ppr")]
+    pub ppr: u64,
+    #[vmstate(name = "env.tm_vrsave")]
+    pub vrsave: u64,
+    #[vmstate(name = "env.tm_vscr")]
+    pub vscr: u32,
+    #[vmstate(name = "env.tm_dscr")]
+    pub dscr: u64,
+    #[vmstate(name = "env.tm_tar")]
+    pub tar: u64,
+}
+
+impl Default for TmState {
+    fn default() -> Self {
+        TmState {
+            gpr: [0; 32],
+            vsr: [Avr::default(); 64],
+            cr: 0,
+            lr: 0,
+            ctr: 0,
+            fpscr: 0,
+            amr: 0,
+            ppr: 0,
+            vrsave: 0,
+            vscr: 0,
+            dscr: 0,
+            tar: 0,
+        }
+    }
+}
+
+/// `cpu/slb`: the 64 SLB entries (and, for pseries-2.12 and older, the SLB size).
+#[derive(Clone, Debug, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/slb", version = 1, minimum_version = 1)]
+pub struct SlbState {
+    /// The model's SLB size, sent only to pre-3.0 machine types (scratch on load).
+    #[vmstate(if_compat = "pre-3.0-migration")]
+    pub mig_slb_nr: i32,
+    /// SLB entries; all 64 travel whatever the model implements.
+    #[vmstate(name = "env.slb")]
+    pub slb: [Slbe; 64],
+}
+
+impl Default for SlbState {
+    fn default() -> Self {
+        SlbState { mig_slb_nr: 0, slb: [Slbe::default(); 64] }
+    }
+}
+
+/// One 6xx software TLB entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlb6xx_entry", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct Tlb6xxEntry {
+    pub pte0: u64,
+    pub pte1: u64,
+    #[vmstate(name = "EPN")]
+    pub epn: u64,
+}
+
+/// One embedded (BookE 4xx) software TLB entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlbemb_entry", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct TlbEmbEntry {
+    #[vmstate(name = "RPN")]
+    pub rpn: u64,
+    #[vmstate(name = "EPN")]
+    pub epn: u64,
+    #[vmstate(name = "PID")]
+    pub pid: u64,
+    pub size: u64,
+    pub prot: u32,
+    pub attr: u32,
+}
+
+/// One BookE 2.06 MAS TLB entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlbmas_entry", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct TlbMasEntry {
+    pub mas8: u32,
+    pub mas1: u32,
+    pub mas2: u64,
+    pub mas7_3: u64,
+}
+
+/// Largest software TLB the loader accepts (QEMU's models have at most a few hundred).
+pub const MAX_SOFT_TLB: usize = 1024;
+
+/// `cpu/tlb6xx`: a 6xx software TLB (never on pseries).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlb6xx", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct Tlb6xxState {
+    /// Must equal the destination's TLB size.
+    #[vmstate(name = "env.nb_tlb", equal)]
+    pub nb_tlb: i32,
+    #[vmstate(name = "env.tlb.tlb6", varray(count = nb_tlb, max = 1024))]
+    pub tlb: Vec<Tlb6xxEntry>,
+    #[vmstate(name = "env.tgpr")]
+    pub tgpr: [u64; 4],
+}
+
+/// `cpu/tlbemb` (QEMU 7.2 names it `cpu/tlb6xx` too, a bug fixed in 2024; embedded CPUs
+/// only, never on pseries).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlbemb", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct TlbEmbState {
+    #[vmstate(name = "env.nb_tlb", equal)]
+    pub nb_tlb: i32,
+    #[vmstate(name = "env.tlb.tlbe", varray(count = nb_tlb, max = 1024))]
+    pub tlb: Vec<TlbEmbEntry>,
+}
+
+/// `cpu/tlbmas`: a BookE MAS TLB (never on pseries).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/tlbmas", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct TlbMasState {
+    #[vmstate(name = "env.nb_tlb", equal)]
+    pub nb_tlb: i32,
+    #[vmstate(name = "env.tlb.tlbm", varray(count = nb_tlb, max = 1024))]
+    pub tlb: Vec<TlbMasEntry>,
+}
+
+/// `cpu/compat`: the logical PVR of the architected mode the vCPU runs in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu/compat", version = 1, minimum_version = 1)]
+pub struct CompatState {
+    /// Logical PVR (0 = raw mode).
+    pub compat_pvr: u32,
+}
+
+/// Which software TLB a model has (none for every server CPU).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SoftTlb {
+    /// Hardware-walked MMU.
+    #[default]
+    None,
+    /// 6xx software TLB.
+    Tlb6xx,
+    /// Embedded 4xx TLB.
+    Embedded,
+    /// BookE MAS TLB.
+    Mas,
+}
+
+/// The whole ppc64 CPU: QEMU 7.2's `cpu` section (version 5) and the interpreter's state.
+///
+/// ```
+/// use ppc_target::{CpuState, models::CpuModel, compat::MachineType};
+/// use vmstate::VmState;
+///
+/// let mut cpu = CpuState::new(CpuModel::by_name("power9").unwrap());
+/// cpu.set_compat(0x0f000004).unwrap(); // power8 mode
+/// let mut body = Vec::new();
+/// cpu.save(&mut body, &MachineType::latest().context()).unwrap();
+/// assert_eq!(body.len(), 10664);
+///
+/// // A POWER8 destination accepts it (the compat path, spec §4 R3) ...
+/// let mut dst = CpuState::new(CpuModel::by_name("power8").unwrap());
+/// dst.load(&body, 5, &MachineType::latest().context()).unwrap();
+/// assert_eq!(dst.compat.compat_pvr, 0x0f000004);
+///
+/// // ... and a pseries-2.9 stream carries no cpu/compat, so POWER8 checks the PVR.
+/// body.clear();
+/// cpu.save(&mut body, &MachineType::by_name("pseries-2.9").unwrap().context()).unwrap();
+/// assert_eq!(body.len(), 10648); // + mig_slb_nr, - cpu/compat
+/// let mut dst = CpuState::new(CpuModel::by_name("power8").unwrap());
+/// let err = dst.load(&body, 5, &MachineType::by_name("pseries-2.9").unwrap().context()).unwrap_err();
+/// assert!(err.to_string().contains("PVR 0x004e1200"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu", version = 5, minimum_version = 5, pre_save = CpuState::pre_save, post_load = CpuState::post_load)]
+pub struct CpuState {
+    /// Formerly the PVR; zeros on the wire.
+    #[vmstate(unused = 8)]
+    _unused_pvr: (),
+    /// GPR0–31.
+    #[vmstate(name = "env.gpr")]
+    pub gpr: [u64; 32],
+    /// CR fields 0–7, each in its low 4 bits (LT 8, GT 4, EQ 2, SO 1).
+    #[vmstate(name = "env.crf")]
+    pub crf: [u32; 8],
+    /// Address of the next instruction.
+    #[vmstate(name = "env.nip")]
+    pub nip: u64,
+    /// The SPR array, indexed by SPR number.
+    #[vmstate(name = "env.spr")]
+    pub spr: [u64; 1024],
+    /// SPE accumulator (0 on server CPUs).
+    #[vmstate(name = "env.spe_acc")]
+    pub spe_acc: u64,
+    /// Reservation address; all ones when none is held.
+    #[vmstate(name = "env.reserve_addr")]
+    pub reserve_addr: u64,
+    /// MSR.
+    #[vmstate(name = "env.msr")]
+    pub msr: u64,
+    /// Always 0 on save since QEMU 6.0; ignored on load.
+    #[vmstate(name = "env.hflags_compat_nmsr")]
+    pub hflags_compat_nmsr: u64,
+    /// pre-2.8 scratch copies (pseries-2.7 and older).
+    #[vmstate(if_compat = "pre-2.8-migration")]
+    pub mig_msr_mask: u64,
+    /// pre-2.8 scratch copy.
+    #[vmstate(if_compat = "pre-2.8-migration")]
+    pub mig_insns_flags: u64,
+    /// pre-2.8 scratch copy.
+    #[vmstate(if_compat = "pre-2.8-migration")]
+    pub mig_insns_flags2: u64,
+    /// pre-2.8 scratch copy.
+    #[vmstate(name = "mig_nb_BATs", if_compat = "pre-2.8-migration")]
+    pub mig_nb_bats: u32,
+
+    /// `cpu/fpu`.
+    #[vmstate(subsection(name = "cpu/fpu", needed = CpuState::fpu_needed))]
+    pub fpu: FpuState,
+    /// `cpu/altivec`.
+    #[vmstate(subsection(name = "cpu/altivec", needed = CpuState::altivec_needed))]
+    pub altivec: AltivecState,
+    /// `cpu/vsx`.
+    #[vmstate(subsection(name = "cpu/vsx", needed = CpuState::vsx_needed))]
+    pub vsx: VsxState,
+    /// `cpu/sr`.
+    #[vmstate(subsection(name = "cpu/sr", needed = CpuState::sr_needed))]
+    pub sr: SrState,
+    /// `cpu/tm`.
+    #[vmstate(subsection(name = "cpu/tm", needed = CpuState::tm_needed))]
+    pub tm: TmState,
+    /// `cpu/slb`.
+    #[vmstate(subsection(name = "cpu/slb", needed = CpuState::slb_needed))]
+    pub slb: SlbState,
+    /// `cpu/tlb6xx`.
+    #[vmstate(subsection(name = "cpu/tlb6xx", needed = CpuState::tlb6xx_needed))]
+    pub tlb6xx: Tlb6xxState,
+    /// `cpu/tlbemb`.
+    #[vmstate(subsection(name = "cpu/tlbemb", needed = CpuState::tlbemb_needed))]
+    pub tlbemb: TlbEmbState,
+    /// `cpu/tlbmas`.
+    #[vmstate(subsection(name = "cpu/tlbmas", needed = CpuState::tlbmas_needed))]
+    pub tlbmas: TlbMasState,
+    /// `cpu/compat`: never sent to pseries-2.9 and older (the review remark on the
+    /// original patch, declared once here).
+    #[vmstate(subsection(name = "cpu/compat", needed = CpuState::compat_needed, unless_compat = "pre-2.10-migration"))]
+    pub compat: CompatState,
+
+    /// The CPU model (not migrated: the destination's own).
+    #[vmstate(skip)]
+    pub model: &'static CpuModel,
+    /// The software TLB kind of the model (not migrated).
+    #[vmstate(skip)]
+    pub soft_tlb: SoftTlb,
+    /// Link register.
+    #[vmstate(skip)]
+    pub lr: u64,
+    /// Count register.
+    #[vmstate(skip)]
+    pub ctr: u64,
+    /// XER, all bits as written (OV32/CA32 visible only at ISA 3.0).
+    #[vmstate(skip)]
+    pub xer: u64,
+    /// Come-from address register.
+    #[vmstate(skip)]
+    pub cfar: u64,
+    /// Effective ISA level (derived from the model and the PCR; recomputed on load).
+    #[vmstate(skip)]
+    pub isa: IsaLevel,
+}
+
+/// Why an incoming CPU is refused (spec §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AcceptError {
+    /// The stream's compat mode cannot be set on this model (R1, R2).
+    Compat(CompatError),
+    /// Raw mode and the source PVR does not match this model (R6/R7).
+    Pvr {
+        /// The source PVR (low 32 bits of `spr[287]`).
+        pvr: u32,
+        /// The destination model.
+        model: &'static str,
+    },
+}
+
+impl fmt::Display for AcceptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AcceptError::Compat(e) => e.fmt(f),
+            AcceptError::Pvr { pvr, model } => {
+                write!(f, "source CPU PVR 0x{pvr:08x} does not match destination model {model} (raw mode)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AcceptError {}
+
+impl Default for CpuState {
+    fn default() -> Self {
+        Self::new(CpuModel::power9())
+    }
+}
+
+impl CpuState {
+    /// A CPU of `model` in its reset state: raw mode, no reservation, PVR in `spr[287]`.
+    pub fn new(model: &'static CpuModel) -> Self {
+        let mut spr = [0u64; 1024];
+        spr[spr::PVR] = u64::from(model.pvr);
+        CpuState {
+            _unused_pvr: (),
+            gpr: [0; 32],
+            crf: [0; 8],
+            nip: 0x100,
+            spr,
+            spe_acc: 0,
+            reserve_addr: u64::MAX,
+            msr: 0,
+            hflags_compat_nmsr: 0,
+            mig_msr_mask: 0,
+            mig_insns_flags: 0,
+            mig_insns_flags2: 0,
+            mig_nb_bats: 0,
+            fpu: FpuState::default(),
+            altivec: AltivecState::default(),
+            vsx: VsxState::default(),
+            sr: SrState::default(),
+            tm: TmState::default(),
+            slb: SlbState::default(),
+            tlb6xx: Tlb6xxState::default(),
+            tlbemb: TlbEmbState::default(),
+            tlbmas: TlbMasState::default(),
+            compat: CompatState::default(),
+            model,
+            soft_tlb: SoftTlb::None,
+            lr: 0,
+            ctr: 0,
+            xer: 0,
+            cfar: 0,
+            isa: model.isa,
+        }
+    }
+
+    /// Sets the architected compat mode (QEMU's `ppc_set_compat`): 0 = raw mode.
+    pub fn set_compat(&mut self, compat_pvr: u32) -> Result<(), CompatError> {
+        let pcr = compat::check_compat(self.model, compat_pvr)?;
+        self.compat.compat_pvr = compat_pvr;
+        self.spr[spr::PCR] = pcr;
+        self.isa = compat::effective_isa(self.model, pcr);
+        Ok(())
+    }
+
+    /// The destination side of a machine reset with `max-cpu-compat`: the mode the
+    /// destination applies when the stream carries no `cpu/compat` (spec §4.1 R0/R5).
+    pub fn reset_compat(&mut self, max_cpu_compat: Option<u32>) -> Result<(), CompatError> {
+        self.set_compat(max_cpu_compat.unwrap_or(0))
+    }
+
+    /// The CR as `mfcr` returns it (CR0 in the top nibble).
+    pub fn cr(&self) -> u32 {
+        self.crf.iter().fold(0, |acc, f| (acc << 4) | (f & 0xf))
+    }
+
+    /// Sets the whole CR.
+    pub fn set_cr(&mut self, cr: u32) {
+        for (i, f) in self.crf.iter_mut().enumerate() {
+            *f = (cr >> (28 - 4 * i)) & 0xf;
+        }
+    }
+
+    /// XER as `mfxer` reads it and as it travels: OV32/CA32 only on ISA 3.0+ models.
+    pub fn xer_visible(&self) -> u64 {
+        let hidden = if self.model.isa >= IsaLevel::V3_0 { 0 } else { xer::OV32 | xer::CA32 };
+        self.xer & 0xFFFF_FFFF & !hidden
+    }
+
+    /// Whether this CPU, as a destination, accepts an incoming state whose compat PVR is
+    /// `compat_pvr` and whose source PVR is `pvr` (spec §4.1); returns the new PCR on the
+    /// compat path.
+    pub fn accepts(&self, compat_pvr: u32, pvr: u32) -> Result<Option<u64>, AcceptError> {
+        if compat_pvr != 0 {
+            return compat::check_compat(self.model, compat_pvr).map(Some).map_err(AcceptError::Compat);
+        }
+        if self.model.accepts_pvr(pvr) {
+            Ok(None)
+        } else {
+            Err(AcceptError::Pvr { pvr, model: self.model.name })
+        }
+    }
+
+    fn pre_save(&mut self, cx: &Context) -> Result<(), AcceptError> {
+        self.spr[spr::LR] = self.lr;
+        self.spr[spr::CTR] = self.ctr;
+        self.spr[spr::XER] = self.xer_visible();
+        if self.model.facilities.mmu64 {
+            self.spr[spr::CFAR] = self.cfar;
+        }
+        self.hflags_compat_nmsr = 0;
+        if cx.compat(flags::PRE_2_8) {
+            self.mig_msr_mask = self.model.mig_msr_mask;
+            self.mig_insns_flags = self.model.mig_insns_flags;
+            self.mig_insns_flags2 = self.model.mig_insns_flags2;
+            self.mig_nb_bats = 0;
+        }
+        if cx.compat(flags::PRE_3_0) {
+            self.slb.mig_slb_nr = self.model.facilities.slb_size as i32;
+        }
+        Ok(())
+    }
+
+    fn post_load(&mut self, _cx: &Context, _version: u32) -> Result<(), AcceptError> {
+        // The compat PVR is the stream's when cpu/compat came, else this CPU's own
+        // after its machine reset (spec §4.1 R0).
+        let pvr = self.spr[spr::PVR] as u32;
+        match self.accepts(self.compat.compat_pvr, pvr)? {
+            Some(pcr) => self.spr[spr::PCR] = pcr,
+            None => self.compat.compat_pvr = 0,
+        }
+        self.lr = self.spr[spr::LR];
+        self.ctr = self.spr[spr::CTR];
+        self.xer = self.spr[spr::XER] & 0xFFFF_FFFF;
+        if self.model.facilities.mmu64 {
+            self.cfar = self.spr[spr::CFAR];
+        }
+        self.isa = compat::effective_isa(self.model, self.spr[spr::PCR]);
+        Ok(())
+    }
+
+    fn fpu_needed(&self, _cx: &Context) -> bool {
+        self.model.facilities.fpu
+    }
+    fn altivec_needed(&self, _cx: &Context) -> bool {
+        self.model.facilities.vmx
+    }
+    fn vsx_needed(&self, _cx: &Context) -> bool {
+        self.model.facilities.vsx
+    }
+    fn sr_needed(&self, _cx: &Context) -> bool {
+        !self.model.facilities.mmu64
+    }
+    fn tm_needed(&self, _cx: &Context) -> bool {
+        self.msr & MSR_TS != 0
+    }
+    fn slb_needed(&self, _cx: &Context) -> bool {
+        self.model.facilities.mmu64
+    }
+    fn tlb6xx_needed(&self, _cx: &Context) -> bool {
+        self.soft_tlb == SoftTlb::Tlb6xx
+    }
+    fn tlbemb_needed(&self, _cx: &Context) -> bool {
+        self.soft_tlb == SoftTlb::Embedded
+    }
+    fn tlbmas_needed(&self, _cx: &Context) -> bool {
+        self.soft_tlb == SoftTlb::Mas
+    }
+    fn compat_needed(&self, _cx: &Context) -> bool {
+        self.compat.compat_pvr != 0
+    }
+}
+
+/// The generic per-vCPU `cpu_common` section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "cpu_common", version = 1, minimum_version = 1)]
+pub struct CpuCommon {
+    /// Whether the vCPU is halted.
+    pub halted: u32,
+    /// Pending interrupt request bits.
+    pub interrupt_request: u32,
+}
+
+/// `spapr_cpu/vpa`: the registered Virtual Processor Area.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_cpu/vpa", version = 1, minimum_version = 1)]
+pub struct SpaprVpa {
+    /// Guest address of the VPA.
+    pub vpa_addr: u64,
+}
+
+/// `spapr_cpu/slb_shadow`: the registered SLB shadow buffer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_cpu/slb_shadow", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct SpaprSlbShadow {
+    pub slb_shadow_addr: u64,
+    pub slb_shadow_size: u64,
+}
+
+/// `spapr_cpu/dtl`: the registered dispatch trace log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_cpu/dtl", version = 1, minimum_version = 1)]
+#[allow(missing_docs)]
+pub struct SpaprDtl {
+    pub dtl_addr: u64,
+    pub dtl_size: u64,
+}
+
+/// The pseries per-vCPU `spapr_cpu` section: an empty body unless the guest registered
+/// a VPA (then the three subsections).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_cpu", version = 1, minimum_version = 1)]
+pub struct SpaprCpu {
+    /// `spapr_cpu/vpa`.
+    #[vmstate(subsection(name = "spapr_cpu/vpa", needed = SpaprCpu::vpa_needed))]
+    pub vpa: SpaprVpa,
+    /// `spapr_cpu/slb_shadow`.
+    #[vmstate(subsection(name = "spapr_cpu/slb_shadow", needed = SpaprCpu::slb_shadow_needed))]
+    pub slb_shadow: SpaprSlbShadow,
+    /// `spapr_cpu/dtl`.
+    #[vmstate(subsection(name = "spapr_cpu/dtl", needed = SpaprCpu::dtl_needed))]
+    pub dtl: SpaprDtl,
+}
+
+impl SpaprCpu {
+    fn vpa_needed(&self, _cx: &Context) -> bool {
+        self.vpa.vpa_addr != 0
+    }
+    fn slb_shadow_needed(&self, _cx: &Context) -> bool {
+        self.slb_shadow.slb_shadow_addr != 0
+    }
+    fn dtl_needed(&self, _cx: &Context) -> bool {
+        self.dtl.dtl_addr != 0
+    }
+}

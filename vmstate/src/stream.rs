@@ -1,0 +1,438 @@
+//! QEMU's migration stream framing (spec §2): the file header, the configuration
+//! section, section records with their headers and footers, commands, EOF and the JSON
+//! description trailer.
+//!
+//! [`StreamReader`] walks records over an in-memory stream; the caller parses each
+//! section body (with a `VmState`, a RAM or HTAB decoder, or a generic walker) from
+//! [`StreamReader::body`] and then calls [`StreamReader::end_section`] to check the
+//! footer. [`StreamWriter`] writes the same framing and collects the JSON trailer.
+//!
+//! ```
+//! use vmstate::stream::{Record, StreamReader, StreamWriter};
+//! use vmstate::{Context, VmState};
+//!
+//! #[derive(Clone, Debug, Default, PartialEq, VmState)]
+//! #[vmstate(name = "timer", version = 2, minimum_version = 1)]
+//! struct Timer { ticks: i64 }
+//!
+//! let cx = Context::new("pseries-7.2");
+//! let mut w = StreamWriter::new("pseries-7.2", 4096);
+//! w.full_section("timer", 0, &mut Timer { ticks: -1 }, &cx).unwrap();
+//! let bytes = w.finish();
+//!
+//! let mut r = StreamReader::new(&bytes).unwrap();
+//! assert!(matches!(r.next_record().unwrap(), Record::Configuration { machine } if machine == "pseries-7.2"));
+//! let Record::Full(h) = r.next_record().unwrap() else { panic!() };
+//! assert_eq!((h.idstr.as_str(), h.instance_id, h.version), ("timer", 0, 2));
+//! let mut t = Timer::default();
+//! t.load_from(r.body(), h.version, &cx).unwrap();
+//! r.end_section(h.section_id).unwrap();
+//! assert_eq!(t.ticks, -1);
+//! assert!(matches!(r.next_record().unwrap(), Record::Eof));
+//! assert!(r.trailer().unwrap().unwrap().starts_with(r#"{"page_size": 4096, "devices": [{"name": "timer""#));
+//! ```
+
+use std::collections::HashMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::JsonWriter;
+use crate::wire::{Reader, Writer};
+use crate::{Context, VmState};
+
+/// File magic "QEVM".
+pub const MAGIC: u32 = 0x5145_564D;
+/// File format version.
+pub const VERSION: u32 = 3;
+
+/// Record type bytes.
+pub mod kind {
+    /// End of the section stream.
+    pub const EOF: u8 = 0x00;
+    /// First chunk of an iterative section.
+    pub const START: u8 = 0x01;
+    /// Middle chunk of an iterative section.
+    pub const PART: u8 = 0x02;
+    /// Last chunk of an iterative section.
+    pub const END: u8 = 0x03;
+    /// A complete (device) section.
+    pub const FULL: u8 = 0x04;
+    /// A subsection (inside bodies only).
+    pub const SUBSECTION: u8 = 0x05;
+    /// The JSON description trailer (after EOF).
+    pub const VMDESCRIPTION: u8 = 0x06;
+    /// The configuration section.
+    pub const CONFIGURATION: u8 = 0x07;
+    /// A command record.
+    pub const COMMAND: u8 = 0x08;
+    /// A section footer.
+    pub const FOOTER: u8 = 0x7E;
+}
+
+/// Largest configuration machine-name length accepted (QEMU allocates whatever arrives).
+pub const MAX_MACHINE_NAME: usize = 256;
+/// Largest command payload accepted.
+pub const MAX_COMMAND_PAYLOAD: usize = 64 * 1024;
+
+/// The header of a START or FULL record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SectionHeader {
+    /// Per-stream section id.
+    pub section_id: u32,
+    /// Section name (`cpu`, `ram`, `spapr/htab`, a device path).
+    pub idstr: String,
+    /// Instance id.
+    pub instance_id: u32,
+    /// Version of the section body.
+    pub version: u32,
+    /// Offset of the record's type byte.
+    pub offset: u64,
+}
+
+/// One top-level record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// The configuration section (its body is parsed already).
+    Configuration {
+        /// Machine type name.
+        machine: String,
+    },
+    /// START of an iterative section: the body follows.
+    Start(SectionHeader),
+    /// PART of an iterative section: the body follows.
+    Part(SectionHeader),
+    /// END of an iterative section: the body follows.
+    End(SectionHeader),
+    /// A complete section: the body follows.
+    Full(SectionHeader),
+    /// A command record (payload read).
+    Command {
+        /// Command number.
+        cmd: u16,
+        /// Payload.
+        payload: Vec<u8>,
+    },
+    /// End of the sections.
+    Eof,
+}
+
+/// Walks the records of an in-memory stream.
+pub struct StreamReader<'a> {
+    r: Reader<'a>,
+    footers: bool,
+    /// section id -> header, from START/FULL.
+    sections: HashMap<u32, SectionHeader>,
+    eof: bool,
+}
+
+fn bad(offset: u64, msg: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::invalid(msg).at_offset(offset)
+}
+
+impl<'a> StreamReader<'a> {
+    /// Checks the magic and version; section footers are expected (every current
+    /// machine type sends them).
+    pub fn new(data: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(data);
+        let magic = r.get_be32()?;
+        if magic != MAGIC {
+            return Err(bad(0, format!("not a QEMU migration stream: magic {magic:#010x}, expected 0x5145564d (\"QEVM\")")));
+        }
+        let version = r.get_be32()?;
+        if version != VERSION {
+            return Err(bad(4, format!("unsupported stream version {version} (expected 3)")));
+        }
+        Ok(StreamReader { r, footers: true, sections: HashMap::new(), eof: false })
+    }
+
+    /// Whether section footers are expected (QEMU's `send-section-footer`).
+    pub fn set_footers(&mut self, on: bool) {
+        self.footers = on;
+    }
+
+    /// The reader positioned at the current section body.
+    pub fn body(&mut self) -> &mut Reader<'a> {
+        &mut self.r
+    }
+
+    /// Offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.r.offset()
+    }
+
+    /// The header a section id was introduced with.
+    pub fn section(&self, id: u32) -> Option<&SectionHeader> {
+        self.sections.get(&id)
+    }
+
+    fn full_header(&mut self, offset: u64) -> Result<SectionHeader> {
+        let section_id = self.r.get_be32()?;
+        let name = self.r.get_counted_str()?;
+        if name.is_empty() {
+            return Err(bad(offset, "section header with an empty name"));
+        }
+        let idstr = String::from_utf8(name.to_vec()).map_err(|_| bad(offset, "section name is not UTF-8"))?;
+        let instance_id = self.r.get_be32()?;
+        let version = self.r.get_be32()?;
+        Ok(SectionHeader { section_id, idstr, instance_id, version, offset })
+    }
+
+    /// Reads the next record. For START/PART/END/FULL the body follows: parse it from
+    /// [`body`](Self::body), then call [`end_section`](Self::end_section).
+    pub fn next_record(&mut self) -> Result<Record> {
+        if self.eof {
+            return Err(bad(self.r.offset(), "read past the end-of-stream record"));
+        }
+        let offset = self.r.offset();
+        let t = self.r.get_u8()?;
+        Ok(match t {
+            kind::EOF => {
+                self.eof = true;
+                Record::Eof
+            }
+            kind::CONFIGURATION => {
+                let len = self.r.get_be32()? as usize;
+                if len > MAX_MACHINE_NAME {
+                    return Err(Error::new(ErrorKind::LimitExceeded { requested: len as u64, limit: MAX_MACHINE_NAME as u64 })
+                        .at_offset(offset + 1)
+                        .in_description("configuration"));
+                }
+                let name = self.r.take(len).map_err(|e| e.in_field("name").in_description("configuration"))?;
+                let machine = String::from_utf8(name.to_vec())
+                    .map_err(|_| bad(offset + 5, "configuration: machine name is not UTF-8"))?;
+                self.skip_configuration_subsections()?;
+                Record::Configuration { machine }
+            }
+            kind::START | kind::FULL => {
+                let h = self.full_header(offset)?;
+                self.sections.insert(h.section_id, h.clone());
+                if t == kind::START {
+                    Record::Start(h)
+                } else {
+                    Record::Full(h)
+                }
+            }
+            kind::PART | kind::END => {
+                let id = self.r.get_be32()?;
+                let Some(h) = self.sections.get(&id) else {
+                    return Err(bad(offset, format!("section id {id} was never introduced by a START or FULL record")));
+                };
+                let h = SectionHeader { offset, ..h.clone() };
+                if t == kind::PART {
+                    Record::Part(h)
+                } else {
+                    Record::End(h)
+                }
+            }
+            kind::COMMAND => {
+                let cmd = self.r.get_be16()?;
+                let len = usize::from(self.r.get_be16()?);
+                if len > MAX_COMMAND_PAYLOAD {
+                    return Err(bad(offset, "command payload too large"));
+                }
+                let payload = self.r.take(len)?.to_vec();
+                Record::Command { cmd, payload }
+            }
+            other => return Err(bad(offset, format!("unknown section type {other:#04x}"))),
+        })
+    }
+
+    /// Skips the optional subsections of the configuration body (target-page-bits,
+    /// capabilities, uuid), checking their framing.
+    fn skip_configuration_subsections(&mut self) -> Result<()> {
+        while let Some(&[kind::SUBSECTION, len]) = self.r.peek(0, 2) {
+            let offset = self.r.offset();
+            let Some(name) = self.r.peek(2, usize::from(len)) else { break };
+            if !name.starts_with(b"configuration/") {
+                break;
+            }
+            let name = String::from_utf8_lossy(name).into_owned();
+            self.r.skip(2 + usize::from(len))?;
+            let _version = self.r.get_be32()?;
+            match name.as_str() {
+                "configuration/target-page-bits" => self.r.skip(4)?,
+                "configuration/uuid" => self.r.skip(16)?,
+                "configuration/capabilities" => {
+                    let n = self.r.get_be32()?;
+                    if n > 64 {
+                        return Err(bad(offset, "configuration: too many capabilities"));
+                    }
+                    for _ in 0..n {
+                        self.r.get_counted_str()?;
+                    }
+                }
+                _ => return Err(Error::new(ErrorKind::UnknownSubsection(name)).at_offset(offset).in_description("configuration")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the footer of section `id` (when footers are on).
+    pub fn end_section(&mut self, id: u32) -> Result<()> {
+        if !self.footers {
+            return Ok(());
+        }
+        let offset = self.r.offset();
+        let t = self.r.get_u8()?;
+        if t != kind::FOOTER {
+            return Err(bad(offset, format!("expected section footer 0x7e for section {id}, found {t:#04x}")));
+        }
+        let got = self.r.get_be32()?;
+        if got != id {
+            return Err(bad(offset, format!("section footer names section {got}, expected {id}")));
+        }
+        Ok(())
+    }
+
+    /// After EOF: the JSON description trailer, if present.
+    pub fn trailer(&mut self) -> Result<Option<&'a str>> {
+        if self.r.remaining() == 0 {
+            return Ok(None);
+        }
+        let offset = self.r.offset();
+        let t = self.r.get_u8()?;
+        if t != kind::VMDESCRIPTION {
+            return Err(bad(offset, format!("expected the JSON description (0x06) after EOF, found {t:#04x}")));
+        }
+        let len = self.r.get_be32()? as usize;
+        let json = self.r.take(len)?;
+        std::str::from_utf8(json).map(Some).map_err(|_| bad(offset + 5, "JSON description is not UTF-8"))
+    }
+}
+
+/// Finds the JSON description at the end of a whole stream the way QEMU's analyzer does
+/// (the last NUL byte, the first `{` after it, `0x06` and the be32 length before it).
+/// Returns the JSON text and the offset of its `0x06` byte.
+pub fn find_trailer(data: &[u8]) -> Result<(&str, usize)> {
+    let window = data.len().saturating_sub(10 * 1024 * 1024);
+    let tail = &data[window..];
+    let nul = tail.iter().rposition(|&b| b == 0).ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
+    let brace = tail[nul..]
+        .iter()
+        .position(|&b| b == b'{')
+        .map(|p| window + nul + p)
+        .ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
+    if brace < 5 || data[brace - 5] != kind::VMDESCRIPTION {
+        return Err(Error::invalid("no JSON description at the end of the stream (no 0x06 record before it)"));
+    }
+    let len = u32::from_be_bytes([data[brace - 4], data[brace - 3], data[brace - 2], data[brace - 1]]) as usize;
+    let json = data
+        .get(brace..brace.saturating_add(len))
+        .ok_or_else(|| Error::invalid("JSON description runs past the end of the stream").at_offset(brace as u64))?;
+    let text = std::str::from_utf8(json).map_err(|_| Error::invalid("JSON description is not UTF-8").at_offset(brace as u64))?;
+    Ok((text, brace - 5))
+}
+
+/// Writes a stream: header, configuration, sections with footers, EOF and the JSON
+/// description of every FULL section written.
+pub struct StreamWriter {
+    out: Vec<u8>,
+    desc: JsonWriter,
+    next_id: u32,
+    ids: HashMap<(String, u32), u32>,
+}
+
+impl StreamWriter {
+    /// Starts a stream for machine type `machine` whose target page size is `page_size`
+    /// (header and configuration section).
+    pub fn new(machine: &str, page_size: u32) -> Self {
+        let mut out = Vec::with_capacity(64 * 1024);
+        let mut w = Writer::new(&mut out);
+        w.put_be32(MAGIC);
+        w.put_be32(VERSION);
+        w.put_u8(kind::CONFIGURATION);
+        w.put_be32(machine.len() as u32);
+        w.put_bytes(machine.as_bytes());
+        let mut desc = JsonWriter::new();
+        desc.start_object(None);
+        desc.int(Some("page_size"), i64::from(page_size));
+        desc.start_array(Some("devices"));
+        StreamWriter { out, desc, next_id: 0, ids: HashMap::new() }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether nothing but the header was written (never true: the header is there).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// The section id for (idstr, instance), assigned in registration order.
+    pub fn section_id(&mut self, idstr: &str, instance: u32) -> u32 {
+        let next = &mut self.next_id;
+        *self.ids.entry((idstr.to_owned(), instance)).or_insert_with(|| {
+            let id = *next;
+            *next += 1;
+            id
+        })
+    }
+
+    fn header(&mut self, t: u8, id: u32, idstr: &str, instance: u32, version: u32) -> Result<()> {
+        let mut w = Writer::new(&mut self.out);
+        w.put_u8(t);
+        w.put_be32(id);
+        w.put_counted_str(idstr.as_bytes())?;
+        w.put_be32(instance);
+        w.put_be32(version);
+        Ok(())
+    }
+
+    fn footer(&mut self, id: u32) {
+        self.out.push(kind::FOOTER);
+        self.out.extend_from_slice(&id.to_be_bytes());
+    }
+
+    /// Writes a FULL section for a `VmState` object (skipped when its top-level `needed`
+    /// is false) and records its JSON description.
+    pub fn full_section<T: VmState>(&mut self, idstr: &str, instance: u32, obj: &mut T, cx: &Context) -> Result<()> {
+        if !obj.section_needed(cx) {
+            return Ok(());
+        }
+        let id = self.section_id(idstr, instance);
+        let start = self.out.len();
+        self.header(kind::FULL, id, idstr, instance, T::DESCRIPTION.version)?;
+        let checkpoint = self.desc.checkpoint();
+        self.desc.start_object(None);
+        self.desc.str(Some("name"), idstr);
+        self.desc.int(Some("instance_id"), i64::from(instance));
+        let base = self.out.len() as u64;
+        let mut w = Writer::with_desc(&mut self.out, base, Some(&mut self.desc));
+        if let Err(e) = obj.save_body(&mut w, cx) {
+            self.out.truncate(start);
+            self.desc.rollback(checkpoint);
+            return Err(e.in_description(T::DESCRIPTION.name));
+        }
+        self.desc.end_object();
+        self.footer(id);
+        Ok(())
+    }
+
+    /// Writes a START/PART/END record whose body `body` writes.
+    pub fn iterative(&mut self, t: u8, idstr: &str, instance: u32, version: u32, body: impl FnOnce(&mut Writer<'_>) -> Result<()>) -> Result<()> {
+        let id = self.section_id(idstr, instance);
+        if t == kind::START {
+            self.header(t, id, idstr, instance, version)?;
+        } else {
+            self.out.push(t);
+            self.out.extend_from_slice(&id.to_be_bytes());
+        }
+        let base = self.out.len() as u64;
+        body(&mut Writer::with_desc(&mut self.out, base, None))?;
+        self.footer(id);
+        Ok(())
+    }
+
+    /// Writes EOF and the JSON trailer and returns the stream.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.desc.end_array();
+        self.desc.end_object();
+        let json = self.desc.into_string();
+        self.out.push(kind::EOF);
+        self.out.push(kind::VMDESCRIPTION);
+        self.out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+        self.out.extend_from_slice(json.as_bytes());
+        self.out
+    }
+}
