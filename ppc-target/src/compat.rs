@@ -24,12 +24,48 @@ pub struct CompatMode {
 
 /// The compat table, oldest first (the order matters for min/max checks), as in QEMU 7.2.
 pub static COMPAT_MODES: &[CompatMode] = &[
-    CompatMode { name: "power6", pvr: 0x0F00_0002, pcr: 0x6000_0000_0000_003E, level_bit: pcr::V2_05, isa: IsaLevel::V2_05 },
-    CompatMode { name: "power7", pvr: 0x0F00_0003, pcr: 0x2000_0000_0000_003C, level_bit: pcr::V2_06, isa: IsaLevel::V2_06 },
-    CompatMode { name: "power7+", pvr: 0x0F10_0003, pcr: 0x2000_0000_0000_003C, level_bit: pcr::V2_06, isa: IsaLevel::V2_06 },
-    CompatMode { name: "power8", pvr: 0x0F00_0004, pcr: 0x38, level_bit: pcr::V2_07, isa: IsaLevel::V2_07 },
-    CompatMode { name: "power9", pvr: 0x0F00_0005, pcr: 0x30, level_bit: pcr::V3_00, isa: IsaLevel::V3_0 },
-    CompatMode { name: "power10", pvr: 0x0F00_0006, pcr: 0x20, level_bit: pcr::V3_10, isa: IsaLevel::V3_1 },
+    CompatMode {
+        name: "power6",
+        pvr: 0x0F00_0002,
+        pcr: 0x6000_0000_0000_003E,
+        level_bit: pcr::V2_05,
+        isa: IsaLevel::V2_05,
+    },
+    CompatMode {
+        name: "power7",
+        pvr: 0x0F00_0003,
+        pcr: 0x2000_0000_0000_003C,
+        level_bit: pcr::V2_06,
+        isa: IsaLevel::V2_06,
+    },
+    CompatMode {
+        name: "power7+",
+        pvr: 0x0F10_0003,
+        pcr: 0x2000_0000_0000_003C,
+        level_bit: pcr::V2_06,
+        isa: IsaLevel::V2_06,
+    },
+    CompatMode {
+        name: "power8",
+        pvr: 0x0F00_0004,
+        pcr: 0x38,
+        level_bit: pcr::V2_07,
+        isa: IsaLevel::V2_07,
+    },
+    CompatMode {
+        name: "power9",
+        pvr: 0x0F00_0005,
+        pcr: 0x30,
+        level_bit: pcr::V3_00,
+        isa: IsaLevel::V3_0,
+    },
+    CompatMode {
+        name: "power10",
+        pvr: 0x0F00_0006,
+        pcr: 0x20,
+        level_bit: pcr::V3_10,
+        isa: IsaLevel::V3_1,
+    },
 ];
 
 /// Why a compat mode cannot be set.
@@ -55,7 +91,10 @@ impl fmt::Display for CompatError {
         match self {
             CompatError::UnknownPvr(p) => write!(f, "Unknown compatibility PVR 0x{p:08x}"),
             CompatError::NotValidForCpu { pvr, model } => {
-                write!(f, "Compatibility PVR 0x{pvr:08x} not valid for CPU ({model})")
+                write!(
+                    f,
+                    "Compatibility PVR 0x{pvr:08x} not valid for CPU ({model})"
+                )
             }
             CompatError::UnknownName(n) => write!(f, "Invalid compatibility mode \"{n}\""),
         }
@@ -79,7 +118,10 @@ impl CompatMode {
     /// ```
     pub fn by_name(name: &str) -> Result<&'static CompatMode, CompatError> {
         let lower = name.to_ascii_lowercase();
-        COMPAT_MODES.iter().find(|c| c.name == lower).ok_or_else(|| CompatError::UnknownName(name.to_owned()))
+        COMPAT_MODES
+            .iter()
+            .find(|c| c.name == lower)
+            .ok_or_else(|| CompatError::UnknownName(name.to_owned()))
     }
 
     /// QEMU's `ppc_check_compat(cpu, compat, 0, 0)`: whether `model` can run this mode.
@@ -108,7 +150,10 @@ pub fn check_compat(model: &CpuModel, compat: u32) -> Result<u64, CompatError> {
     }
     let mode = CompatMode::by_pvr(compat).ok_or(CompatError::UnknownPvr(compat))?;
     if !mode.valid_for(model) {
-        return Err(CompatError::NotValidForCpu { pvr: compat, model: model.name });
+        return Err(CompatError::NotValidForCpu {
+            pvr: compat,
+            model: model.name,
+        });
     }
     Ok(mode.pcr_for(model))
 }
@@ -130,7 +175,10 @@ pub fn effective_isa(model: &CpuModel, pcr_value: u64) -> IsaLevel {
         (pcr::V3_00, IsaLevel::V3_0),
         (pcr::V3_10, IsaLevel::V3_1),
     ];
-    let lowered = levels.iter().find(|(bit, _)| pcr_value & bit != 0).map(|&(_, l)| l);
+    let lowered = levels
+        .iter()
+        .find(|(bit, _)| pcr_value & bit != 0)
+        .map(|&(_, l)| l);
     match lowered {
         Some(l) if l < model.isa => l,
         _ => model.isa,
@@ -158,30 +206,102 @@ pub struct MachineType {
 
 /// The pseries machine types of QEMU 7.2 that change what the CPU sends.
 pub static MACHINE_TYPES: &[MachineType] = &[
-    MachineType { name: "pseries-7.2", compat: &[] },
-    MachineType { name: "pseries-7.1", compat: &[] },
-    MachineType { name: "pseries-7.0", compat: &[] },
-    MachineType { name: "pseries-6.2", compat: &[] },
-    MachineType { name: "pseries-6.1", compat: &[] },
-    MachineType { name: "pseries-6.0", compat: &[] },
-    MachineType { name: "pseries-5.2", compat: &[] },
-    MachineType { name: "pseries-5.1", compat: &[] },
-    MachineType { name: "pseries-5.0", compat: &[] },
-    MachineType { name: "pseries-4.2", compat: &[] },
-    MachineType { name: "pseries-4.1", compat: &[] },
-    MachineType { name: "pseries-4.0", compat: &[] },
-    MachineType { name: "pseries-3.1", compat: &[] },
-    MachineType { name: "pseries-3.0", compat: &[] },
-    MachineType { name: "pseries-2.12", compat: &[flags::PRE_3_0] },
-    MachineType { name: "pseries-2.12-sxxm", compat: &[flags::PRE_3_0] },
-    MachineType { name: "pseries-2.11", compat: &[flags::PRE_3_0] },
-    MachineType { name: "pseries-2.10", compat: &[flags::PRE_3_0] },
-    MachineType { name: "pseries-2.9", compat: &[flags::PRE_3_0, flags::PRE_2_10] },
-    MachineType { name: "pseries-2.8", compat: &[flags::PRE_3_0, flags::PRE_2_10] },
-    MachineType { name: "pseries-2.7", compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8] },
-    MachineType { name: "pseries-2.6", compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8] },
-    MachineType { name: "pseries-2.5", compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8] },
-    MachineType { name: "pseries-2.4", compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8] },
+    MachineType {
+        name: "pseries-7.2",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-7.1",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-7.0",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-6.2",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-6.1",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-6.0",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-5.2",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-5.1",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-5.0",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-4.2",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-4.1",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-4.0",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-3.1",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-3.0",
+        compat: &[],
+    },
+    MachineType {
+        name: "pseries-2.12",
+        compat: &[flags::PRE_3_0],
+    },
+    MachineType {
+        name: "pseries-2.12-sxxm",
+        compat: &[flags::PRE_3_0],
+    },
+    MachineType {
+        name: "pseries-2.11",
+        compat: &[flags::PRE_3_0],
+    },
+    MachineType {
+        name: "pseries-2.10",
+        compat: &[flags::PRE_3_0],
+    },
+    MachineType {
+        name: "pseries-2.9",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10],
+    },
+    MachineType {
+        name: "pseries-2.8",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10],
+    },
+    MachineType {
+        name: "pseries-2.7",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8],
+    },
+    MachineType {
+        name: "pseries-2.6",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8],
+    },
+    MachineType {
+        name: "pseries-2.5",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8],
+    },
+    MachineType {
+        name: "pseries-2.4",
+        compat: &[flags::PRE_3_0, flags::PRE_2_10, flags::PRE_2_8],
+    },
 ];
 
 impl MachineType {
@@ -193,7 +313,11 @@ impl MachineType {
     /// assert!(cx.compat("pre-2.10-migration") && !cx.compat("pre-2.8-migration"));
     /// ```
     pub fn by_name(name: &str) -> Option<&'static MachineType> {
-        let name = if name == "pseries" { "pseries-7.2" } else { name };
+        let name = if name == "pseries" {
+            "pseries-7.2"
+        } else {
+            name
+        };
         MACHINE_TYPES.iter().find(|m| m.name == name)
     }
 

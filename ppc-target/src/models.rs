@@ -145,7 +145,14 @@ impl fmt::Display for CpuModel {
     }
 }
 
-const SERVER: Facilities = Facilities { fpu: true, vmx: true, vsx: true, mmu64: true, isel: true, slb_size: 32 };
+const SERVER: Facilities = Facilities {
+    fpu: true,
+    vmx: true,
+    vsx: true,
+    mmu64: true,
+    isel: true,
+    slb_size: 32,
+};
 
 /// Every model, as QEMU 7.2 defines them.
 pub static MODELS: &[CpuModel] = &[
@@ -155,7 +162,14 @@ pub static MODELS: &[CpuModel] = &[
         family: Family::Ppc7400,
         pvr: 0x000C_0209,
         isa: IsaLevel::V2_01,
-        facilities: Facilities { fpu: true, vmx: true, vsx: false, mmu64: false, isel: false, slb_size: 0 },
+        facilities: Facilities {
+            fpu: true,
+            vmx: true,
+            vsx: false,
+            mmu64: false,
+            isel: false,
+            slb_size: 0,
+        },
         mig_msr_mask: 0,
         mig_insns_flags: 0,
         mig_insns_flags2: 0,
@@ -166,7 +180,14 @@ pub static MODELS: &[CpuModel] = &[
         family: Family::Ppc970,
         pvr: 0x003C_0301,
         isa: IsaLevel::V2_01,
-        facilities: Facilities { fpu: true, vmx: true, vsx: false, mmu64: true, isel: false, slb_size: 64 },
+        facilities: Facilities {
+            fpu: true,
+            vmx: true,
+            vsx: false,
+            mmu64: true,
+            isel: false,
+            slb_size: 64,
+        },
         mig_msr_mask: 0,
         mig_insns_flags: 0,
         mig_insns_flags2: 0,
@@ -177,7 +198,14 @@ pub static MODELS: &[CpuModel] = &[
         family: Family::Power5p,
         pvr: 0x003B_0201,
         isa: IsaLevel::V2_02,
-        facilities: Facilities { fpu: true, vmx: false, vsx: false, mmu64: true, isel: false, slb_size: 64 },
+        facilities: Facilities {
+            fpu: true,
+            vmx: false,
+            vsx: false,
+            mmu64: true,
+            isel: false,
+            slb_size: 64,
+        },
         mig_msr_mask: 0x8000_0000_0000_FF37,
         mig_insns_flags: 0x0000_600F_E0DF_3221,
         mig_insns_flags2: 0x0021_0000,
@@ -295,7 +323,9 @@ impl CpuModel {
     /// ```
     pub fn by_name(name: &str) -> Option<&'static CpuModel> {
         let name = name.to_ascii_lowercase();
-        MODELS.iter().find(|m| m.name == name || m.aliases.iter().any(|a| *a == name))
+        MODELS
+            .iter()
+            .find(|m| m.name == name || m.aliases.iter().any(|a| *a == name))
     }
 
     /// The model whose PVR is exactly `pvr`.

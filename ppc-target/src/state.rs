@@ -92,7 +92,10 @@ u64_codec!(
 pub struct Avr(pub u128);
 
 impl Field for Avr {
-    const ELEM: Elem = Elem::Leaf(Info { name: "avr", size: 16 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "avr",
+        size: 16,
+    });
     const COUNT: usize = 1;
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
         w.put_be64(self.0 as u64);
@@ -112,7 +115,10 @@ impl Field for Avr {
 pub struct Vscr(pub u32);
 
 impl Field for Vscr {
-    const ELEM: Elem = Elem::Leaf(Info { name: "cpu/altivec/vscr", size: 4 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "cpu/altivec/vscr",
+        size: 4,
+    });
     const COUNT: usize = 1;
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
         w.put_be32(self.0);
@@ -134,7 +140,10 @@ pub struct Slbe {
 }
 
 impl Field for Slbe {
-    const ELEM: Elem = Elem::Leaf(Info { name: "slbe", size: 16 });
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "slbe",
+        size: 16,
+    });
     const COUNT: usize = 1;
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> vmstate::Result<()> {
         w.put_be64(self.esid);
@@ -254,7 +263,10 @@ pub struct SlbState {
 
 impl Default for SlbState {
     fn default() -> Self {
-        SlbState { mig_slb_nr: 0, slb: [Slbe::default(); 64] }
+        SlbState {
+            mig_slb_nr: 0,
+            slb: [Slbe::default(); 64],
+        }
     }
 }
 
@@ -583,7 +595,11 @@ impl CpuState {
 
     /// XER as `mfxer` reads it and as it travels: OV32/CA32 only on ISA 3.0+ models.
     pub fn xer_visible(&self) -> u64 {
-        let hidden = if self.model.isa >= IsaLevel::V3_0 { 0 } else { xer::OV32 | xer::CA32 };
+        let hidden = if self.model.isa >= IsaLevel::V3_0 {
+            0
+        } else {
+            xer::OV32 | xer::CA32
+        };
         self.xer & 0xFFFF_FFFF & !hidden
     }
 
@@ -592,12 +608,17 @@ impl CpuState {
     /// compat path.
     pub fn accepts(&self, compat_pvr: u32, pvr: u32) -> Result<Option<u64>, AcceptError> {
         if compat_pvr != 0 {
-            return compat::check_compat(self.model, compat_pvr).map(Some).map_err(AcceptError::Compat);
+            return compat::check_compat(self.model, compat_pvr)
+                .map(Some)
+                .map_err(AcceptError::Compat);
         }
         if self.model.accepts_pvr(pvr) {
             Ok(None)
         } else {
-            Err(AcceptError::Pvr { pvr, model: self.model.name })
+            Err(AcceptError::Pvr {
+                pvr,
+                model: self.model.name,
+            })
         }
     }
 

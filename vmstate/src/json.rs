@@ -33,7 +33,10 @@ impl JsonWriter {
     /// A point to return to with [`rollback`](Self::rollback) (e.g. when a section's
     /// save fails after its description was started).
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { len: self.out.len(), has_member: self.has_member.clone() }
+        Checkpoint {
+            len: self.out.len(),
+            has_member: self.has_member.clone(),
+        }
     }
 
     /// Drops everything written since `cp`.

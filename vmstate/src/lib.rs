@@ -70,6 +70,7 @@ mod context;
 mod error;
 mod field;
 pub mod json;
+pub mod ram;
 mod schema;
 pub mod stream;
 pub mod wire;

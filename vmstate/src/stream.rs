@@ -139,9 +139,17 @@ impl<'a> StreamReader<'a> {
         }
         let version = r.get_be32()?;
         if version != VERSION {
-            return Err(bad(4, format!("unsupported stream version {version} (expected 3)")));
+            return Err(bad(
+                4,
+                format!("unsupported stream version {version} (expected 3)"),
+            ));
         }
-        Ok(StreamReader { r, footers: true, sections: HashMap::new(), eof: false })
+        Ok(StreamReader {
+            r,
+            footers: true,
+            sections: HashMap::new(),
+            eof: false,
+        })
     }
 
     /// Whether section footers are expected (QEMU's `send-section-footer`).
@@ -170,10 +178,17 @@ impl<'a> StreamReader<'a> {
         if name.is_empty() {
             return Err(bad(offset, "section header with an empty name"));
         }
-        let idstr = String::from_utf8(name.to_vec()).map_err(|_| bad(offset, "section name is not UTF-8"))?;
+        let idstr = String::from_utf8(name.to_vec())
+            .map_err(|_| bad(offset, "section name is not UTF-8"))?;
         let instance_id = self.r.get_be32()?;
         let version = self.r.get_be32()?;
-        Ok(SectionHeader { section_id, idstr, instance_id, version, offset })
+        Ok(SectionHeader {
+            section_id,
+            idstr,
+            instance_id,
+            version,
+            offset,
+        })
     }
 
     /// Reads the next record. For START/PART/END/FULL the body follows: parse it from
@@ -192,11 +207,17 @@ impl<'a> StreamReader<'a> {
             kind::CONFIGURATION => {
                 let len = self.r.get_be32()? as usize;
                 if len > MAX_MACHINE_NAME {
-                    return Err(Error::new(ErrorKind::LimitExceeded { requested: len as u64, limit: MAX_MACHINE_NAME as u64 })
-                        .at_offset(offset + 1)
-                        .in_description("configuration"));
+                    return Err(Error::new(ErrorKind::LimitExceeded {
+                        requested: len as u64,
+                        limit: MAX_MACHINE_NAME as u64,
+                    })
+                    .at_offset(offset + 1)
+                    .in_description("configuration"));
                 }
-                let name = self.r.take(len).map_err(|e| e.in_field("name").in_description("configuration"))?;
+                let name = self
+                    .r
+                    .take(len)
+                    .map_err(|e| e.in_field("name").in_description("configuration"))?;
                 let machine = String::from_utf8(name.to_vec())
                     .map_err(|_| bad(offset + 5, "configuration: machine name is not UTF-8"))?;
                 self.skip_configuration_subsections()?;
@@ -214,9 +235,15 @@ impl<'a> StreamReader<'a> {
             kind::PART | kind::END => {
                 let id = self.r.get_be32()?;
                 let Some(h) = self.sections.get(&id) else {
-                    return Err(bad(offset, format!("section id {id} was never introduced by a START or FULL record")));
+                    return Err(bad(
+                        offset,
+                        format!("section id {id} was never introduced by a START or FULL record"),
+                    ));
                 };
-                let h = SectionHeader { offset, ..h.clone() };
+                let h = SectionHeader {
+                    offset,
+                    ..h.clone()
+                };
                 if t == kind::PART {
                     Record::Part(h)
                 } else {
@@ -241,7 +268,9 @@ impl<'a> StreamReader<'a> {
     fn skip_configuration_subsections(&mut self) -> Result<()> {
         while let Some(&[kind::SUBSECTION, len]) = self.r.peek(0, 2) {
             let offset = self.r.offset();
-            let Some(name) = self.r.peek(2, usize::from(len)) else { break };
+            let Some(name) = self.r.peek(2, usize::from(len)) else {
+                break;
+            };
             if !name.starts_with(b"configuration/") {
                 break;
             }
@@ -260,7 +289,11 @@ impl<'a> StreamReader<'a> {
                         self.r.get_counted_str()?;
                     }
                 }
-                _ => return Err(Error::new(ErrorKind::UnknownSubsection(name)).at_offset(offset).in_description("configuration")),
+                _ => {
+                    return Err(Error::new(ErrorKind::UnknownSubsection(name))
+                        .at_offset(offset)
+                        .in_description("configuration"))
+                }
             }
         }
         Ok(())
@@ -274,11 +307,17 @@ impl<'a> StreamReader<'a> {
         let offset = self.r.offset();
         let t = self.r.get_u8()?;
         if t != kind::FOOTER {
-            return Err(bad(offset, format!("expected section footer 0x7e for section {id}, found {t:#04x}")));
+            return Err(bad(
+                offset,
+                format!("expected section footer 0x7e for section {id}, found {t:#04x}"),
+            ));
         }
         let got = self.r.get_be32()?;
         if got != id {
-            return Err(bad(offset, format!("section footer names section {got}, expected {id}")));
+            return Err(bad(
+                offset,
+                format!("section footer names section {got}, expected {id}"),
+            ));
         }
         Ok(())
     }
@@ -291,11 +330,16 @@ impl<'a> StreamReader<'a> {
         let offset = self.r.offset();
         let t = self.r.get_u8()?;
         if t != kind::VMDESCRIPTION {
-            return Err(bad(offset, format!("expected the JSON description (0x06) after EOF, found {t:#04x}")));
+            return Err(bad(
+                offset,
+                format!("expected the JSON description (0x06) after EOF, found {t:#04x}"),
+            ));
         }
         let len = self.r.get_be32()? as usize;
         let json = self.r.take(len)?;
-        std::str::from_utf8(json).map(Some).map_err(|_| bad(offset + 5, "JSON description is not UTF-8"))
+        std::str::from_utf8(json)
+            .map(Some)
+            .map_err(|_| bad(offset + 5, "JSON description is not UTF-8"))
     }
 }
 
@@ -305,20 +349,31 @@ impl<'a> StreamReader<'a> {
 pub fn find_trailer(data: &[u8]) -> Result<(&str, usize)> {
     let window = data.len().saturating_sub(10 * 1024 * 1024);
     let tail = &data[window..];
-    let nul = tail.iter().rposition(|&b| b == 0).ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
+    let nul = tail
+        .iter()
+        .rposition(|&b| b == 0)
+        .ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
     let brace = tail[nul..]
         .iter()
         .position(|&b| b == b'{')
         .map(|p| window + nul + p)
         .ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
     if brace < 5 || data[brace - 5] != kind::VMDESCRIPTION {
-        return Err(Error::invalid("no JSON description at the end of the stream (no 0x06 record before it)"));
+        return Err(Error::invalid(
+            "no JSON description at the end of the stream (no 0x06 record before it)",
+        ));
     }
-    let len = u32::from_be_bytes([data[brace - 4], data[brace - 3], data[brace - 2], data[brace - 1]]) as usize;
-    let json = data
-        .get(brace..brace.saturating_add(len))
-        .ok_or_else(|| Error::invalid("JSON description runs past the end of the stream").at_offset(brace as u64))?;
-    let text = std::str::from_utf8(json).map_err(|_| Error::invalid("JSON description is not UTF-8").at_offset(brace as u64))?;
+    let len = u32::from_be_bytes([
+        data[brace - 4],
+        data[brace - 3],
+        data[brace - 2],
+        data[brace - 1],
+    ]) as usize;
+    let json = data.get(brace..brace.saturating_add(len)).ok_or_else(|| {
+        Error::invalid("JSON description runs past the end of the stream").at_offset(brace as u64)
+    })?;
+    let text = std::str::from_utf8(json)
+        .map_err(|_| Error::invalid("JSON description is not UTF-8").at_offset(brace as u64))?;
     Ok((text, brace - 5))
 }
 
@@ -346,7 +401,12 @@ impl StreamWriter {
         desc.start_object(None);
         desc.int(Some("page_size"), i64::from(page_size));
         desc.start_array(Some("devices"));
-        StreamWriter { out, desc, next_id: 0, ids: HashMap::new() }
+        StreamWriter {
+            out,
+            desc,
+            next_id: 0,
+            ids: HashMap::new(),
+        }
     }
 
     /// Bytes written so far.
@@ -362,11 +422,14 @@ impl StreamWriter {
     /// The section id for (idstr, instance), assigned in registration order.
     pub fn section_id(&mut self, idstr: &str, instance: u32) -> u32 {
         let next = &mut self.next_id;
-        *self.ids.entry((idstr.to_owned(), instance)).or_insert_with(|| {
-            let id = *next;
-            *next += 1;
-            id
-        })
+        *self
+            .ids
+            .entry((idstr.to_owned(), instance))
+            .or_insert_with(|| {
+                let id = *next;
+                *next += 1;
+                id
+            })
     }
 
     fn header(&mut self, t: u8, id: u32, idstr: &str, instance: u32, version: u32) -> Result<()> {
@@ -386,7 +449,13 @@ impl StreamWriter {
 
     /// Writes a FULL section for a `VmState` object (skipped when its top-level `needed`
     /// is false) and records its JSON description.
-    pub fn full_section<T: VmState>(&mut self, idstr: &str, instance: u32, obj: &mut T, cx: &Context) -> Result<()> {
+    pub fn full_section<T: VmState>(
+        &mut self,
+        idstr: &str,
+        instance: u32,
+        obj: &mut T,
+        cx: &Context,
+    ) -> Result<()> {
         if !obj.section_needed(cx) {
             return Ok(());
         }
@@ -410,7 +479,14 @@ impl StreamWriter {
     }
 
     /// Writes a START/PART/END record whose body `body` writes.
-    pub fn iterative(&mut self, t: u8, idstr: &str, instance: u32, version: u32, body: impl FnOnce(&mut Writer<'_>) -> Result<()>) -> Result<()> {
+    pub fn iterative(
+        &mut self,
+        t: u8,
+        idstr: &str,
+        instance: u32,
+        version: u32,
+        body: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+    ) -> Result<()> {
         let id = self.section_id(idstr, instance);
         if t == kind::START {
             self.header(t, id, idstr, instance, version)?;
@@ -431,7 +507,8 @@ impl StreamWriter {
         let json = self.desc.into_string();
         self.out.push(kind::EOF);
         self.out.push(kind::VMDESCRIPTION);
-        self.out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+        self.out
+            .extend_from_slice(&(json.len() as u32).to_be_bytes());
         self.out.extend_from_slice(json.as_bytes());
         self.out
     }
