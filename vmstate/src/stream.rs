@@ -343,6 +343,26 @@ impl<'a> StreamReader<'a> {
     }
 }
 
+/// QEMU's configuration check: the destination refuses a stream whose machine type is
+/// not its own (QEMU compares only the received name's length, so `pseries` matches
+/// `pseries-7.2`).
+///
+/// ```
+/// use vmstate::stream::check_machine;
+/// assert!(check_machine("pseries-7.2", "pseries-7.2").is_ok());
+/// let e = check_machine("pseries-2.9", "pseries-2.10").unwrap_err();
+/// assert_eq!(e.to_string(), "configuration: Machine type received is 'pseries-2.9' and local is 'pseries-2.10'");
+/// ```
+pub fn check_machine(received: &str, local: &str) -> Result<()> {
+    if local.as_bytes().starts_with(received.as_bytes()) {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "Machine type received is '{received}' and local is '{local}'"
+    ))
+    .in_description("configuration"))
+}
+
 /// Finds the JSON description at the end of a whole stream the way QEMU's analyzer does
 /// (the last NUL byte, the first `{` after it, `0x06` and the be32 length before it).
 /// Returns the JSON text and the offset of its `0x06` byte.

@@ -1,0 +1,3 @@
+//! `ppc-vm`: run, inspect, snapshot and migrate ppc64 guests.
+
+fn main() {}
