@@ -203,6 +203,15 @@ pub struct Options {
 /// assert_eq!(json.to_string(), r#"{"dev (0)":{"a":"0xfffe (-2)","on":true}}"#);
 /// ```
 pub fn analyze(data: &[u8], opts: Options) -> Result<Value> {
+    analyze_with_layout(data, opts).map(|(v, _)| v)
+}
+
+/// [`analyze`], also returning the offset of every top-level record (the EOF record
+/// last).
+pub fn analyze_with_layout(data: &[u8], opts: Options) -> Result<(Value, Vec<u64>)> {
+    let mut layout = Vec::new();
+    let mut r = StreamReader::new(data)?;
+    r.set_footers(!opts.no_footers);
     let (json, trailer_at) = stream::find_trailer(data)?;
     let desc: Value = serde_json::from_str(json)
         .map_err(|e| desc_err(e.to_string()).at_offset(trailer_at as u64 + 5))?;
@@ -221,10 +230,9 @@ pub fn analyze(data: &[u8], opts: Options) -> Result<Value> {
         })
     };
 
-    let mut r = StreamReader::new(data)?;
-    r.set_footers(!opts.no_footers);
     let mut sections: Vec<(String, u32, Section)> = Vec::new();
     loop {
+        layout.push(r.offset());
         let rec = r.next_record()?;
         let (h, first) = match rec {
             Record::Eof => break,
@@ -318,11 +326,12 @@ pub fn analyze(data: &[u8], opts: Options) -> Result<Value> {
         };
         out.insert(format!("{name} ({id})"), v);
     }
-    Ok(Value::Object(out))
+    Ok((Value::Object(out), layout))
 }
 
 /// The stream's JSON description, parsed (what `analyze-migration.py -d desc` prints).
 pub fn description(data: &[u8]) -> Result<Value> {
+    StreamReader::new(data)?;
     let (json, at) = stream::find_trailer(data)?;
     serde_json::from_str(json).map_err(|e| desc_err(e.to_string()).at_offset(at as u64 + 5))
 }

@@ -4,4 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
+pub mod check;
+pub mod diff;
 pub mod input;

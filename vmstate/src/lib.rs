@@ -177,7 +177,7 @@ pub trait VmState: Sized {
 /// #[vmstate(name = "timer", version = 2)]
 /// struct T { ticks: i64 }
 /// let json = vmstate::dump_json(<T as vmstate::VmState>::DESCRIPTION);
-/// assert_eq!(json, r#"{"name": "timer", "version_id": 2, "minimum_version_id": 0, "Fields": [{"field": "ticks", "version_id": 0, "field_exists": false, "size": 8}]}"#);
+/// assert_eq!(json, r#"{"name": "timer", "version_id": 2, "minimum_version_id": 0, "Fields": [{"field": "ticks", "version_id": 0, "field_exists": false, "size": 8, "type": "int64"}]}"#);
 /// ```
 pub fn dump_json(d: &Description) -> String {
     let mut j = JsonWriter::new();

@@ -369,19 +369,18 @@ pub fn check_machine(received: &str, local: &str) -> Result<()> {
 pub fn find_trailer(data: &[u8]) -> Result<(&str, usize)> {
     let window = data.len().saturating_sub(10 * 1024 * 1024);
     let tail = &data[window..];
-    let nul = tail
-        .iter()
-        .rposition(|&b| b == 0)
-        .ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
+    let missing = || {
+        Error::invalid("no JSON description at the end of the stream (truncated?)")
+            .at_offset(data.len() as u64)
+    };
+    let nul = tail.iter().rposition(|&b| b == 0).ok_or_else(missing)?;
     let brace = tail[nul..]
         .iter()
         .position(|&b| b == b'{')
         .map(|p| window + nul + p)
-        .ok_or_else(|| Error::invalid("no JSON description at the end of the stream"))?;
+        .ok_or_else(missing)?;
     if brace < 5 || data[brace - 5] != kind::VMDESCRIPTION {
-        return Err(Error::invalid(
-            "no JSON description at the end of the stream (no 0x06 record before it)",
-        ));
+        return Err(missing());
     }
     let len = u32::from_be_bytes([
         data[brace - 4],
