@@ -131,7 +131,7 @@ pub struct CpuModel {
     pub isa: IsaLevel,
     /// Implemented facilities.
     pub facilities: Facilities,
-    /// QEMU's implemented-MSR mask with MSR[TS] cleared (the pre-2.8 `mig_msr_mask`).
+    /// QEMU's implemented-MSR mask with `MSR[TS]` cleared (the pre-2.8 `mig_msr_mask`).
     pub mig_msr_mask: u64,
     /// The pre-2.8 `mig_insns_flags` value for this model.
     pub mig_insns_flags: u64,

@@ -48,7 +48,7 @@ pub mod xer {
     pub const CA32: u64 = 1 << 18;
 }
 
-/// MSR[TS]: a transaction is active or suspended (decides `cpu/tm`).
+/// `MSR[TS]`: a transaction is active or suspended (decides `cpu/tm`).
 pub const MSR_TS: u64 = 0x0000_0006_0000_0000;
 
 macro_rules! u64_codec {
@@ -398,9 +398,9 @@ pub enum SoftTlb {
 #[derive(Clone, Debug, PartialEq, Eq, VmState)]
 #[vmstate(name = "cpu", version = 5, minimum_version = 5, pre_save = CpuState::pre_save, post_load = CpuState::post_load)]
 pub struct CpuState {
-    /// Formerly the PVR; zeros on the wire.
+    /// Padding where the PVR once travelled: zeros on save, skipped on load.
     #[vmstate(unused = 8)]
-    _unused_pvr: (),
+    pub unused_pvr_slot: (),
     /// GPR0–31.
     #[vmstate(name = "env.gpr")]
     pub gpr: [u64; 32],
@@ -533,7 +533,7 @@ impl CpuState {
         let mut spr = [0u64; 1024];
         spr[spr::PVR] = u64::from(model.pvr);
         CpuState {
-            _unused_pvr: (),
+            unused_pvr_slot: (),
             gpr: [0; 32],
             crf: [0; 8],
             nip: 0x100,

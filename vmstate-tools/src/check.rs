@@ -255,7 +255,7 @@ impl Checker {
                 return;
             }
         }
-        for s in &sf[i..] {
+        if let Some(s) = sf.get(i) {
             self.error(
                 &format!("{path}.{}", name_of(s, "field")),
                 "the destination has no such field (its description ends earlier)".into(),

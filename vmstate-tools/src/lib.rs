@@ -7,3 +7,4 @@ pub mod analyze;
 pub mod check;
 pub mod diff;
 pub mod input;
+pub mod lock;
