@@ -25,6 +25,10 @@
 #![warn(missing_docs)]
 
 pub mod compat;
+pub mod decode;
+pub mod exec;
+pub mod interp;
+pub mod mem;
 pub mod models;
 pub mod state;
 

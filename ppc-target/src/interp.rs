@@ -1,0 +1,334 @@
+//! The only loop: fetch → decode (cached) → ISA-level check → execute, and a Linux
+//! user-mode personality (static ELF64 big-endian loading, the initial stack, `exit`,
+//! `exit_group`, `write`). A run stops after N instructions or on an event, between
+//! instructions, so it can be saved and resumed elsewhere.
+
+use std::fmt;
+
+use crate::decode::{decode, decode_prefixed, Insn};
+use crate::exec::{Exception, Reservation};
+use crate::mem::{Fault, Memory};
+use crate::models::CpuModel;
+use crate::state::CpuState;
+
+/// Where the stack is placed (QEMU's linux-user layout puts it just below here).
+pub const STACK_TOP: u64 = 0x40_0080_1000;
+/// Stack size.
+pub const STACK_SIZE: u64 = 8 << 20;
+/// The user-mode MSR QEMU's linux-user shows for every model (SF, HV, VEC/VSX, EE, PR,
+/// FP, ME, IR, DR, RI, ...), as in the reference traces.
+pub const USER_MSR: u64 = 0x9000_0001_0280_6900;
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// `exit`/`exit_group` with this status.
+    Exit(u8),
+    /// The step limit was reached; `nip` names the next instruction.
+    StepLimit,
+    /// A guest exception the personality does not handle (`nip` = the instruction).
+    Signal {
+        /// The Linux signal number (4 SIGILL, 5 SIGTRAP, 7 SIGBUS, 11 SIGSEGV).
+        signal: u8,
+        /// What happened.
+        exception: Exception,
+    },
+}
+
+impl Stop {
+    /// The process exit status a shell would see (128 + signal for a fatal signal).
+    pub fn status(&self) -> Option<u8> {
+        match *self {
+            Stop::Exit(s) => Some(s),
+            Stop::Signal { signal, .. } => Some(128 + signal),
+            Stop::StepLimit => None,
+        }
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Exit(s) => write!(f, "exited with status {s}"),
+            Stop::StepLimit => f.write_str("stopped at the step limit"),
+            Stop::Signal { signal, exception } => {
+                let what = match exception {
+                    Exception::Illegal => "illegal instruction".to_owned(),
+                    Exception::Privileged => "privileged instruction".to_owned(),
+                    Exception::Trap => "trap".to_owned(),
+                    Exception::Alignment { ea } => format!("unaligned atomic access at {ea:#x}"),
+                    Exception::Fault(fault) => fault.to_string(),
+                    Exception::Syscall { .. } => "system call".to_owned(),
+                };
+                write!(f, "killed by signal {signal} ({what})")
+            }
+        }
+    }
+}
+
+/// An ELF that cannot run here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+const CACHE: usize = 1 << 14;
+
+#[derive(Clone, Copy)]
+struct Cached {
+    pc: u64,
+    word: u64,
+    insn: Result<Insn, ()>,
+}
+
+/// A user-mode guest: CPU, memory, and what the personality collected.
+#[derive(Clone)]
+pub struct Guest {
+    /// CPU state (the migrated part).
+    pub cpu: CpuState,
+    /// Guest memory.
+    pub mem: Memory,
+    /// The load reservation (not migrated).
+    pub reservation: Reservation,
+    /// Bytes written to fd 1.
+    pub stdout: Vec<u8>,
+    /// Bytes written to fd 2.
+    pub stderr: Vec<u8>,
+    /// Instructions executed so far.
+    pub steps: u64,
+    cache: Vec<Cached>,
+}
+
+impl fmt::Debug for Guest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guest")
+            .field("cpu", &self.cpu.nip)
+            .field("steps", &self.steps)
+            .finish()
+    }
+}
+
+impl Guest {
+    /// A guest with `cpu` and `mem` (e.g. restored from a snapshot).
+    pub fn from_parts(cpu: CpuState, mem: Memory) -> Self {
+        let empty = Cached {
+            pc: u64::MAX,
+            word: 0,
+            insn: Err(()),
+        };
+        Guest {
+            cpu,
+            mem,
+            reservation: Reservation::default(),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            steps: 0,
+            cache: vec![empty; CACHE],
+        }
+    }
+
+    /// Loads a static ELF64 big-endian executable (ELFv1 or ELFv2) for `model` and sets
+    /// up registers and the stack as Linux (and QEMU's linux-user) do.
+    pub fn load_elf(
+        image: &[u8],
+        model: &'static CpuModel,
+        argv0: &str,
+    ) -> Result<Self, LoadError> {
+        use elf::endian::BigEndian;
+        let file = elf::ElfBytes::<BigEndian>::minimal_parse(image)
+            .map_err(|e| LoadError(format!("not an ELF64 big-endian file: {e}")))?;
+        let hdr = &file.ehdr;
+        if hdr.class != elf::file::Class::ELF64 || hdr.e_machine != elf::abi::EM_PPC64 {
+            return Err(LoadError("not a ppc64 ELF64 file".into()));
+        }
+        if hdr.e_type != elf::abi::ET_EXEC {
+            return Err(LoadError(
+                "only static executables (ET_EXEC) are supported".into(),
+            ));
+        }
+        let mut mem = Memory::new();
+        let segments = file
+            .segments()
+            .ok_or_else(|| LoadError("no program headers".into()))?;
+        for (i, ph) in segments
+            .iter()
+            .filter(|p| p.p_type == elf::abi::PT_LOAD)
+            .enumerate()
+        {
+            if ph.p_memsz > 1 << 30 || ph.p_filesz > ph.p_memsz {
+                return Err(LoadError("unreasonable segment size".into()));
+            }
+            mem.add_region(&format!("seg{i}"), ph.p_vaddr, ph.p_memsz)
+                .map_err(LoadError)?;
+            let data = file
+                .segment_data(&ph)
+                .map_err(|e| LoadError(format!("segment {i}: {e}")))?;
+            mem.write(ph.p_vaddr, data)
+                .map_err(|e| LoadError(e.to_string()))?;
+        }
+        mem.add_region("stack", STACK_TOP - STACK_SIZE, STACK_SIZE)
+            .map_err(LoadError)?;
+
+        let mut cpu = CpuState::new(model);
+        cpu.msr = USER_MSR;
+        let entry = hdr.e_entry;
+        if hdr.e_flags & 3 == 2 {
+            cpu.nip = entry;
+            cpu.gpr[12] = entry;
+        } else {
+            // ELFv1: the entry is a function descriptor {code, TOC, env}.
+            cpu.nip = mem
+                .read_u64(entry)
+                .map_err(|e| LoadError(format!("entry descriptor: {e}")))?;
+            cpu.gpr[2] = mem
+                .read_u64(entry + 8)
+                .map_err(|e| LoadError(format!("entry descriptor: {e}")))?;
+        }
+        let mut g = Guest::from_parts(cpu, mem);
+        g.cpu.gpr[1] = g.setup_stack(argv0).map_err(|e| LoadError(e.to_string()))?;
+        Ok(g)
+    }
+
+    /// argc, argv, envp (empty) and a minimal auxv at the top of the stack; returns r1.
+    fn setup_stack(&mut self, argv0: &str) -> Result<u64, Fault> {
+        let mut sp = STACK_TOP - 0x200;
+        let s = sp;
+        self.mem.write(s, argv0.as_bytes())?;
+        self.mem.write(s + argv0.len() as u64, &[0])?;
+        sp = (s - 0x100) & !15;
+        // argc, argv[0], NULL, envp NULL, auxv: AT_PAGESZ 4096, AT_NULL.
+        let words = [1u64, s, 0, 0, 6, 4096, 0, 0];
+        for (i, w) in words.iter().enumerate() {
+            self.mem.write(sp + 8 * i as u64, &w.to_be_bytes())?;
+        }
+        Ok(sp)
+    }
+
+    /// Fetches and decodes the instruction at `pc` (cached; a changed word is decoded
+    /// again, so self-modifying code works).
+    #[inline]
+    fn fetch(&mut self, pc: u64) -> Result<Insn, Exception> {
+        let w = u64::from(self.mem.read_u32(pc).map_err(Exception::Fault)?);
+        let slot = ((pc >> 2) as usize) & (CACHE - 1);
+        let c = self.cache[slot];
+        if c.pc == pc
+            && c.word as u32 == w as u32
+            && (w >> 26 != 1
+                || c.word >> 32 == u64::from(self.mem.read_u32(pc + 4).map_err(Exception::Fault)?))
+        {
+            return c.insn.map_err(|()| Exception::Illegal);
+        }
+        let (word, insn) = if w >> 26 == 1 {
+            let suffix = self.mem.read_u32(pc + 4).map_err(Exception::Fault)?;
+            (
+                w | u64::from(suffix) << 32,
+                decode_prefixed(w as u32, suffix),
+            )
+        } else {
+            (w, decode(w as u32))
+        };
+        let insn = insn.map_err(|_| ());
+        self.cache[slot] = Cached { pc, word, insn };
+        insn.map_err(|()| Exception::Illegal)
+    }
+
+    /// Executes one instruction. `Ok(None)` to go on; `Ok(Some(stop))` when the guest
+    /// exited or died.
+    #[inline]
+    pub fn step(&mut self) -> Option<Stop> {
+        let pc = self.cpu.nip;
+        let r = self.fetch(pc).and_then(|insn| {
+            if insn.isa() > self.cpu.isa
+                || (matches!(insn, Insn::Isel { .. }) && !self.cpu.model.facilities.isel)
+            {
+                return Err(Exception::Illegal);
+            }
+            self.cpu
+                .execute(insn, pc, &mut self.mem, &mut self.reservation)
+        });
+        self.steps += 1;
+        match r {
+            Ok(next) => {
+                self.cpu.nip = next;
+                None
+            }
+            Err(Exception::Syscall { vectored }) => {
+                self.cpu.nip = pc + 4;
+                self.syscall(vectored)
+            }
+            Err(e) => {
+                let signal = match e {
+                    Exception::Trap => 5,
+                    Exception::Alignment { .. } => 7,
+                    Exception::Fault(_) => 11,
+                    _ => 4,
+                };
+                Some(Stop::Signal {
+                    signal,
+                    exception: e,
+                })
+            }
+        }
+    }
+
+    /// Runs until the guest stops or `max_steps` more instructions ran.
+    pub fn run(&mut self, max_steps: u64) -> Stop {
+        for _ in 0..max_steps {
+            if let Some(stop) = self.step() {
+                return stop;
+            }
+        }
+        Stop::StepLimit
+    }
+
+    /// The Linux system calls a small static program needs (r0 = number, r3.. = args).
+    fn syscall(&mut self, vectored: bool) -> Option<Stop> {
+        const ENOSYS: u64 = 38;
+        const EBADF: u64 = 9;
+        const EFAULT: u64 = 14;
+        let nr = self.cpu.gpr[0];
+        let (a0, a1, a2) = (self.cpu.gpr[3], self.cpu.gpr[4], self.cpu.gpr[5]);
+        let result: Result<u64, u64> = match nr {
+            1 | 234 => return Some(Stop::Exit(a0 as u8)),
+            4 => match a0 {
+                1 | 2 => match usize::try_from(a2)
+                    .ok()
+                    .filter(|&n| n <= 1 << 24)
+                    .map(|n| self.mem.read_bytes(a1, n))
+                {
+                    Some(Ok(bytes)) => {
+                        if a0 == 1 {
+                            self.stdout.extend_from_slice(&bytes);
+                        } else {
+                            self.stderr.extend_from_slice(&bytes);
+                        }
+                        Ok(a2)
+                    }
+                    _ => Err(EFAULT),
+                },
+                _ => Err(EBADF),
+            },
+            _ => Err(ENOSYS),
+        };
+        let so = &mut self.cpu.crf[0];
+        match (result, vectored) {
+            (Ok(v), false) => {
+                self.cpu.gpr[3] = v;
+                *so &= !1;
+            }
+            (Err(e), false) => {
+                self.cpu.gpr[3] = e;
+                *so |= 1;
+            }
+            (Ok(v), true) => self.cpu.gpr[3] = v,
+            (Err(e), true) => self.cpu.gpr[3] = e.wrapping_neg(),
+        }
+        None
+    }
+}
