@@ -436,6 +436,7 @@ impl CpuState {
     }
 
     /// Executes `insn` located at `cia` and returns the next instruction address.
+    #[inline(always)]
     pub fn execute(
         &mut self,
         insn: Insn,

@@ -78,13 +78,15 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-const CACHE: usize = 1 << 14;
+const BLOCKS: usize = 1 << 12;
+const MAX_BLOCK: usize = 64;
 
-#[derive(Clone, Copy)]
-struct Cached {
+/// A run of decoded instructions starting at `pc`, ending with a control transfer (or
+/// before an instruction that does not decode or is not allowed at the ISA level).
+#[derive(Clone)]
+struct Block {
     pc: u64,
-    word: u64,
-    insn: Result<Insn, ()>,
+    insns: Vec<Insn>,
 }
 
 /// A user-mode guest: CPU, memory, and what the personality collected.
@@ -102,7 +104,9 @@ pub struct Guest {
     pub stderr: Vec<u8>,
     /// Instructions executed so far.
     pub steps: u64,
-    cache: Vec<Cached>,
+    blocks: Vec<Option<Box<Block>>>,
+    /// The ISA level the cached blocks were checked against.
+    blocks_isa: crate::models::IsaLevel,
 }
 
 impl fmt::Debug for Guest {
@@ -117,11 +121,7 @@ impl fmt::Debug for Guest {
 impl Guest {
     /// A guest with `cpu` and `mem` (e.g. restored from a snapshot).
     pub fn from_parts(cpu: CpuState, mem: Memory) -> Self {
-        let empty = Cached {
-            pc: u64::MAX,
-            word: 0,
-            insn: Err(()),
-        };
+        let isa = cpu.isa;
         Guest {
             cpu,
             mem,
@@ -129,7 +129,8 @@ impl Guest {
             stdout: Vec::new(),
             stderr: Vec::new(),
             steps: 0,
-            cache: vec![empty; CACHE],
+            blocks: (0..BLOCKS).map(|_| None).collect(),
+            blocks_isa: isa,
         }
     }
 
@@ -210,59 +211,133 @@ impl Guest {
         Ok(sp)
     }
 
-    /// Fetches and decodes the instruction at `pc` (cached; a changed word is decoded
-    /// again, so self-modifying code works).
-    #[inline]
-    fn fetch(&mut self, pc: u64) -> Result<Insn, Exception> {
-        let w = u64::from(self.mem.read_u32(pc).map_err(Exception::Fault)?);
-        let slot = ((pc >> 2) as usize) & (CACHE - 1);
-        let c = self.cache[slot];
-        if c.pc == pc
-            && c.word as u32 == w as u32
-            && (w >> 26 != 1
-                || c.word >> 32 == u64::from(self.mem.read_u32(pc + 4).map_err(Exception::Fault)?))
-        {
-            return c.insn.map_err(|()| Exception::Illegal);
-        }
-        let (word, insn) = if w >> 26 == 1 {
+    /// Decodes the instruction at `pc` and checks it is allowed on this CPU.
+    fn decode_at(&mut self, pc: u64) -> Result<Insn, Exception> {
+        let w = self.mem.read_u32(pc).map_err(Exception::Fault)?;
+        let insn = if w >> 26 == 1 {
             let suffix = self.mem.read_u32(pc + 4).map_err(Exception::Fault)?;
-            (
-                w | u64::from(suffix) << 32,
-                decode_prefixed(w as u32, suffix),
-            )
+            decode_prefixed(w, suffix)
         } else {
-            (w, decode(w as u32))
-        };
-        let insn = insn.map_err(|_| ());
-        self.cache[slot] = Cached { pc, word, insn };
-        insn.map_err(|()| Exception::Illegal)
+            decode(w)
+        }
+        .map_err(|_| Exception::Illegal)?;
+        if insn.isa() > self.cpu.isa
+            || (matches!(insn, Insn::Isel { .. }) && !self.cpu.model.facilities.isel)
+        {
+            return Err(Exception::Illegal);
+        }
+        Ok(insn)
     }
 
-    /// Executes one instruction. `Ok(None)` to go on; `Ok(Some(stop))` when the guest
-    /// exited or died.
-    #[inline]
+    /// Builds the block at `pc`; an error when its first instruction cannot run.
+    fn build_block(&mut self, pc: u64) -> Result<Block, Exception> {
+        let mut insns = Vec::new();
+        let mut at = pc;
+        while insns.len() < MAX_BLOCK {
+            let insn = match self.decode_at(at) {
+                Ok(i) => i,
+                Err(e) if insns.is_empty() => return Err(e),
+                Err(_) => break,
+            };
+            self.mem.mark_code(at);
+            insns.push(insn);
+            at += insn.len();
+            let ends = matches!(
+                insn,
+                Insn::Branch { .. } | Insn::Sc | Insn::Scv | Insn::Trap { .. }
+            );
+            if ends || at % crate::mem::PAGE_SIZE == 0 {
+                break;
+            }
+        }
+        Ok(Block { pc, insns })
+    }
+
+    fn flush_blocks(&mut self) {
+        self.blocks.iter_mut().for_each(|b| *b = None);
+        self.blocks_isa = self.cpu.isa;
+    }
+
+    /// Executes one instruction; `Some` when the guest exited or died.
     pub fn step(&mut self) -> Option<Stop> {
-        let pc = self.cpu.nip;
-        let r = self.fetch(pc).and_then(|insn| {
-            if insn.isa() > self.cpu.isa
-                || (matches!(insn, Insn::Isel { .. }) && !self.cpu.model.facilities.isel)
-            {
-                return Err(Exception::Illegal);
+        match self.run(1) {
+            Stop::StepLimit => None,
+            stop => Some(stop),
+        }
+    }
+
+    /// Runs until the guest stops or `max_steps` more instructions ran (then `nip`
+    /// names the next instruction: the migration point).
+    pub fn run(&mut self, max_steps: u64) -> Stop {
+        let mut left = max_steps;
+        if self.blocks_isa != self.cpu.isa {
+            self.flush_blocks();
+        }
+        while left > 0 {
+            if self.mem.take_code_written() {
+                self.flush_blocks();
             }
-            self.cpu
-                .execute(insn, pc, &mut self.mem, &mut self.reservation)
-        });
-        self.steps += 1;
-        match r {
-            Ok(next) => {
-                self.cpu.nip = next;
-                None
+            let pc = self.cpu.nip;
+            let slot = ((pc >> 2) as usize) & (BLOCKS - 1);
+            if self.blocks[slot].as_ref().is_none_or(|b| b.pc != pc) {
+                match self.build_block(pc) {
+                    Ok(b) => self.blocks[slot] = Some(Box::new(b)),
+                    Err(e) => {
+                        self.steps += 1;
+                        return self.exception(e, pc).unwrap_or(Stop::StepLimit);
+                    }
+                }
             }
-            Err(Exception::Syscall { vectored }) => {
+            let Guest {
+                cpu,
+                mem,
+                reservation,
+                blocks,
+                steps,
+                ..
+            } = self;
+            let block = blocks[slot].as_deref().expect("block just built");
+            let n = block
+                .insns
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            let mut at = pc;
+            let mut done = 0u64;
+            let mut fault = None;
+            for insn in &block.insns[..n] {
+                done += 1;
+                match cpu.execute(*insn, at, mem, reservation) {
+                    Ok(next) => at = next,
+                    Err(e) => {
+                        fault = Some((e, at));
+                        break;
+                    }
+                }
+                if mem.code_written {
+                    break;
+                }
+            }
+            *steps += done;
+            left -= done;
+            cpu.nip = at;
+            if let Some((e, at)) = fault {
+                if let Some(stop) = self.exception(e, at) {
+                    return stop;
+                }
+            }
+        }
+        Stop::StepLimit
+    }
+
+    /// Handles an exception raised by the instruction at `pc`.
+    fn exception(&mut self, e: Exception, pc: u64) -> Option<Stop> {
+        self.cpu.nip = pc;
+        match e {
+            Exception::Syscall { vectored } => {
                 self.cpu.nip = pc + 4;
                 self.syscall(vectored)
             }
-            Err(e) => {
+            e => {
                 let signal = match e {
                     Exception::Trap => 5,
                     Exception::Alignment { .. } => 7,
@@ -275,16 +350,6 @@ impl Guest {
                 })
             }
         }
-    }
-
-    /// Runs until the guest stops or `max_steps` more instructions ran.
-    pub fn run(&mut self, max_steps: u64) -> Stop {
-        for _ in 0..max_steps {
-            if let Some(stop) = self.step() {
-                return stop;
-            }
-        }
-        Stop::StepLimit
     }
 
     /// The Linux system calls a small static program needs (r0 = number, r3.. = args).

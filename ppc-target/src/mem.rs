@@ -40,6 +40,10 @@ pub struct Region {
     pub bytes: Vec<u8>,
     /// One bit per page: written since the last [`Memory::take_dirty`].
     dirty: Vec<u64>,
+    /// One bit per page: instructions were decoded from it (a write there invalidates
+    /// the interpreter's decoded blocks).
+    code: Vec<u64>,
+    has_code: bool,
 }
 
 impl Region {
@@ -50,6 +54,8 @@ impl Region {
             base,
             bytes: vec![0; pages * PAGE_SIZE as usize],
             dirty: vec![0; pages.div_ceil(64)],
+            code: vec![0; pages.div_ceil(64)],
+            has_code: false,
         }
     }
 
@@ -58,13 +64,17 @@ impl Region {
         self.bytes.len() / PAGE_SIZE as usize
     }
 
+    /// Marks written pages dirty; returns whether one of them holds decoded code.
     #[inline]
-    fn mark(&mut self, off: usize, len: usize) {
+    fn mark(&mut self, off: usize, len: usize) -> bool {
         let first = off / PAGE_SIZE as usize;
         let last = (off + len - 1) / PAGE_SIZE as usize;
+        let mut code = false;
         for p in first..=last {
             self.dirty[p / 64] |= 1 << (p % 64);
+            code |= self.has_code && self.code[p / 64] >> (p % 64) & 1 != 0;
         }
+        code
     }
 
     /// Whether page `p` is dirty.
@@ -78,6 +88,8 @@ impl Region {
 pub struct Memory {
     regions: Vec<Region>,
     last: usize,
+    /// A write hit a page that holds decoded code since the flag was last cleared.
+    pub code_written: bool,
 }
 
 impl Memory {
@@ -162,8 +174,24 @@ impl Memory {
         })?;
         let r = &mut self.regions[i];
         r.bytes[off..off + data.len()].copy_from_slice(data);
-        r.mark(off, data.len());
+        self.code_written |= r.mark(off, data.len());
         Ok(())
+    }
+
+    /// Records that the page holding `addr` contains decoded instructions.
+    pub fn mark_code(&mut self, addr: u64) {
+        if let Some((i, off)) = self.find(addr, 1) {
+            let p = off / PAGE_SIZE as usize;
+            let r = &mut self.regions[i];
+            r.code[p / 64] |= 1 << (p % 64);
+            r.has_code = true;
+        }
+    }
+
+    /// Whether code pages were written since the last call (and clears the flag).
+    #[inline]
+    pub fn take_code_written(&mut self) -> bool {
+        std::mem::take(&mut self.code_written)
     }
 
     /// Reads a big-endian u32 (instruction fetch).
