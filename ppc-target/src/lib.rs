@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod asm;
 pub mod compat;
 pub mod decode;
 pub mod exec;

@@ -167,6 +167,9 @@ impl Memory {
     /// Writes bytes, marking their pages dirty.
     #[inline]
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        if data.is_empty() {
+            return Ok(());
+        }
         let (i, off) = self.find(addr, data.len()).ok_or(Fault {
             addr,
             size: data.len() as u8,

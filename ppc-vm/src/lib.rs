@@ -1,7 +1,10 @@
 //! The `ppc-vm` command as a library: inspect QEMU streams through the ppc64 CPU types.
 #![warn(missing_docs)]
 
+pub mod demo;
 pub mod inspect;
+pub mod live;
+pub mod migration;
 
 /// JSON indented by four spaces, as QEMU's analyzer prints it.
 pub fn pretty(v: &serde_json::Value) -> String {

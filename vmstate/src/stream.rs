@@ -519,7 +519,12 @@ impl StreamWriter {
         Ok(())
     }
 
-    /// Writes EOF and the JSON trailer and returns the stream.
+    /// Takes the bytes written since the last call (to send a stream as it is made).
+    pub fn drain(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Writes EOF and the JSON trailer and returns the stream (what was not drained).
     pub fn finish(mut self) -> Vec<u8> {
         self.desc.end_array();
         self.desc.end_object();

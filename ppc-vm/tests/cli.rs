@@ -1,0 +1,399 @@
+//! `ppc-vm` as a user runs it: two processes on loopback for live migration, snapshots
+//! through files, refusals, a destination that dies mid-stream, garbage sent to a
+//! listener. Results are checked against uninterrupted runs.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ppc-vm"))
+}
+
+fn tmp() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "ppc-vm-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A fixture program, unpacked.
+fn program(name: &str, dir: &Path) -> PathBuf {
+    let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../tests/data/ppc-programs/bin/{name}.elf.gz"));
+    let mut elf = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
+        .read_to_end(&mut elf)
+        .unwrap();
+    let p = dir.join(format!("{name}.elf"));
+    std::fs::write(&p, elf).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `migrate-listen` destination process.
+struct Dest {
+    child: Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+struct DestOutput {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Dest {
+    fn wait(mut self) -> DestOutput {
+        let mut stdout = Vec::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut stdout)
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        DestOutput {
+            code: status.code(),
+            stdout,
+            stderr: self.stderr.join().unwrap(),
+        }
+    }
+}
+
+/// Starts a destination and waits until it listens (its first stderr line).
+fn listen(addr: &str, args: &[&str]) -> Dest {
+    use std::io::BufRead;
+    let mut child = bin()
+        .arg("migrate-listen")
+        .arg(addr)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    assert!(first.contains("listening"), "{first}");
+    let stderr = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = err.read_to_string(&mut rest);
+        first + &rest
+    });
+    Dest { child, stderr }
+}
+
+#[test]
+fn run_forwards_stdout_and_exits_with_the_guest_status() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let out = run(&["run", sieve.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(46));
+    assert_eq!(out.stdout.len(), 200);
+    let isa3 = program("isa3", &d);
+    let out = run(&["run", isa3.to_str().unwrap(), "--cpu", "POWER8"]);
+    assert_eq!(out.status.code(), Some(132), "SIGILL on power8");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("illegal instruction"));
+    let out = run(&[
+        "run",
+        isa3.to_str().unwrap(),
+        "--cpu",
+        "power9",
+        "--compat",
+        "power8",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(132),
+        "SIGILL on power9 in power8 mode"
+    );
+    let out = run(&["run", isa3.to_str().unwrap(), "--cpu", "power9_v2.0"]);
+    assert_eq!(out.status.code(), Some(155));
+    let out = run(&["run", isa3.to_str().unwrap(), "--cpu", "power11"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown CPU model 'power11'"));
+}
+
+#[test]
+fn a_written_trace_matches_the_reference_format() {
+    let d = tmp();
+    let fib = program("fib", &d);
+    let trace = d.join("fib.trace");
+    let out = run(&[
+        "run",
+        fib.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(120));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("step ")).count(), 549);
+    assert!(text.contains("\nend status=120\nstdout -\n"));
+}
+
+#[test]
+fn save_then_restore_equals_an_uninterrupted_run() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let whole = run(&["run", sieve.to_str().unwrap()]);
+    for n in ["1", "500", "2000"] {
+        let snap = d.join(format!("sieve-{n}.mig"));
+        let first = run(&[
+            "run",
+            sieve.to_str().unwrap(),
+            "--cpu",
+            "power9",
+            "--compat",
+            "power8",
+            "--save-after",
+            n,
+            snap.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            first.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let second = run(&["restore", snap.to_str().unwrap(), "--cpu", "power8"]);
+        assert_eq!(
+            second.status.code(),
+            whole.status.code(),
+            "{}",
+            String::from_utf8_lossy(&second.stderr)
+        );
+        let mut out = first.stdout.clone();
+        out.extend_from_slice(&second.stdout);
+        assert_eq!(out, whole.stdout);
+        // And the snapshot is a QEMU stream the analyzer reads.
+        let data = std::fs::read(&snap).unwrap();
+        let v = vmstate_tools_analyze(&data);
+        assert!(v.contains("\"cpu (") && v.contains("\"ram (0)\""), "{v}");
+    }
+}
+
+fn vmstate_tools_analyze(data: &[u8]) -> String {
+    let v = vmstate_tools::analyze::analyze(data, Default::default()).unwrap();
+    v.to_string()
+}
+
+#[test]
+fn live_migration_between_two_processes() {
+    let d = tmp();
+    for (prog, after) in [("sieve", "700"), ("crc", "300"), ("branch", "250")] {
+        let p = program(prog, &d);
+        let whole = run(&["run", p.to_str().unwrap(), "--cpu", "power8"]);
+        let addr = format!("127.0.0.1:{}", free_port());
+        let dst = listen(&addr, &["--cpu", "POWER8"]);
+        let src = run(&[
+            "run",
+            p.to_str().unwrap(),
+            "--cpu",
+            "power9",
+            "--compat",
+            "power8",
+            "--migrate-to",
+            &addr,
+            "--after",
+            after,
+            "--round-steps",
+            "50",
+        ]);
+        let dst = dst.wait();
+        let serr = String::from_utf8_lossy(&src.stderr);
+        assert_eq!(src.status.code(), Some(0), "{prog} source: {serr}");
+        assert!(
+            serr.contains("rounds") && serr.contains("downtime"),
+            "{serr}"
+        );
+        assert_eq!(
+            dst.code,
+            whole.status.code(),
+            "{prog} destination: {}",
+            dst.stderr
+        );
+        let mut out = src.stdout.clone();
+        out.extend_from_slice(&dst.stdout);
+        assert_eq!(out, whole.stdout, "{prog}: output");
+    }
+}
+
+#[test]
+fn a_refused_migration_loses_nothing() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let whole = run(&["run", sieve.to_str().unwrap()]);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let dst = listen(&addr, &["--cpu", "power8"]);
+    let src = run(&[
+        "run",
+        sieve.to_str().unwrap(),
+        "--cpu",
+        "power9",
+        "--migrate-to",
+        &addr,
+        "--after",
+        "700",
+        "--round-steps",
+        "50",
+    ]);
+    let dst = dst.wait();
+    let derr = &dst.stderr;
+    assert_ne!(dst.code, Some(0));
+    assert!(derr.contains("PVR 0x004e1200"), "{derr}");
+    let serr = String::from_utf8_lossy(&src.stderr);
+    assert!(
+        serr.contains("migration failed") && serr.contains("continues here"),
+        "{serr}"
+    );
+    assert_eq!(src.status.code(), whole.status.code());
+    assert_eq!(src.stdout, whole.stdout);
+}
+
+#[test]
+fn backward_migration_to_pseries_2_9() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let whole = run(&["run", sieve.to_str().unwrap()]);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let dst = listen(&addr, &["--cpu", "power9", "--machine", "pseries-2.9"]);
+    let src = run(&[
+        "run",
+        sieve.to_str().unwrap(),
+        "--cpu",
+        "power9",
+        "--compat",
+        "power8",
+        "--machine",
+        "pseries-2.9",
+        "--migrate-to",
+        &addr,
+        "--after",
+        "700",
+        "--round-steps",
+        "50",
+    ]);
+    let dst = dst.wait();
+    assert_eq!(
+        src.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&src.stderr)
+    );
+    assert_eq!(dst.code, whole.status.code(), "{}", dst.stderr);
+    // A machine-type mismatch is refused before the CPU.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let dst = listen(&addr, &["--cpu", "power9", "--machine", "pseries-2.10"]);
+    let src = run(&[
+        "run",
+        sieve.to_str().unwrap(),
+        "--machine",
+        "pseries-2.9",
+        "--migrate-to",
+        &addr,
+        "--after",
+        "700",
+        "--round-steps",
+        "50",
+    ]);
+    let dst = dst.wait();
+    assert!(dst
+        .stderr
+        .contains("Machine type received is 'pseries-2.9' and local is 'pseries-2.10'"));
+    assert_eq!(src.stdout, whole.stdout, "the source finished");
+}
+
+#[test]
+fn a_destination_dying_mid_stream_leaves_the_source_running() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let whole = run(&["run", sieve.to_str().unwrap()]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let killer = std::thread::spawn(move || {
+        let (mut c, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1000];
+        let _ = c.read(&mut buf);
+        drop(c); // dies after the first bytes
+    });
+    let src = run(&[
+        "run",
+        sieve.to_str().unwrap(),
+        "--migrate-to",
+        &addr,
+        "--after",
+        "700",
+        "--round-steps",
+        "50",
+    ]);
+    killer.join().unwrap();
+    assert!(
+        String::from_utf8_lossy(&src.stderr).contains("migration failed"),
+        "{}",
+        String::from_utf8_lossy(&src.stderr)
+    );
+    assert_eq!(src.status.code(), whole.status.code());
+    assert_eq!(src.stdout, whole.stdout);
+}
+
+#[test]
+fn garbage_and_truncated_streams_give_a_clear_error() {
+    let d = tmp();
+    let sieve = program("sieve", &d);
+    let snap = d.join("s.mig");
+    run(&[
+        "run",
+        sieve.to_str().unwrap(),
+        "--save-after",
+        "500",
+        snap.to_str().unwrap(),
+    ]);
+    let good = std::fs::read(&snap).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage", b"this is not a migration stream at all".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("header only", good[..8].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let dst = listen(&addr, &["--cpu", "power9"]);
+        let mut c = TcpStream::connect(&addr).unwrap();
+        c.write_all(&bytes).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        let _ = c.read_to_string(&mut answer);
+        let out = dst.wait();
+        let err = &out.stderr;
+        assert_eq!(out.code, Some(2), "{what}: {err}");
+        assert!(
+            err.contains("refused") && !err.contains("panicked"),
+            "{what}: {err}"
+        );
+        // The same bytes as a snapshot file.
+        let f = d.join("bad.mig");
+        std::fs::write(&f, &bytes).unwrap();
+        let r = run(&["restore", f.to_str().unwrap()]);
+        assert_eq!(r.status.code(), Some(2), "{what}");
+        assert_eq!(
+            String::from_utf8_lossy(&r.stderr).lines().count(),
+            1,
+            "{what}: one line"
+        );
+    }
+}
