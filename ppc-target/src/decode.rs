@@ -756,7 +756,13 @@ fn decode_19(w: u32) -> Result<Insn, DecodeError> {
         });
     }
     let (bt, ba, bb) = (rt(w), ra(w), rb(w));
-    let cr = |op| Ok(Insn::CrLogic { op, bt, ba, bb });
+    let cr = |op| {
+        if w & 1 != 0 {
+            Err(DecodeError::Invalid)
+        } else {
+            Ok(Insn::CrLogic { op, bt, ba, bb })
+        }
+    };
     match xo {
         0 => {
             if bt & 3 != 0 || ba & 3 != 0 || bb != 0 || w & 1 != 0 {
@@ -789,7 +795,7 @@ fn decode_19(w: u32) -> Result<Insn, DecodeError> {
         }
         33 => cr(CrOp::Nor),
         129 => cr(CrOp::Andc),
-        150 | 598 => Ok(Insn::Nop),
+        150 if w & 0x03FF_F801 == 0 => Ok(Insn::Nop), // isync
         193 => cr(CrOp::Xor),
         225 => cr(CrOp::Nand),
         257 => cr(CrOp::And),
@@ -831,6 +837,24 @@ fn decode_30(w: u32) -> Result<Insn, DecodeError> {
 }
 
 fn decode_31(w: u32) -> Result<Insn, DecodeError> {
+    let insn = decode_31_fields(w)?;
+    // Bit 31 is Rc only for the record forms; elsewhere it is reserved (stcx. needs it).
+    let rc_form = matches!(
+        insn,
+        Insn::Arith { .. }
+            | Insn::Logic { .. }
+            | Insn::Srawi { .. }
+            | Insn::Sradi { .. }
+            | Insn::Extswsli { .. }
+            | Insn::Stcx { .. }
+    );
+    if w & 1 != 0 && !rc_form {
+        return Err(DecodeError::Invalid);
+    }
+    Ok(insn)
+}
+
+fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
     let xo10 = (w >> 1) & 0x3FF;
     let xo9 = (w >> 1) & 0x1FF;
     let rc = w & 1 != 0;
@@ -857,7 +881,10 @@ fn decode_31(w: u32) -> Result<Insn, DecodeError> {
         _ => {}
     }
     if w & 0x3E == 30 {
-        // isel (A-form, 5-bit XO 15).
+        // isel (A-form, 5-bit XO 15); bit 31 is reserved.
+        if w & 1 != 0 {
+            return Err(DecodeError::Invalid);
+        }
         return Ok(Insn::Isel {
             rt: t,
             ra: a,
@@ -1018,17 +1045,20 @@ fn decode_31(w: u32) -> Result<Insn, DecodeError> {
         19 => {
             if w & (1 << 20) != 0 {
                 let fxm = ((w >> 12) & 0xFF) as u8;
-                if fxm.count_ones() != 1 {
+                if fxm.count_ones() != 1 || w & 0x800 != 0 {
                     return Err(DecodeError::Invalid);
                 }
                 Ok(Insn::Mfcr {
                     rt: t,
                     one: Some(fxm),
                 })
+            } else if w & 0x000F_F800 != 0 {
+                Err(DecodeError::Invalid)
             } else {
                 Ok(Insn::Mfcr { rt: t, one: None })
             }
         }
+        144 if w & 0x800 != 0 => Err(DecodeError::Invalid),
         144 => Ok(Insn::Mtcrf {
             rs: t,
             fxm: ((w >> 12) & 0xFF) as u8,
@@ -1042,25 +1072,27 @@ fn decode_31(w: u32) -> Result<Insn, DecodeError> {
                 Insn::Mtspr { rs: t, spr }
             })
         }
-        128 => Ok(Insn::Setb { rt: t, bfa: a >> 2 }),
-        192 => Ok(Insn::Cmprb {
+        // Reserved fields of the ISA 3.0 / 3.1 X-forms must be zero.
+        128 if a & 3 == 0 && b == 0 => Ok(Insn::Setb { rt: t, bfa: a >> 2 }),
+        192 if t & 2 == 0 => Ok(Insn::Cmprb {
             bf: (t >> 2) & 7,
             l: t & 1 != 0,
             ra: a,
             rb: b,
         }),
-        224 => Ok(Insn::Cmpeqb {
+        224 if t & 3 == 0 => Ok(Insn::Cmpeqb {
             bf: (t >> 2) & 7,
             ra: a,
             rb: b,
         }),
-        576 => Ok(Insn::Mcrxrx { bf: (t >> 2) & 7 }),
-        755 => Ok(Insn::Darn { rt: t, l: a & 3 }),
-        384 | 416 | 448 | 480 => Ok(Insn::Setbc {
+        576 if t & 3 == 0 && a == 0 && b == 0 => Ok(Insn::Mcrxrx { bf: (t >> 2) & 7 }),
+        755 if a & 0x1C == 0 && b == 0 => Ok(Insn::Darn { rt: t, l: a & 3 }),
+        384 | 416 | 448 | 480 if b == 0 => Ok(Insn::Setbc {
             rt: t,
             bi: a,
             kind: ((xo10 - 384) / 32) as u8,
         }),
+        128 | 192 | 224 | 576 | 755 | 384 | 416 | 448 | 480 => Err(DecodeError::Invalid),
         170 if (w >> 1) & 0xFF == 170 => Ok(Insn::Addex {
             rt: t,
             ra: a,

@@ -868,20 +868,22 @@ fn divide(op: Arith, a: u64, b: u64) -> (u64, bool) {
         Arith::Divwu => (a as u32).checked_div(b as u32).map(u64::from),
         Arith::Divd => (a as i64).checked_div(b as i64).map(|q| q as u64),
         Arith::Divdu => a.checked_div(b),
+        // The quotient sign-extended (QEMU's choice for the undefined high word).
         Arith::Divwe => ((a << 32) as i64)
             .checked_div(i64::from(b as i32))
             .filter(|q| i64::from(*q as i32) == *q)
-            .map(|q| u64::from(q as u32)),
+            .map(|q| q as u64),
         Arith::Divweu => ((a & 0xFFFF_FFFF) << 32)
             .checked_div(b & 0xFFFF_FFFF)
             .filter(|q| *q <= 0xFFFF_FFFF),
-        Arith::Divde => (i128::from(a as i64) << 64)
-            .checked_div(i128::from(b as i64))
-            .filter(|q| i128::from(*q as i64) == *q)
-            .map(|q| q as u64),
-        _ => (u128::from(a) << 64)
-            .checked_div(u128::from(b))
-            .and_then(|q| u64::try_from(q).ok()),
+        // QEMU 7.2's overflow rules for the doubleword extended divides: |RA| >= |RB|
+        // (signed) or RA >= RB (unsigned), which also decides the low 64 bits kept.
+        Arith::Divde => {
+            let (x, y) = (a as i64, b as i64);
+            (y != 0 && x.unsigned_abs() < y.unsigned_abs())
+                .then(|| ((i128::from(x) << 64) / i128::from(y)) as u64)
+        }
+        _ => (b != 0 && a < b).then(|| ((u128::from(a) << 64) / u128::from(b)) as u64),
     };
     match (q, op) {
         (Some(q), _) => (q, false),
