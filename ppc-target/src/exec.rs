@@ -379,7 +379,7 @@ impl CpuState {
         let (r, lost) = if n >= 32 {
             (w >> 31, w != 0)
         } else {
-            (w >> n, n > 0 && w & ((1i32 << n) - 1) != 0)
+            (w >> n, (w as u32) & ((1u32 << n) - 1) != 0)
         };
         let ca = w < 0 && lost;
         self.set_ca(ca, ca);
@@ -391,7 +391,7 @@ impl CpuState {
         let (r, lost) = if n >= 64 {
             (w >> 63, w != 0)
         } else {
-            (w >> n, n > 0 && w & ((1i64 << n) - 1) != 0)
+            (w >> n, (w as u64) & ((1u64 << n) - 1) != 0)
         };
         let ca = w < 0 && lost;
         self.set_ca(ca, ca);

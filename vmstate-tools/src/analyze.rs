@@ -307,7 +307,8 @@ pub fn analyze_with_layout(data: &[u8], opts: Options) -> Result<(Value, Vec<u64
         return Err(Error::invalid(format!(
             "the stream ends at byte {} but its JSON description starts at byte {trailer_at}",
             r.offset()
-        )));
+        ))
+        .at_offset(r.offset()));
     }
     let mut out = Map::new();
     for (name, id, s) in sections {
