@@ -29,6 +29,10 @@ fn parse_block_name(name: &str) -> Option<(&str, u64)> {
     Some((n, u64::from_str_radix(base.strip_prefix("0x")?, 16).ok()?))
 }
 
+/// Most pages in one RAM record: bounds what a destination buffers (and re-parses when a
+/// record arrives in pieces).
+pub const PAGES_PER_RECORD: usize = 64;
+
 /// Counters of what a migration sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -65,6 +69,8 @@ impl Sender {
         }
     }
 
+    /// Writes `pages` as one or more RAM records of at most [`PAGES_PER_RECORD`] pages:
+    /// a START (with the block list) or PARTs, and an END last when `t` is END.
     fn ram(&mut self, t: u8, mem: &Memory, pages: &[(usize, usize)]) -> Result<()> {
         let blocks: Vec<RamBlock> = mem
             .regions()
@@ -74,29 +80,41 @@ impl Sender {
                 used_length: r.bytes.len() as u64,
             })
             .collect();
-        let mut sent = 0u64;
-        self.w.iterative(t, "ram", 0, 4, |w: &mut Writer<'_>| {
-            if t == kind::START {
-                ram::write_mem_size(w, &blocks)?;
-            }
-            let mut last = None;
-            for &(ri, p) in pages {
-                let data = page_bytes(mem, ri, p);
-                let cont = last == Some(ri);
-                let offset = p as u64 * PAGE_SIZE;
-                if data.iter().all(|&b| b == 0) {
-                    ram::write_zero(w, &blocks[ri].name, offset, cont)?;
-                } else {
-                    ram::write_page(w, &blocks[ri].name, offset, data, cont)?;
-                }
-                last = Some(ri);
-                sent += 1;
-            }
-            ram::write_eos(w);
-            Ok(())
-        })?;
+        let chunks: Vec<&[(usize, usize)]> = if pages.is_empty() {
+            vec![&[]]
+        } else {
+            pages.chunks(PAGES_PER_RECORD).collect()
+        };
+        let last = chunks.len() - 1;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let kind_now = match t {
+                kind::START if i == 0 => kind::START,
+                kind::END if i == last => kind::END,
+                _ => kind::PART,
+            };
+            self.w
+                .iterative(kind_now, "ram", 0, 4, |w: &mut Writer<'_>| {
+                    if kind_now == kind::START {
+                        ram::write_mem_size(w, &blocks)?;
+                    }
+                    let mut prev = None;
+                    for &(ri, p) in chunk {
+                        let data = page_bytes(mem, ri, p);
+                        let cont = prev == Some(ri);
+                        let offset = p as u64 * PAGE_SIZE;
+                        if data.iter().all(|&b| b == 0) {
+                            ram::write_zero(w, &blocks[ri].name, offset, cont)?;
+                        } else {
+                            ram::write_page(w, &blocks[ri].name, offset, data, cont)?;
+                        }
+                        prev = Some(ri);
+                    }
+                    ram::write_eos(w);
+                    Ok(())
+                })?;
+        }
         self.stats.rounds += 1;
-        self.stats.pages += sent;
+        self.stats.pages += pages.len() as u64;
         Ok(())
     }
 
