@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench -p ppc-target --bench interp` (a few minutes).
 
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::Command;

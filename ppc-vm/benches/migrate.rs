@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench -p ppc-vm --bench migrate`.
 
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
