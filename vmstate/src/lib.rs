@@ -71,6 +71,7 @@ mod error;
 mod field;
 pub mod json;
 pub mod ram;
+pub mod registry;
 mod schema;
 pub mod stream;
 pub mod wire;

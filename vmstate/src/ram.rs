@@ -264,3 +264,152 @@ pub fn skip_htab_body(r: &mut Reader<'_>) -> Result<u64> {
         valid += u64::from(n_valid);
     }
 }
+
+/// Guest RAM as an iterative section: blocks of bytes with a dirty bitmap per page that
+/// the emulator sets ([`RamSection::mark_dirty`]); the first round sends every page, later
+/// rounds only the dirty ones. On load, pages land in the matching blocks.
+#[derive(Clone, Debug)]
+pub struct RamSection {
+    page_size: u64,
+    blocks: Vec<(RamBlock, Vec<u8>, Vec<u64>)>,
+    /// (block, page) cursor of the current round.
+    cursor: (usize, usize),
+    /// Blocks known from the stream (load side).
+    known: Vec<RamBlock>,
+}
+
+impl RamSection {
+    /// No blocks yet; `page_size` is the target page size.
+    pub fn new(page_size: u64) -> Self {
+        RamSection {
+            page_size,
+            blocks: Vec::new(),
+            cursor: (0, 0),
+            known: Vec::new(),
+        }
+    }
+
+    /// Adds a zero-filled block of `len` bytes (rounded up to pages), all pages dirty.
+    pub fn add_block(&mut self, name: &str, len: u64) {
+        let pages = len.div_ceil(self.page_size) as usize;
+        let bytes = vec![0u8; pages * self.page_size as usize];
+        let dirty = vec![u64::MAX; pages.div_ceil(64)];
+        self.blocks.push((
+            RamBlock {
+                name: name.to_owned(),
+                used_length: bytes.len() as u64,
+            },
+            bytes,
+            dirty,
+        ));
+    }
+
+    /// The bytes of block `i`.
+    pub fn block_mut(&mut self, i: usize) -> &mut [u8] {
+        &mut self.blocks[i].1
+    }
+
+    /// Marks the page holding byte `offset` of block `i` dirty.
+    pub fn mark_dirty(&mut self, i: usize, offset: u64) {
+        let p = (offset / self.page_size) as usize;
+        self.blocks[i].2[p / 64] |= 1 << (p % 64);
+    }
+
+    fn is_dirty(&self, b: usize, p: usize) -> bool {
+        self.blocks[b].2[p / 64] >> (p % 64) & 1 == 1
+    }
+
+    /// Writes dirty pages from the cursor on until `budget` bytes were written (or all).
+    fn send(&mut self, w: &mut Writer<'_>, budget: usize) -> Result<()> {
+        let start = w.written();
+        let mut prev = None;
+        while self.cursor.0 < self.blocks.len() {
+            let (b, p) = self.cursor;
+            let pages = self.blocks[b].1.len() / self.page_size as usize;
+            if p >= pages {
+                self.cursor = (b + 1, 0);
+                continue;
+            }
+            if self.is_dirty(b, p) {
+                if w.written() - start >= budget {
+                    break;
+                }
+                self.blocks[b].2[p / 64] &= !(1 << (p % 64));
+                let ps = self.page_size as usize;
+                let data = &self.blocks[b].1[p * ps..(p + 1) * ps];
+                let name = self.blocks[b].0.name.clone();
+                let cont = prev == Some(b);
+                if data.iter().all(|&x| x == 0) {
+                    write_zero(w, &name, (p * ps) as u64, cont)?;
+                } else {
+                    write_page(w, &name, (p * ps) as u64, data, cont)?;
+                }
+                prev = Some(b);
+            }
+            self.cursor = (b, p + 1);
+        }
+        if self.cursor.0 >= self.blocks.len() {
+            self.cursor = (0, 0);
+        }
+        write_eos(w);
+        Ok(())
+    }
+}
+
+impl crate::registry::Iterative for RamSection {
+    fn version(&self) -> u32 {
+        4
+    }
+    fn save_setup(&mut self, w: &mut Writer<'_>) -> Result<()> {
+        let list: Vec<RamBlock> = self.blocks.iter().map(|b| b.0.clone()).collect();
+        write_mem_size(w, &list)?;
+        write_eos(w);
+        Ok(())
+    }
+    fn save_iterate(&mut self, w: &mut Writer<'_>, budget: usize) -> Result<u64> {
+        self.send(w, budget)?;
+        Ok(self.remaining())
+    }
+    fn remaining(&self) -> u64 {
+        self.blocks
+            .iter()
+            .map(|b| b.2.iter().map(|x| u64::from(x.count_ones())).sum::<u64>())
+            .sum()
+    }
+    fn save_complete(&mut self, w: &mut Writer<'_>) -> Result<()> {
+        self.cursor = (0, 0);
+        self.send(w, usize::MAX)
+    }
+    fn load(&mut self, r: &mut Reader<'_>, _record: u8, _version: u32) -> Result<()> {
+        let mut known = std::mem::take(&mut self.known);
+        let mut pages = Vec::new();
+        let res = read_body(r, self.page_size, &mut known, &mut |p: RamRecord<'_>| {
+            pages.push((p.block, p.offset, p.data.map(<[u8]>::to_vec)));
+            Ok(())
+        });
+        self.known = known;
+        res?;
+        for (block, offset, data) in pages {
+            let name = &self.known[block].name;
+            let Some(local) = self.blocks.iter_mut().find(|b| &b.0.name == name) else {
+                return Err(
+                    Error::invalid(format!("RAM block '{name}' does not exist here"))
+                        .in_description("ram"),
+                );
+            };
+            if local.0.used_length != self.known[block].used_length {
+                return Err(
+                    Error::invalid(format!("RAM block '{name}' has another size here"))
+                        .in_description("ram"),
+                );
+            }
+            let at = offset as usize;
+            let ps = self.page_size as usize;
+            match data {
+                Some(d) => local.1[at..at + ps].copy_from_slice(&d),
+                None => local.1[at..at + ps].fill(0),
+            }
+        }
+        Ok(())
+    }
+}

@@ -478,19 +478,33 @@ impl StreamWriter {
         if !obj.section_needed(cx) {
             return Ok(());
         }
+        let d = T::DESCRIPTION;
+        self.full_section_with(idstr, instance, d.version, d.name, |w| obj.save_body(w, cx))
+    }
+
+    /// Writes a FULL section whose body `save` writes (recording its JSON description
+    /// through the writer), with the given header version; `name` is used in errors.
+    pub fn full_section_with(
+        &mut self,
+        idstr: &str,
+        instance: u32,
+        version: u32,
+        name: &'static str,
+        save: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+    ) -> Result<()> {
         let id = self.section_id(idstr, instance);
         let start = self.out.len();
-        self.header(kind::FULL, id, idstr, instance, T::DESCRIPTION.version)?;
+        self.header(kind::FULL, id, idstr, instance, version)?;
         let checkpoint = self.desc.checkpoint();
         self.desc.start_object(None);
         self.desc.str(Some("name"), idstr);
         self.desc.int(Some("instance_id"), i64::from(instance));
         let base = self.out.len() as u64;
         let mut w = Writer::with_desc(&mut self.out, base, Some(&mut self.desc));
-        if let Err(e) = obj.save_body(&mut w, cx) {
+        if let Err(e) = save(&mut w) {
             self.out.truncate(start);
             self.desc.rollback(checkpoint);
-            return Err(e.in_description(T::DESCRIPTION.name));
+            return Err(e.in_description(name));
         }
         self.desc.end_object();
         self.footer(id);
