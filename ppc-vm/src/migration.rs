@@ -193,7 +193,12 @@ pub struct Receiver {
     pub received: u64,
     /// The END record of `ram` arrived (the source stopped the guest).
     pub saw_end: bool,
+    /// Most guest RAM the stream may make this destination allocate.
+    pub max_ram: u64,
 }
+
+/// Default cap on the guest RAM an incoming stream may allocate (1 GiB).
+pub const DEFAULT_MAX_RAM: u64 = 1 << 30;
 
 fn err_at(offset: u64, msg: impl Into<String>) -> Error {
     Error::invalid(msg.into()).at_offset(offset)
@@ -223,6 +228,7 @@ impl Receiver {
             done: false,
             received: 0,
             saw_end: false,
+            max_ram: DEFAULT_MAX_RAM,
         }
     }
 
@@ -266,11 +272,20 @@ impl Receiver {
             )
         })?;
         if !self.mem.regions().iter().any(|r| r.base == base) {
-            if b.used_length > 1 << 32 {
-                return Err(err_at(
-                    offset,
-                    format!("ram: block '{}' is larger than 4 GiB", b.name),
-                ));
+            let total: u64 = self
+                .mem
+                .regions()
+                .iter()
+                .map(|r| r.bytes.len() as u64)
+                .sum();
+            let requested = total.saturating_add(b.used_length);
+            if requested > self.max_ram {
+                return Err(Error::new(vmstate::ErrorKind::LimitExceeded {
+                    requested,
+                    limit: self.max_ram,
+                })
+                .at_offset(offset)
+                .in_description("ram"));
             }
             self.mem
                 .add_region(name, base, b.used_length)

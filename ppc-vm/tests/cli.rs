@@ -397,3 +397,39 @@ fn garbage_and_truncated_streams_give_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn a_stream_cannot_make_the_destination_allocate_without_bound() {
+    use vmstate::ram::{self, RamBlock};
+    use vmstate::stream::{kind, StreamWriter};
+    // 4,096 blocks of 4 GiB each announced in the block list.
+    let mut w = StreamWriter::new("pseries-7.2", 4096);
+    let blocks: Vec<RamBlock> = (0..8)
+        .map(|i| RamBlock {
+            name: format!("ppc-vm.b{i}@{:#x}", (i as u64) << 33),
+            used_length: 4 << 30,
+        })
+        .collect();
+    w.iterative(kind::START, "ram", 0, 4, |w| {
+        ram::write_mem_size(w, &blocks)?;
+        ram::write_zero(w, &blocks[0].name, 0, false)?;
+        ram::write_zero(w, &blocks[1].name, 0, false)?;
+        ram::write_eos(w);
+        Ok(())
+    })
+    .unwrap();
+    let stream = w.finish();
+    let machine = ppc_target::compat::MachineType::latest();
+    let e = ppc_vm::migration::restore(
+        &stream,
+        machine,
+        ppc_target::models::CpuModel::power9(),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e.kind(), vmstate::ErrorKind::LimitExceeded { .. }),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("ram: at byte"), "{e}");
+}

@@ -64,6 +64,13 @@
 //! refuse negatives and values above the local one. No load allocates more than the
 //! declared maxima allow. Loads through [`VmState::load`] are transactional: after any
 //! error the destination is exactly as before.
+//!
+//! Outside section bodies the same rule holds, each bound a named constant or setting:
+//! the configuration's machine name ([`stream::MAX_MACHINE_NAME`]), command payloads
+//! ([`stream::MAX_COMMAND_PAYLOAD`]), RAM block lists ([`ram::MAX_BLOCKS`]), page offsets
+//! checked against their block, and a destination's total guest RAM (a setting of the
+//! receiver that allocates it). Counts are checked against the bytes actually left
+//! before anything is allocated for them, with overflow-safe arithmetic.
 #![warn(missing_docs)]
 
 mod context;
