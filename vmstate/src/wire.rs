@@ -257,9 +257,9 @@ impl<'a> Writer<'a> {
         self.buf.reserve(n);
         let spare = &mut self.buf.spare_capacity_mut()[..n];
         for (dst, &item) in spare.chunks_exact_mut(N).zip(items) {
-            for (d, s) in dst.iter_mut().zip(f(item)) {
-                d.write(s);
-            }
+            // A whole-chunk copy (not byte by byte): LLVM keeps this a scalar byte swap
+            // and store, which beats its SSE2 shuffle sequence for the per-byte form.
+            dst.copy_from_slice(&f(item).map(std::mem::MaybeUninit::new));
         }
         let len = self.buf.len() + n;
         // SAFETY: `reserve` made room for `n` more bytes, and the loop above initialized
