@@ -79,7 +79,7 @@ impl CpuState {
         if ra == 0 {
             0
         } else {
-            self.gpr[ra as usize]
+            self.gpr[(ra & 31) as usize]
         }
     }
 
@@ -130,12 +130,12 @@ impl CpuState {
 
     #[inline]
     fn cr_bit(&self, bi: u8) -> bool {
-        self.crf[(bi >> 2) as usize] >> (3 - (bi & 3)) & 1 != 0
+        self.crf[((bi >> 2) & 7) as usize] >> (3 - (bi & 3)) & 1 != 0
     }
 
     #[inline]
     fn set_cr_bit(&mut self, bi: u8, v: bool) {
-        let f = &mut self.crf[(bi >> 2) as usize];
+        let f = &mut self.crf[((bi >> 2) & 7) as usize];
         let m = 1 << (3 - (bi & 3));
         *f = if v { *f | m } else { *f & !m };
     }
@@ -147,7 +147,7 @@ impl CpuState {
             (false, false) if (a as i64) < (b as i64) => 8,
             _ => 4,
         };
-        self.crf[bf as usize] = c | self.so();
+        self.crf[(bf & 7) as usize] = c | self.so();
     }
 
     /// XER as `mfxer` shows it at the effective ISA level.
@@ -447,21 +447,22 @@ impl CpuState {
         let next = cia + insn.len();
         match insn {
             Insn::Addi { rt, ra, imm } => {
-                self.gpr[rt as usize] = self.ra0(ra).wrapping_add(imm as u64)
+                self.gpr[(rt & 31) as usize] = self.ra0(ra).wrapping_add(imm as u64)
             }
             Insn::Addic { rt, ra, imm, rc } => {
-                let r = self.add3(self.gpr[ra as usize], imm as u64, 0, true, false);
-                self.gpr[rt as usize] = r;
+                let r = self.add3(self.gpr[(ra & 31) as usize], imm as u64, 0, true, false);
+                self.gpr[(rt & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
             }
             Insn::Subfic { rt, ra, imm } => {
-                self.gpr[rt as usize] =
-                    self.add3(!self.gpr[ra as usize], imm as u64, 1, true, false)
+                self.gpr[(rt & 31) as usize] =
+                    self.add3(!self.gpr[(ra & 31) as usize], imm as u64, 1, true, false)
             }
             Insn::Mulli { rt, ra, imm } => {
-                self.gpr[rt as usize] = (self.gpr[ra as usize] as i64).wrapping_mul(imm) as u64
+                self.gpr[(rt & 31) as usize] =
+                    (self.gpr[(ra & 31) as usize] as i64).wrapping_mul(imm) as u64
             }
             Insn::Arith {
                 op,
@@ -471,15 +472,24 @@ impl CpuState {
                 oe,
                 rc,
             } => {
-                let r = self.arith(op, self.gpr[ra as usize], self.gpr[rb as usize], oe);
-                self.gpr[rt as usize] = r;
+                let r = self.arith(
+                    op,
+                    self.gpr[(ra & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
+                    oe,
+                );
+                self.gpr[(rt & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
             }
             Insn::Logic { op, ra, rs, rb, rc } => {
-                let r = self.logic(op, self.gpr[rs as usize], self.gpr[rb as usize]);
-                self.gpr[ra as usize] = r;
+                let r = self.logic(
+                    op,
+                    self.gpr[(rs & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
+                );
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
@@ -491,29 +501,29 @@ impl CpuState {
                 imm,
                 rc,
             } => {
-                let r = self.logic(op, self.gpr[rs as usize], imm);
-                self.gpr[ra as usize] = r;
+                let r = self.logic(op, self.gpr[(rs & 31) as usize], imm);
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
             }
             Insn::Srawi { ra, rs, sh, rc } => {
-                let r = self.sraw(self.gpr[rs as usize], u32::from(sh));
-                self.gpr[ra as usize] = r;
+                let r = self.sraw(self.gpr[(rs & 31) as usize], u32::from(sh));
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
             }
             Insn::Sradi { ra, rs, sh, rc } => {
-                let r = self.srad(self.gpr[rs as usize], u32::from(sh));
-                self.gpr[ra as usize] = r;
+                let r = self.srad(self.gpr[(rs & 31) as usize], u32::from(sh));
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
             }
             Insn::Extswsli { ra, rs, sh, rc } => {
-                let r = ((self.gpr[rs as usize] as i32 as i64) << sh) as u64;
-                self.gpr[ra as usize] = r;
+                let r = ((self.gpr[(rs & 31) as usize] as i32 as i64) << sh) as u64;
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
@@ -528,16 +538,16 @@ impl CpuState {
                 insert,
                 rc,
             } => {
-                let n = rb.map_or(u32::from(sh), |b| (self.gpr[b as usize] & 31) as u32);
-                let w = (self.gpr[rs as usize] as u32).rotate_left(n);
+                let n = rb.map_or(u32::from(sh), |b| (self.gpr[(b & 31) as usize] & 31) as u32);
+                let w = (self.gpr[(rs & 31) as usize] as u32).rotate_left(n);
                 let rot = u64::from(w) << 32 | u64::from(w);
                 let m = mask64(u32::from(mb) + 32, u32::from(me) + 32);
                 let r = if insert {
-                    (rot & m) | (self.gpr[ra as usize] & !m)
+                    (rot & m) | (self.gpr[(ra & 31) as usize] & !m)
                 } else {
                     rot & m
                 };
-                self.gpr[ra as usize] = r;
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
@@ -551,8 +561,8 @@ impl CpuState {
                 mbe,
                 rc,
             } => {
-                let n = rb.map_or(u32::from(sh), |b| (self.gpr[b as usize] & 63) as u32);
-                let rot = self.gpr[rs as usize].rotate_left(n);
+                let n = rb.map_or(u32::from(sh), |b| (self.gpr[(b & 31) as usize] & 63) as u32);
+                let rot = self.gpr[(rs & 31) as usize].rotate_left(n);
                 let (mbe, n) = (u32::from(mbe), u32::from(sh));
                 let r = match kind {
                     0 | 8 => rot & mask64(mbe, 63),
@@ -560,10 +570,10 @@ impl CpuState {
                     2 => rot & mask64(mbe, 63 - n),
                     _ => {
                         let m = mask64(mbe, 63 - n);
-                        (rot & m) | (self.gpr[ra as usize] & !m)
+                        (rot & m) | (self.gpr[(ra & 31) as usize] & !m)
                     }
                 };
-                self.gpr[ra as usize] = r;
+                self.gpr[(ra & 31) as usize] = r;
                 if rc {
                     self.record(r);
                 }
@@ -576,8 +586,8 @@ impl CpuState {
                 imm,
                 unsigned,
             } => {
-                let a = self.gpr[ra as usize];
-                let b = rb.map_or(imm as u64, |r| self.gpr[r as usize]);
+                let a = self.gpr[(ra & 31) as usize];
+                let b = rb.map_or(imm as u64, |r| self.gpr[(r & 31) as usize]);
                 let (a, b) = match (l, unsigned) {
                     (true, _) => (a, b),
                     (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
@@ -586,21 +596,21 @@ impl CpuState {
                 self.compare(bf, a, b, unsigned);
             }
             Insn::Cmprb { bf, l, ra, rb } => {
-                let c = self.gpr[ra as usize] as u8;
-                let b = self.gpr[rb as usize];
+                let c = self.gpr[(ra & 31) as usize] as u8;
+                let b = self.gpr[(rb & 31) as usize];
                 let range = |lo: u64, hi: u64| (lo as u8) <= c && c <= (hi as u8);
                 let hit = range(b, b >> 8) || (l && range(b >> 16, b >> 24));
-                self.crf[bf as usize] = if hit { 4 } else { 0 };
+                self.crf[(bf & 7) as usize] = if hit { 4 } else { 0 };
             }
             Insn::Cmpeqb { bf, ra, rb } => {
-                let c = self.gpr[ra as usize] as u8;
-                let b = self.gpr[rb as usize];
+                let c = self.gpr[(ra & 31) as usize] as u8;
+                let b = self.gpr[(rb & 31) as usize];
                 let hit = (0..8).any(|i| (b >> (8 * i)) as u8 == c);
-                self.crf[bf as usize] = if hit { 4 } else { 0 };
+                self.crf[(bf & 7) as usize] = if hit { 4 } else { 0 };
             }
             Insn::Setb { rt, bfa } => {
-                let f = self.crf[bfa as usize];
-                self.gpr[rt as usize] = if f & 8 != 0 {
+                let f = self.crf[(bfa & 7) as usize];
+                self.gpr[(rt & 31) as usize] = if f & 8 != 0 {
                     u64::MAX
                 } else if f & 4 != 0 {
                     1
@@ -611,41 +621,44 @@ impl CpuState {
             Insn::Mcrxrx { bf } => {
                 let x = self.xer;
                 let bit = |m: u64| u32::from(x & m != 0);
-                self.crf[bf as usize] =
+                self.crf[(bf & 7) as usize] =
                     bit(xer::OV) << 3 | bit(xer::OV32) << 2 | bit(xer::CA) << 1 | bit(xer::CA32);
             }
             Insn::Isel { rt, ra, rb, bc } => {
-                self.gpr[rt as usize] = if self.cr_bit(bc) {
+                self.gpr[(rt & 31) as usize] = if self.cr_bit(bc) {
                     self.ra0(ra)
                 } else {
-                    self.gpr[rb as usize]
+                    self.gpr[(rb & 31) as usize]
                 };
             }
             Insn::Maddhd { rt, ra, rb, rc } => {
-                let p = i128::from(self.gpr[ra as usize] as i64)
-                    * i128::from(self.gpr[rb as usize] as i64)
-                    + i128::from(self.gpr[rc as usize] as i64);
-                self.gpr[rt as usize] = (p >> 64) as u64;
+                let p = i128::from(self.gpr[(ra & 31) as usize] as i64)
+                    * i128::from(self.gpr[(rb & 31) as usize] as i64)
+                    + i128::from(self.gpr[(rc & 31) as usize] as i64);
+                self.gpr[(rt & 31) as usize] = (p >> 64) as u64;
             }
             Insn::Maddhdu { rt, ra, rb, rc } => {
-                let p = u128::from(self.gpr[ra as usize]) * u128::from(self.gpr[rb as usize])
-                    + u128::from(self.gpr[rc as usize]);
-                self.gpr[rt as usize] = (p >> 64) as u64;
+                let p = u128::from(self.gpr[(ra & 31) as usize])
+                    * u128::from(self.gpr[(rb & 31) as usize])
+                    + u128::from(self.gpr[(rc & 31) as usize]);
+                self.gpr[(rt & 31) as usize] = (p >> 64) as u64;
             }
             Insn::Maddld { rt, ra, rb, rc } => {
-                self.gpr[rt as usize] = self.gpr[ra as usize]
-                    .wrapping_mul(self.gpr[rb as usize])
-                    .wrapping_add(self.gpr[rc as usize]);
+                self.gpr[(rt & 31) as usize] = self.gpr[(ra & 31) as usize]
+                    .wrapping_mul(self.gpr[(rb & 31) as usize])
+                    .wrapping_add(self.gpr[(rc & 31) as usize]);
             }
             // The failure value, deterministically: migrated runs must agree.
             Insn::Darn { rt, l } => {
-                self.gpr[rt as usize] = if l == 0 { 0xFFFF_FFFF } else { u64::MAX }
+                self.gpr[(rt & 31) as usize] = if l == 0 { 0xFFFF_FFFF } else { u64::MAX }
             }
-            Insn::Addpcis { rt, imm } => self.gpr[rt as usize] = next.wrapping_add(imm as u64),
+            Insn::Addpcis { rt, imm } => {
+                self.gpr[(rt & 31) as usize] = next.wrapping_add(imm as u64)
+            }
             Insn::Addex { rt, ra, rb } => {
                 let (a, b, c) = (
-                    self.gpr[ra as usize],
-                    self.gpr[rb as usize],
+                    self.gpr[(ra & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
                     (self.xer >> 30) & 1,
                 );
                 let (r1, c1) = a.overflowing_add(b);
@@ -655,11 +668,11 @@ impl CpuState {
                 if self.isa3() {
                     self.xer = (self.xer & !xer::OV32) | if c32 { xer::OV32 } else { 0 };
                 }
-                self.gpr[rt as usize] = r;
+                self.gpr[(rt & 31) as usize] = r;
             }
             Insn::Setbc { rt, bi, kind } => {
                 let set = self.cr_bit(bi) ^ (kind & 1 != 0);
-                self.gpr[rt as usize] = match (set, kind >= 2) {
+                self.gpr[(rt & 31) as usize] = match (set, kind >= 2) {
                     (false, _) => 0,
                     (true, false) => 1,
                     (true, true) => u64::MAX,
@@ -675,12 +688,12 @@ impl CpuState {
             } => {
                 let base = self.ra0(ra);
                 let ea = match rb {
-                    Some(b) => base.wrapping_add(self.gpr[b as usize]),
+                    Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
                     None => base.wrapping_add(disp as u64),
                 };
                 self.memory(op, rt, ea, mem).map_err(Exception::Fault)?;
                 if update {
-                    self.gpr[ra as usize] = ea;
+                    self.gpr[(ra & 31) as usize] = ea;
                 }
             }
             Insn::Prefixed {
@@ -693,12 +706,12 @@ impl CpuState {
                 let base = if pcrel { cia } else { self.ra0(ra) };
                 let ea = base.wrapping_add(disp as u64);
                 match op {
-                    None => self.gpr[rt as usize] = ea,
+                    None => self.gpr[(rt & 31) as usize] = ea,
                     Some(op) => self.memory(op, rt, ea, mem).map_err(Exception::Fault)?,
                 }
             }
             Insn::Larx { size, rt, ra, rb } => {
-                let ea = self.ra0(ra).wrapping_add(self.gpr[rb as usize]);
+                let ea = self.ra0(ra).wrapping_add(self.gpr[(rb & 31) as usize]);
                 if ea % u64::from(size) != 0 {
                     return Err(Exception::Alignment { ea });
                 }
@@ -712,7 +725,7 @@ impl CpuState {
                     )),
                     _ => mem.read_u64(ea).map_err(Exception::Fault)?,
                 };
-                self.gpr[rt as usize] = v;
+                self.gpr[(rt & 31) as usize] = v;
                 *res = Reservation {
                     addr: Some(ea),
                     size,
@@ -720,13 +733,13 @@ impl CpuState {
                 self.reserve_addr = ea;
             }
             Insn::Stcx { size, rs, ra, rb } => {
-                let ea = self.ra0(ra).wrapping_add(self.gpr[rb as usize]);
+                let ea = self.ra0(ra).wrapping_add(self.gpr[(rb & 31) as usize]);
                 if ea % u64::from(size) != 0 {
                     return Err(Exception::Alignment { ea });
                 }
                 let ok = res.addr == Some(ea) && res.size == size;
                 if ok {
-                    let v = self.gpr[rs as usize].to_be_bytes();
+                    let v = self.gpr[(rs & 31) as usize].to_be_bytes();
                     mem.write(ea, &v[8 - size as usize..])
                         .map_err(Exception::Fault)?;
                 }
@@ -749,10 +762,10 @@ impl CpuState {
                 };
                 self.set_cr_bit(bt, v);
             }
-            Insn::Mcrf { bf, bfa } => self.crf[bf as usize] = self.crf[bfa as usize],
+            Insn::Mcrf { bf, bfa } => self.crf[(bf & 7) as usize] = self.crf[(bfa & 7) as usize],
             Insn::Mfspr { rt, spr: n } => {
                 self.spr_access(n)?;
-                self.gpr[rt as usize] = match n as usize {
+                self.gpr[(rt & 31) as usize] = match n as usize {
                     spr::XER => self.mfxer(),
                     spr::LR => self.lr,
                     spr::CTR => self.ctr,
@@ -761,7 +774,7 @@ impl CpuState {
             }
             Insn::Mtspr { rs, spr: n } => {
                 self.spr_access(n)?;
-                let v = self.gpr[rs as usize];
+                let v = self.gpr[(rs & 31) as usize];
                 match n as usize {
                     spr::XER => {
                         let hidden = if self.isa3() {
@@ -778,7 +791,7 @@ impl CpuState {
             }
             Insn::Mfcr { rt, one } => {
                 let cr = u64::from(self.cr());
-                self.gpr[rt as usize] = match one {
+                self.gpr[(rt & 31) as usize] = match one {
                     None => cr,
                     Some(fxm) => {
                         let field = fxm.leading_zeros();
@@ -788,7 +801,7 @@ impl CpuState {
             }
             Insn::Mtcrf { rs, fxm, one } => {
                 if !one || fxm.count_ones() == 1 {
-                    let v = self.gpr[rs as usize] as u32;
+                    let v = self.gpr[(rs & 31) as usize] as u32;
                     for i in 0..8 {
                         if fxm & (0x80 >> i) != 0 {
                             self.crf[i] = (v >> (28 - 4 * i)) & 0xF;
@@ -805,8 +818,8 @@ impl CpuState {
                 imm,
                 dword,
             } => {
-                let a = self.gpr[ra as usize];
-                let b = rb.map_or(imm as u64, |r| self.gpr[r as usize]);
+                let a = self.gpr[(ra & 31) as usize];
+                let b = rb.map_or(imm as u64, |r| self.gpr[(r & 31) as usize]);
                 let (a, b) = if dword {
                     (a, b)
                 } else {
@@ -834,17 +847,17 @@ impl CpuState {
 
     fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
         let r = rt as usize;
-        let v = self.gpr[r];
+        let v = self.gpr[r & 31];
         match op {
-            Mem::Lbz => self.gpr[r] = u64::from(mem.read::<1>(ea)?[0]),
-            Mem::Lhz => self.gpr[r] = u64::from(u16::from_be_bytes(mem.read(ea)?)),
-            Mem::Lha => self.gpr[r] = i16::from_be_bytes(mem.read(ea)?) as i64 as u64,
-            Mem::Lwz => self.gpr[r] = u64::from(u32::from_be_bytes(mem.read(ea)?)),
-            Mem::Lwa => self.gpr[r] = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
-            Mem::Ld => self.gpr[r] = u64::from_be_bytes(mem.read(ea)?),
-            Mem::Lhbrx => self.gpr[r] = u64::from(u16::from_le_bytes(mem.read(ea)?)),
-            Mem::Lwbrx => self.gpr[r] = u64::from(u32::from_le_bytes(mem.read(ea)?)),
-            Mem::Ldbrx => self.gpr[r] = u64::from_le_bytes(mem.read(ea)?),
+            Mem::Lbz => self.gpr[r & 31] = u64::from(mem.read::<1>(ea)?[0]),
+            Mem::Lhz => self.gpr[r & 31] = u64::from(u16::from_be_bytes(mem.read(ea)?)),
+            Mem::Lha => self.gpr[r & 31] = i16::from_be_bytes(mem.read(ea)?) as i64 as u64,
+            Mem::Lwz => self.gpr[r & 31] = u64::from(u32::from_be_bytes(mem.read(ea)?)),
+            Mem::Lwa => self.gpr[r & 31] = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
+            Mem::Ld => self.gpr[r & 31] = u64::from_be_bytes(mem.read(ea)?),
+            Mem::Lhbrx => self.gpr[r & 31] = u64::from(u16::from_le_bytes(mem.read(ea)?)),
+            Mem::Lwbrx => self.gpr[r & 31] = u64::from(u32::from_le_bytes(mem.read(ea)?)),
+            Mem::Ldbrx => self.gpr[r & 31] = u64::from_le_bytes(mem.read(ea)?),
             Mem::Stb => mem.write(ea, &[v as u8])?,
             Mem::Sth => mem.write(ea, &(v as u16).to_be_bytes())?,
             Mem::Stw => mem.write(ea, &(v as u32).to_be_bytes())?,
