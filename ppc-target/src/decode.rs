@@ -138,6 +138,30 @@ pub enum Mem {
     Stdbrx,
 }
 
+/// Floating-point memory operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum FMem {
+    Lfs,
+    Lfd,
+    Stfs,
+    Stfd,
+    Lfiwax,
+    Lfiwzx,
+    Stfiwx,
+}
+
+/// Floating-point register moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum FMove {
+    Fmr,
+    Fneg,
+    Fabs,
+    Fnabs,
+    Fcpsgn,
+}
+
 /// CR logical operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -405,6 +429,29 @@ pub enum Insn {
         rb: Option<u8>,
         imm: i64,
         dword: bool,
+    },
+    /// Floating-point load or store (`lfs`, `lfd`, `stfs`, `stfd` and indexed/update
+    /// forms, `lfiwax`, `lfiwzx`, `stfiwx`).
+    FMem {
+        op: FMem,
+        frt: u8,
+        ra: u8,
+        rb: Option<u8>,
+        disp: i64,
+        update: bool,
+    },
+    /// `fmr`, `fneg`, `fabs`, `fnabs`, `fcpsgn`: bit moves, no FPSCR change.
+    FMove {
+        op: FMove,
+        frt: u8,
+        fra: u8,
+        frb: u8,
+        rc: bool,
+    },
+    /// `mffs`: FRT ← FPSCR.
+    Mffs {
+        frt: u8,
+        rc: bool,
     },
     /// sync, lwsync, isync, eieio and friends: no effect here.
     Nop,
@@ -694,6 +741,30 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             };
             mem_insn(mem, rt(w), ra(w), None, simm(w), update)?
         }
+        48..=55 => {
+            let (op, update) = match op {
+                48 => (FMem::Lfs, false),
+                49 => (FMem::Lfs, true),
+                50 => (FMem::Lfd, false),
+                51 => (FMem::Lfd, true),
+                52 => (FMem::Stfs, false),
+                53 => (FMem::Stfs, true),
+                54 => (FMem::Stfd, false),
+                _ => (FMem::Stfd, true),
+            };
+            if update && ra(w) == 0 {
+                return Err(DecodeError::Invalid);
+            }
+            Insn::FMem {
+                op,
+                frt: rt(w),
+                ra: ra(w),
+                rb: None,
+                disp: simm(w),
+                update,
+            }
+        }
+        63 => decode_63(w)?,
         58 => {
             let disp = simm(w & !3);
             match w & 3 {
@@ -714,6 +785,41 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
         1 => return Err(DecodeError::BadPrefixed),
         _ => return Err(DecodeError::UnknownPrimary(op as u8)),
     })
+}
+
+/// Primary opcode 63: the floating-point moves and `mffs` of the subset.
+fn decode_63(w: u32) -> Result<Insn, DecodeError> {
+    let xo = (w >> 1) & 0x3FF;
+    let rc = w & 1 != 0;
+    let (t, a, b) = (rt(w), ra(w), rb(w));
+    let mv = |op| {
+        if a != 0 {
+            Err(DecodeError::Invalid)
+        } else {
+            Ok(Insn::FMove {
+                op,
+                frt: t,
+                fra: 0,
+                frb: b,
+                rc,
+            })
+        }
+    };
+    match xo {
+        72 => mv(FMove::Fmr),
+        40 => mv(FMove::Fneg),
+        264 => mv(FMove::Fabs),
+        136 => mv(FMove::Fnabs),
+        8 => Ok(Insn::FMove {
+            op: FMove::Fcpsgn,
+            frt: t,
+            fra: a,
+            frb: b,
+            rc,
+        }),
+        583 if a == 0 && b == 0 => Ok(Insn::Mffs { frt: t, rc }),
+        _ => Err(bad_ext(63, xo)),
+    }
 }
 
 /// Update forms need RA ≠ 0 (and ≠ RT for loads): otherwise the form is invalid.
@@ -1164,6 +1270,32 @@ fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
         183 => idx(Mem::Stw, true),
         149 => idx(Mem::Std, false),
         181 => idx(Mem::Std, true),
+        535 | 567 | 599 | 631 | 663 | 695 | 727 | 759 | 855 | 887 | 983 => {
+            let (op, update) = match xo10 {
+                535 => (FMem::Lfs, false),
+                567 => (FMem::Lfs, true),
+                599 => (FMem::Lfd, false),
+                631 => (FMem::Lfd, true),
+                663 => (FMem::Stfs, false),
+                695 => (FMem::Stfs, true),
+                727 => (FMem::Stfd, false),
+                759 => (FMem::Stfd, true),
+                855 => (FMem::Lfiwax, false),
+                887 => (FMem::Lfiwzx, false),
+                _ => (FMem::Stfiwx, false),
+            };
+            if update && a == 0 {
+                return Err(DecodeError::Invalid);
+            }
+            Ok(Insn::FMem {
+                op,
+                frt: t,
+                ra: a,
+                rb: Some(b),
+                disp: 0,
+                update,
+            })
+        }
         790 => idx(Mem::Lhbrx, false),
         534 => idx(Mem::Lwbrx, false),
         532 => idx(Mem::Ldbrx, false),

@@ -1,7 +1,7 @@
 //! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
 //! are values ([`Exception`]), never panics.
 
-use crate::decode::{Arith, CrOp, Insn, Logic, Mem, Target};
+use crate::decode::{Arith, CrOp, FMem, FMove, Insn, Logic, Mem, Target};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{spr, xer, CpuState};
@@ -840,9 +840,73 @@ impl CpuState {
                     return Err(Exception::Trap);
                 }
             }
+            Insn::FMem {
+                op,
+                frt,
+                ra,
+                rb,
+                disp,
+                update,
+            } => {
+                let base = self.ra0(ra);
+                let ea = match rb {
+                    Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
+                    None => base.wrapping_add(disp as u64),
+                };
+                self.fp_memory(op, frt, ea, mem).map_err(Exception::Fault)?;
+                if update {
+                    self.gpr[(ra & 31) as usize] = ea;
+                }
+            }
+            Insn::FMove {
+                op,
+                frt,
+                fra,
+                frb,
+                rc,
+            } => {
+                let b = self.fpu.fpr[(frb & 31) as usize].0;
+                const SIGN: u64 = 1 << 63;
+                let v = match op {
+                    FMove::Fmr => b,
+                    FMove::Fneg => b ^ SIGN,
+                    FMove::Fabs => b & !SIGN,
+                    FMove::Fnabs => b | SIGN,
+                    FMove::Fcpsgn => (self.fpu.fpr[(fra & 31) as usize].0 & SIGN) | (b & !SIGN),
+                };
+                self.fpu.fpr[(frt & 31) as usize].0 = v;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Mffs { frt, rc } => {
+                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpscr & 0xFFFF_FFFF;
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Nop => {}
         }
         Ok(next)
+    }
+
+    /// CR1 ← FPSCR[FX, FEX, VX, OX] (a floating-point record form).
+    fn record_fp(&mut self) {
+        self.crf[1] = ((self.fpu.fpscr >> 28) & 0xF) as u32;
+    }
+
+    fn fp_memory(&mut self, op: FMem, frt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let f = (frt & 31) as usize;
+        match op {
+            FMem::Lfd => self.fpu.fpr[f].0 = mem.read_u64(ea)?,
+            FMem::Lfs => self.fpu.fpr[f].0 = single_to_double(u32::from_be_bytes(mem.read(ea)?)),
+            FMem::Lfiwax => self.fpu.fpr[f].0 = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
+            FMem::Lfiwzx => self.fpu.fpr[f].0 = u64::from(u32::from_be_bytes(mem.read(ea)?)),
+            FMem::Stfd => mem.write(ea, &self.fpu.fpr[f].0.to_be_bytes())?,
+            FMem::Stfs => mem.write(ea, &double_to_single(self.fpu.fpr[f].0).to_be_bytes())?,
+            FMem::Stfiwx => mem.write(ea, &(self.fpu.fpr[f].0 as u32).to_be_bytes())?,
+        }
+        Ok(())
     }
 
     fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
@@ -906,4 +970,43 @@ fn divide(op: Arith, a: u64, b: u64) -> (u64, bool) {
         (None, Arith::Divd | Arith::Divdu) => (a, true),
         (None, _) => (0, true),
     }
+}
+
+/// `lfs`: the single-precision bit pattern widened to double precision, as the ISA's
+/// load conversion specifies (exact; denormals normalized, NaNs keep their payload).
+fn single_to_double(w: u32) -> u64 {
+    let sign = u64::from(w >> 31) << 63;
+    let exp = (w >> 23) & 0xFF;
+    let frac = u64::from(w & 0x7F_FFFF);
+    match exp {
+        0xFF => sign | 0x7FF0_0000_0000_0000 | frac << 29,
+        0 if frac == 0 => sign,
+        0 => {
+            // Denormal: normalize.
+            let shift = frac.leading_zeros() - 40; // bits to bring the top 1 to bit 23
+            let frac = (frac << shift) & 0x7F_FFFF;
+            let exp = 1023 - 126 - u64::from(shift);
+            sign | exp << 52 | frac << 29
+        }
+        e => sign | (u64::from(e) + 1023 - 127) << 52 | frac << 29,
+    }
+}
+
+/// `stfs`: the ISA's store conversion, which truncates (no rounding) and denormalizes
+/// values below the single-precision normal range.
+fn double_to_single(d: u64) -> u32 {
+    let sign = ((d >> 63) as u32) << 31;
+    let exp = ((d >> 52) & 0x7FF) as i64;
+    let frac = d & 0x000F_FFFF_FFFF_FFFF;
+    if exp > 896 || exp == 0x7FF {
+        // Normal single range, infinities and NaNs: bits 0-1 and 5-34 of the double.
+        return sign | (((d >> 62) & 1) as u32) << 30 | ((d >> 29) & 0x3FFF_FFFF) as u32;
+    }
+    if exp >= 874 {
+        // Denormalize: the implicit 1 and the fraction shifted right.
+        let mant = (1u64 << 52) | frac;
+        let shift = 29 + (897 - exp) as u32;
+        return sign | (mant >> shift) as u32;
+    }
+    sign
 }

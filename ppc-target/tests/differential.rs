@@ -2,7 +2,7 @@
 //! from the decoder itself (random words kept when they decode to a register-only
 //! instruction of the subset, plus loads and stores into a buffer), wrapped in an ELF by
 //! our own encoder, run on both; every case dumps r0–r30, CR, XER, LR and CTR to stdout
-//! and the two outputs must be identical.
+//! and f0–f31 to stdout and the two outputs must be identical.
 //!
 //! 10,000 cases per run: a fixed seed and a fresh one (printed on failure; rerun with
 //! `DIFF_SEED=<seed>`). Without qemu-ppc64 the test says it was skipped; with
@@ -19,6 +19,8 @@ const CASES_PER_PROGRAM: usize = 100;
 const PROGRAMS_PER_SEED: usize = 50;
 const OPS_PER_CASE: usize = 24;
 const OUT: u64 = DATA_BASE + 0x8000;
+/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31.
+const WORDS: usize = 35 + 32;
 
 struct Rng(u64);
 
@@ -75,7 +77,9 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Addpcis { .. }
         | Insn::CrLogic { .. }
         | Insn::Mcrf { .. }
-        | Insn::Mfcr { .. } => true,
+        | Insn::Mfcr { .. }
+        | Insn::FMove { .. }
+        | Insn::Mffs { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
         _ => false,
@@ -122,6 +126,17 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
     let mut a = Asm::new();
     let mut cases = Vec::new();
     for case in 0..CASES_PER_PROGRAM {
+        // FPRs from random doublewords (interesting bit patterns included).
+        a.li64(31, DATA_BASE);
+        for f in 0..32u8 {
+            let v = match rng.below(6) {
+                0 => 0x7FF8_0000_0000_0001, // a quiet NaN with payload
+                1 => 0x0000_0000_0000_0001, // the smallest denormal
+                2 => 0x3810_0000_0000_0000, // near the single-precision denormal range
+                _ => rng.value(),
+            };
+            a.li64(3, v).std(3, 0, 31).word(enc::d(50, f, 31, 0)); // lfd f, 0(r31)
+        }
         for r in 1..=30u8 {
             let v = rng.value();
             a.li64(r, v);
@@ -143,7 +158,7 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
             ops.push(w);
         }
         // Dump r0..r30, CR, XER, LR, CTR.
-        a.li64(31, OUT + (case as u64) * 8 * 36);
+        a.li64(31, OUT + (case as u64) * 8 * WORDS as u64);
         for r in 0..=30u8 {
             a.std(r, i16::from(r) * 8, 31);
         }
@@ -151,6 +166,9 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         a.word(enc::spr(3, 1, false)).std(3, 32 * 8, 31);
         a.word(enc::spr(3, 8, false)).std(3, 33 * 8, 31);
         a.word(enc::spr(3, 9, false)).std(3, 34 * 8, 31);
+        for f in 0..32u8 {
+            a.word(enc::d(54, f, 31, (35 + u16::from(f)) * 8)); // stfd f, (35+f)*8(r31)
+        }
         cases.push(ops);
     }
     // write(1, OUT, all) ; exit(0)
@@ -160,7 +178,7 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         .li(0, 4)
         .sc();
     a.li(3, 0).li(0, 1).sc();
-    (elf_exec(&a.finish(), &[], 0x20000), cases)
+    (elf_exec(&a.finish(), &[], 0x40000), cases)
 }
 
 fn ours(elf: &[u8]) -> Vec<u8> {
@@ -201,7 +219,7 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
         if mine != q.stdout {
             let names = ["cr", "xer", "lr", "ctr"];
             for (c, case_ops) in ops.iter().enumerate() {
-                let range = c * 288..(c + 1) * 288;
+                let range = c * WORDS * 8..(c + 1) * WORDS * 8;
                 if mine[range.clone()] != q.stdout[range.clone()] {
                     let word = |b: &[u8], i: usize| {
                         u64::from_be_bytes(
@@ -210,7 +228,7 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
                                 .unwrap(),
                         )
                     };
-                    let diffs: Vec<String> = (0..35)
+                    let diffs: Vec<String> = (0..WORDS)
                         .filter(|&i| word(&mine, i) != word(&q.stdout, i))
                         .map(|i| {
                             let n = if i < 31 {
