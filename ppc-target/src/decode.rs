@@ -151,6 +151,16 @@ pub enum FMem {
     Stfiwx,
 }
 
+/// Double-precision arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum FArith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
 /// Floating-point register moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -451,6 +461,14 @@ pub enum Insn {
     /// `mffs`: FRT ← FPSCR.
     Mffs {
         frt: u8,
+        rc: bool,
+    },
+    /// `fadd`, `fsub`, `fmul`, `fdiv` (double precision), with FPSCR status.
+    FArith {
+        op: FArith,
+        frt: u8,
+        fra: u8,
+        frb: u8,
         rc: bool,
     },
     /// sync, lwsync, isync, eieio and friends: no effect here.
@@ -792,6 +810,35 @@ fn decode_63(w: u32) -> Result<Insn, DecodeError> {
     let xo = (w >> 1) & 0x3FF;
     let rc = w & 1 != 0;
     let (t, a, b) = (rt(w), ra(w), rb(w));
+    let c = ((w >> 6) & 31) as u8;
+    // A-form arithmetic: 5-bit XO; the unused register field must be 0.
+    match (w >> 1) & 31 {
+        18 | 20 | 21 if c == 0 => {
+            let op = match (w >> 1) & 31 {
+                18 => FArith::Div,
+                20 => FArith::Sub,
+                _ => FArith::Add,
+            };
+            return Ok(Insn::FArith {
+                op,
+                frt: t,
+                fra: a,
+                frb: b,
+                rc,
+            });
+        }
+        25 if b == 0 => {
+            return Ok(Insn::FArith {
+                op: FArith::Mul,
+                frt: t,
+                fra: a,
+                frb: c,
+                rc,
+            })
+        }
+        18 | 20 | 21 | 25 => return Err(DecodeError::Invalid),
+        _ => {}
+    }
     let mv = |op| {
         if a != 0 {
             Err(DecodeError::Invalid)

@@ -1,7 +1,7 @@
 //! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
 //! are values ([`Exception`]), never panics.
 
-use crate::decode::{Arith, CrOp, FMem, FMove, Insn, Logic, Mem, Target};
+use crate::decode::{Arith, CrOp, FArith, FMem, FMove, Insn, Logic, Mem, Target};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{spr, xer, CpuState};
@@ -879,6 +879,23 @@ impl CpuState {
                     self.record_fp();
                 }
             }
+            Insn::FArith {
+                op,
+                frt,
+                fra,
+                frb,
+                rc,
+            } => {
+                let (a, b) = (
+                    self.fpu.fpr[(fra & 31) as usize].0,
+                    self.fpu.fpr[(frb & 31) as usize].0,
+                );
+                let r = self.farith(op, a, b);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Mffs { frt, rc } => {
                 self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpscr & 0xFFFF_FFFF;
                 if rc {
@@ -888,6 +905,100 @@ impl CpuState {
             Insn::Nop => {}
         }
         Ok(next)
+    }
+
+    /// Double-precision add/sub/mul/div with the FPSCR status QEMU 7.2 computes:
+    /// invalid-operation bits, OX/UX/XX/ZX, FI, FPRF, and the FX/VX summaries (all
+    /// exceptions disabled: results are always written).
+    fn farith(&mut self, op: FArith, a: u64, b: u64) -> u64 {
+        use fpscr::*;
+        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+        let mut set = 0u64;
+        let is_snan = |v: u64| {
+            v & 0x7FF8_0000_0000_0000 == 0x7FF0_0000_0000_0000 && v & 0x000F_FFFF_FFFF_FFFF != 0
+        };
+        if is_snan(a) || is_snan(b) {
+            set |= VXSNAN;
+        }
+        let result = if x.is_nan() || y.is_nan() {
+            // The first NaN operand, quieted.
+            let n = if x.is_nan() { a } else { b };
+            n | 0x0008_0000_0000_0000
+        } else {
+            let invalid = match op {
+                FArith::Add => {
+                    x.is_infinite()
+                        && y.is_infinite()
+                        && x.is_sign_negative() != y.is_sign_negative()
+                }
+                FArith::Sub => {
+                    x.is_infinite()
+                        && y.is_infinite()
+                        && x.is_sign_negative() == y.is_sign_negative()
+                }
+                FArith::Mul => (x == 0.0 && y.is_infinite()) || (x.is_infinite() && y == 0.0),
+                FArith::Div => (x == 0.0 && y == 0.0) || (x.is_infinite() && y.is_infinite()),
+            };
+            if invalid {
+                set |= match op {
+                    FArith::Add | FArith::Sub => VXISI,
+                    FArith::Mul => VXIMZ,
+                    FArith::Div if x == 0.0 => VXZDZ,
+                    FArith::Div => VXIDI,
+                };
+                0x7FF8_0000_0000_0000
+            } else {
+                let r = match op {
+                    FArith::Add => x + y,
+                    FArith::Sub => x - y,
+                    FArith::Mul => x * y,
+                    FArith::Div => x / y,
+                };
+                if op == FArith::Div && y == 0.0 && x.is_finite() {
+                    set |= ZX;
+                }
+                let finite_in = x.is_finite() && y.is_finite() && !(op == FArith::Div && y == 0.0);
+                // Exactness from error-free transformations.
+                let inexact = finite_in
+                    && (r.is_infinite()
+                        || match op {
+                            FArith::Add | FArith::Sub => {
+                                let y2 = if op == FArith::Sub { -y } else { y };
+                                let bv = r - x;
+                                let av = r - bv;
+                                (x - av) + (y2 - bv) != 0.0
+                            }
+                            FArith::Mul => tiny_mul_inexact(x, y, r),
+                            FArith::Div => tiny_mul_inexact(r, y, x),
+                        });
+                if finite_in && r.is_infinite() {
+                    set |= OX | XX;
+                } else if inexact {
+                    set |= XX;
+                    if r.abs() < f64::MIN_POSITIVE {
+                        set |= UX;
+                    }
+                }
+                if inexact {
+                    self.fpu.fpscr |= FI;
+                }
+                r.to_bits()
+            }
+        };
+        // FI reflects this operation only (a NaN or invalid result is exact).
+        if set & XX == 0 {
+            self.fpu.fpscr &= !FI;
+        }
+        let new = set & !self.fpu.fpscr;
+        self.fpu.fpscr |= set;
+        if new != 0 || set & (XX | OX | UX | ZX) != 0 {
+            self.fpu.fpscr |= FX;
+        }
+        if self.fpu.fpscr & VX_ALL != 0 {
+            self.fpu.fpscr |= VX;
+        }
+        self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(result) << 12;
+        result
     }
 
     /// CR1 ← FPSCR[FX, FEX, VX, OX] (a floating-point record form).
@@ -1009,4 +1120,90 @@ fn double_to_single(d: u64) -> u32 {
         return sign | (mant >> shift) as u32;
     }
     sign
+}
+
+/// FPSCR bits (LSB-0).
+#[allow(missing_docs)]
+pub mod fpscr {
+    pub const FX: u64 = 1 << 31;
+    pub const FEX: u64 = 1 << 30;
+    pub const VX: u64 = 1 << 29;
+    pub const OX: u64 = 1 << 28;
+    pub const UX: u64 = 1 << 27;
+    pub const ZX: u64 = 1 << 26;
+    pub const XX: u64 = 1 << 25;
+    pub const VXSNAN: u64 = 1 << 24;
+    pub const VXISI: u64 = 1 << 23;
+    pub const VXIDI: u64 = 1 << 22;
+    pub const VXZDZ: u64 = 1 << 21;
+    pub const VXIMZ: u64 = 1 << 20;
+    pub const VXVC: u64 = 1 << 19;
+    pub const FR: u64 = 1 << 18;
+    pub const FI: u64 = 1 << 17;
+    pub const FPRF: u64 = 0x1F << 12;
+    pub const VXSOFT: u64 = 1 << 10;
+    pub const VXSQRT: u64 = 1 << 9;
+    pub const VXCVI: u64 = 1 << 8;
+    pub const VX_ALL: u64 = VXSNAN | VXISI | VXIDI | VXZDZ | VXIMZ | VXVC | VXSOFT | VXSQRT | VXCVI;
+}
+
+/// The FPRF class code of a double (C ‖ FPCC).
+fn fprf(bits: u64) -> u64 {
+    let v = f64::from_bits(bits);
+    let neg = bits >> 63 == 1;
+    match v.classify() {
+        std::num::FpCategory::Nan => 0x11,
+        std::num::FpCategory::Infinite => {
+            if neg {
+                0x09
+            } else {
+                0x05
+            }
+        }
+        std::num::FpCategory::Zero => {
+            if neg {
+                0x12
+            } else {
+                0x02
+            }
+        }
+        std::num::FpCategory::Subnormal => {
+            if neg {
+                0x18
+            } else {
+                0x14
+            }
+        }
+        std::num::FpCategory::Normal => {
+            if neg {
+                0x08
+            } else {
+                0x04
+            }
+        }
+    }
+}
+
+/// Whether `x * y` differs from `r` as exact real numbers (magnitudes), computed on the
+/// integer significands: the residual tricks fail when the residual underflows.
+fn tiny_mul_inexact(x: f64, y: f64, r: f64) -> bool {
+    fn parts(v: f64) -> (u128, i32) {
+        let b = v.abs().to_bits();
+        let e = ((b >> 52) & 0x7FF) as i32;
+        let m = b & 0x000F_FFFF_FFFF_FFFF;
+        if e == 0 {
+            (u128::from(m), -1074)
+        } else {
+            (u128::from(m | 1 << 52), e - 1075)
+        }
+    }
+    fn norm((m, e): (u128, i32)) -> (u128, i32) {
+        if m == 0 {
+            return (0, 0);
+        }
+        let z = m.trailing_zeros();
+        (m >> z, e + z as i32)
+    }
+    let ((mx, ex), (my, ey)) = (parts(x), parts(y));
+    norm((mx * my, ex + ey)) != norm(parts(r))
 }

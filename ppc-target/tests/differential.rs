@@ -19,8 +19,8 @@ const CASES_PER_PROGRAM: usize = 100;
 const PROGRAMS_PER_SEED: usize = 50;
 const OPS_PER_CASE: usize = 24;
 const OUT: u64 = DATA_BASE + 0x8000;
-/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31.
-const WORDS: usize = 35 + 32;
+/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31, FPSCR.
+const WORDS: usize = 35 + 32 + 1;
 
 struct Rng(u64);
 
@@ -79,6 +79,7 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Mcrf { .. }
         | Insn::Mfcr { .. }
         | Insn::FMove { .. }
+        | Insn::FArith { .. }
         | Insn::Mffs { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
@@ -110,6 +111,19 @@ fn random_op(rng: &mut Rng) -> u32 {
             let disp = (rng.below(0x7000) as u16) & !(align - 1) & !7;
             let rt = rng.below(31) as u8;
             return enc::d(op, rt, 31, disp);
+        }
+        if rng.below(6) == 0 {
+            // Floating-point arithmetic (its A-form needs one zero register field, which
+            // random words rarely have).
+            let (t, a, b) = (
+                rng.below(32) as u32,
+                rng.below(32) as u32,
+                rng.below(32) as u32,
+            );
+            let rc = rng.below(2) as u32;
+            let xo = [18u32, 20, 21, 25][rng.below(4) as usize];
+            let (b, c) = if xo == 25 { (0, b) } else { (b, 0) };
+            return 63 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc;
         }
         let primary = PRIMARIES[rng.below(PRIMARIES.len() as u64) as usize];
         let word = primary << 26 | (rng.next() as u32 & 0x03FF_FFFF);
@@ -169,6 +183,8 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         for f in 0..32u8 {
             a.word(enc::d(54, f, 31, (35 + u16::from(f)) * 8)); // stfd f, (35+f)*8(r31)
         }
+        a.word(0xFC00_048E).word(enc::d(54, 0, 31, 67 * 8)); // mffs f0; stfd f0
+
         cases.push(ops);
     }
     // write(1, OUT, all) ; exit(0)
@@ -231,10 +247,11 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
                     let diffs: Vec<String> = (0..WORDS)
                         .filter(|&i| word(&mine, i) != word(&q.stdout, i))
                         .map(|i| {
-                            let n = if i < 31 {
-                                format!("r{i}")
-                            } else {
-                                names[i - 31].to_owned()
+                            let n = match i {
+                                0..=30 => format!("r{i}"),
+                                31..=34 => names[i - 31].to_owned(),
+                                67 => "fpscr".to_owned(),
+                                _ => format!("f{}", i - 35),
                             };
                             format!(
                                 "{n}: ours {:#x}, qemu {:#x}",
