@@ -161,6 +161,18 @@ pub enum FArith {
     Div,
 }
 
+/// One-operand floating-point conversions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum FConv {
+    Frsp,
+    Fctiw,
+    Fctiwz,
+    Fctid,
+    Fctidz,
+    Fcfid,
+}
+
 /// Floating-point register moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -469,6 +481,28 @@ pub enum Insn {
         frt: u8,
         fra: u8,
         frb: u8,
+        rc: bool,
+    },
+    /// `fcmpu` / `fcmpo` (ordered).
+    Fcmp {
+        bf: u8,
+        fra: u8,
+        frb: u8,
+        ordered: bool,
+    },
+    /// `frsp`, `fctiw[z]`, `fctid[z]`, `fcfid`: one-operand conversions with FPSCR status.
+    FConv {
+        op: FConv,
+        frt: u8,
+        frb: u8,
+        rc: bool,
+    },
+    /// `fsel`: FRT ← FRA ≥ 0 ? FRC : FRB.
+    Fsel {
+        frt: u8,
+        fra: u8,
+        frb: u8,
+        frc: u8,
         rc: bool,
     },
     /// sync, lwsync, isync, eieio and friends: no effect here.
@@ -837,6 +871,45 @@ fn decode_63(w: u32) -> Result<Insn, DecodeError> {
             })
         }
         18 | 20 | 21 | 25 => return Err(DecodeError::Invalid),
+        23 => {
+            return Ok(Insn::Fsel {
+                frt: t,
+                fra: a,
+                frb: b,
+                frc: c,
+                rc,
+            })
+        }
+        _ => {}
+    }
+    let conv = |op| {
+        if a != 0 {
+            Err(DecodeError::Invalid)
+        } else {
+            Ok(Insn::FConv {
+                op,
+                frt: t,
+                frb: b,
+                rc,
+            })
+        }
+    };
+    match xo {
+        0 | 32 if t & 3 == 0 && !rc => {
+            return Ok(Insn::Fcmp {
+                bf: t >> 2,
+                fra: a,
+                frb: b,
+                ordered: xo == 32,
+            })
+        }
+        0 | 32 => return Err(DecodeError::Invalid),
+        12 => return conv(FConv::Frsp),
+        14 => return conv(FConv::Fctiw),
+        15 => return conv(FConv::Fctiwz),
+        814 => return conv(FConv::Fctid),
+        815 => return conv(FConv::Fctidz),
+        846 => return conv(FConv::Fcfid),
         _ => {}
     }
     let mv = |op| {

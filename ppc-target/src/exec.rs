@@ -1,7 +1,7 @@
 //! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
 //! are values ([`Exception`]), never panics.
 
-use crate::decode::{Arith, CrOp, FArith, FMem, FMove, Insn, Logic, Mem, Target};
+use crate::decode::{Arith, CrOp, FArith, FConv, FMem, FMove, Insn, Logic, Mem, Target};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{spr, xer, CpuState};
@@ -896,6 +896,39 @@ impl CpuState {
                     self.record_fp();
                 }
             }
+            Insn::Fcmp {
+                bf,
+                fra,
+                frb,
+                ordered,
+            } => {
+                let (a, b) = (
+                    self.fpu.fpr[(fra & 31) as usize].0,
+                    self.fpu.fpr[(frb & 31) as usize].0,
+                );
+                self.fcmp(bf, a, b, ordered);
+            }
+            Insn::FConv { op, frt, frb, rc } => {
+                let r = self.fconv(op, self.fpu.fpr[(frb & 31) as usize].0);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fsel {
+                frt,
+                fra,
+                frb,
+                frc,
+                rc,
+            } => {
+                let a = f64::from_bits(self.fpu.fpr[(fra & 31) as usize].0);
+                let pick = if a >= 0.0 { frc } else { frb };
+                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpr[(pick & 31) as usize].0;
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Mffs { frt, rc } => {
                 self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpscr & 0xFFFF_FFFF;
                 if rc {
@@ -998,6 +1031,138 @@ impl CpuState {
             self.fpu.fpscr |= VX;
         }
         self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(result) << 12;
+        result
+    }
+
+    /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
+    fn fp_raise(&mut self, set: u64) {
+        use fpscr::*;
+        if set != 0 {
+            self.fpu.fpscr |= set | FX;
+        }
+        if self.fpu.fpscr & VX_ALL != 0 {
+            self.fpu.fpscr |= VX;
+        }
+    }
+
+    fn fcmp(&mut self, bf: u8, a: u64, b: u64, ordered: bool) {
+        use fpscr::*;
+        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+        let c: u32 = if x.is_nan() || y.is_nan() {
+            1
+        } else if x < y {
+            8
+        } else if x > y {
+            4
+        } else {
+            2
+        };
+        // A comparison is never inexact: FI is cleared, FPCC takes the result.
+        self.fpu.fpscr = (self.fpu.fpscr & !(0xF << 12) & !FI) | u64::from(c) << 12;
+        self.crf[(bf & 7) as usize] = c;
+        if c == 1 {
+            let snan = is_snan(a) || is_snan(b);
+            let mut set = if snan { VXSNAN } else { 0 };
+            if ordered {
+                set |= VXVC;
+                if self.fpu.fpscr & VE == 0 {
+                    // An ordered compare of a NaN reports "quiet NaN" in FPRF.
+                    self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | 0x11 << 12;
+                }
+            }
+            self.fp_raise(set);
+        }
+    }
+
+    fn fconv(&mut self, op: FConv, b: u64) -> u64 {
+        use fpscr::*;
+        let x = f64::from_bits(b);
+        let mut set = if is_snan(b) { VXSNAN } else { 0 };
+        let mut inexact = false;
+        let result = match op {
+            FConv::Frsp => {
+                let r = if x.is_nan() {
+                    let q = b | 0x0008_0000_0000_0000;
+                    single_to_double(
+                        ((q >> 32) as u32 & 0x8000_0000)
+                            | 0x7F80_0000
+                            | ((q >> 29) as u32 & 0x7F_FFFF),
+                    )
+                } else {
+                    let s = x as f32;
+                    inexact = f64::from(s) != x;
+                    if x.is_finite() && s.is_infinite() {
+                        set |= OX | XX;
+                    } else if inexact {
+                        set |= XX;
+                        if x.abs() < f64::from(f32::MIN_POSITIVE) {
+                            set |= UX;
+                        }
+                    }
+                    f64::from(s).to_bits()
+                };
+                self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r) << 12;
+                r
+            }
+            FConv::Fcfid => {
+                let v = b as i64;
+                let r = v as f64;
+                inexact = r as i128 != i128::from(v);
+                if inexact {
+                    set |= XX;
+                }
+                self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r.to_bits()) << 12;
+                r.to_bits()
+            }
+            FConv::Fctiw | FConv::Fctiwz | FConv::Fctid | FConv::Fctidz => {
+                let word = matches!(op, FConv::Fctiw | FConv::Fctiwz);
+                let rounded = if matches!(op, FConv::Fctiwz | FConv::Fctidz) {
+                    x.trunc()
+                } else {
+                    x.round_ties_even()
+                };
+                let (lo, hi) = if word {
+                    (f64::from(i32::MIN), f64::from(i32::MAX))
+                } else {
+                    (-9.223372036854775808e18, 9.223372036854775807e18)
+                };
+                if x.is_nan() {
+                    set |= VXCVI;
+                    if word {
+                        0x8000_0000
+                    } else {
+                        0x8000_0000_0000_0000
+                    }
+                } else if rounded < lo
+                    || rounded > hi
+                    || (!word && rounded >= 9.223372036854775807e18)
+                {
+                    set |= VXCVI;
+                    match (word, x.is_sign_negative()) {
+                        (true, true) => 0xFFFF_FFFF_8000_0000,
+                        (true, false) => 0x7FFF_FFFF,
+                        (false, true) => 0x8000_0000_0000_0000,
+                        (false, false) => 0x7FFF_FFFF_FFFF_FFFF,
+                    }
+                } else {
+                    inexact = rounded != x;
+                    if inexact {
+                        set |= XX;
+                    }
+                    if word {
+                        rounded as i32 as i64 as u64
+                    } else {
+                        rounded as i64 as u64
+                    }
+                }
+            }
+        };
+        self.fpu.fpscr = (self.fpu.fpscr & !FI) | if inexact { FI } else { 0 };
+        if set & VXCVI != 0 && self.fpu.fpscr & VE == 0 {
+            // An invalid conversion with VE clear reports "quiet NaN" in FPRF.
+            self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | 0x11 << 12;
+        }
+        self.fp_raise(set);
         result
     }
 
@@ -1144,7 +1309,13 @@ pub mod fpscr {
     pub const VXSOFT: u64 = 1 << 10;
     pub const VXSQRT: u64 = 1 << 9;
     pub const VXCVI: u64 = 1 << 8;
+    pub const VE: u64 = 1 << 7;
     pub const VX_ALL: u64 = VXSNAN | VXISI | VXIDI | VXZDZ | VXIMZ | VXVC | VXSOFT | VXSQRT | VXCVI;
+}
+
+/// Whether a double is a signaling NaN.
+fn is_snan(v: u64) -> bool {
+    v & 0x7FF8_0000_0000_0000 == 0x7FF0_0000_0000_0000 && v & 0x000F_FFFF_FFFF_FFFF != 0
 }
 
 /// The FPRF class code of a double (C ‖ FPCC).

@@ -80,6 +80,9 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Mfcr { .. }
         | Insn::FMove { .. }
         | Insn::FArith { .. }
+        | Insn::Fcmp { .. }
+        | Insn::FConv { .. }
+        | Insn::Fsel { .. }
         | Insn::Mffs { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
@@ -121,9 +124,33 @@ fn random_op(rng: &mut Rng) -> u32 {
                 rng.below(32) as u32,
             );
             let rc = rng.below(2) as u32;
-            let xo = [18u32, 20, 21, 25][rng.below(4) as usize];
-            let (b, c) = if xo == 25 { (0, b) } else { (b, 0) };
-            return 63 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc;
+            match rng.below(3) {
+                0 => {
+                    let xo = [18u32, 20, 21, 25][rng.below(4) as usize];
+                    let (b, c) = if xo == 25 { (0, b) } else { (b, 0) };
+                    return 63 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc;
+                }
+                1 => {
+                    // fcmpu / fcmpo, fsel
+                    return match rng.below(3) {
+                        0 => 63 << 26 | (t & 0x1C) << 21 | a << 16 | b << 11,
+                        1 => 63 << 26 | (t & 0x1C) << 21 | a << 16 | b << 11 | 32 << 1,
+                        _ => {
+                            63 << 26
+                                | t << 21
+                                | a << 16
+                                | b << 11
+                                | (rng.below(32) as u32) << 6
+                                | 23 << 1
+                                | rc
+                        }
+                    };
+                }
+                _ => {
+                    let xo = [12u32, 14, 15, 814, 815, 846][rng.below(6) as usize];
+                    return 63 << 26 | t << 21 | b << 11 | xo << 1 | rc;
+                }
+            }
         }
         let primary = PRIMARIES[rng.below(PRIMARIES.len() as u64) as usize];
         let word = primary << 26 | (rng.next() as u32 & 0x03FF_FFFF);
