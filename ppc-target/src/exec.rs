@@ -1124,7 +1124,7 @@ impl CpuState {
                 let (lo, hi) = if word {
                     (f64::from(i32::MIN), f64::from(i32::MAX))
                 } else {
-                    (-9.223372036854775808e18, 9.223372036854775807e18)
+                    (-(2f64.powi(63)), 2f64.powi(63))
                 };
                 if x.is_nan() {
                     set |= VXCVI;
@@ -1133,10 +1133,7 @@ impl CpuState {
                     } else {
                         0x8000_0000_0000_0000
                     }
-                } else if rounded < lo
-                    || rounded > hi
-                    || (!word && rounded >= 9.223372036854775807e18)
-                {
+                } else if rounded < lo || rounded > hi || (!word && rounded >= hi) {
                     set |= VXCVI;
                     match (word, x.is_sign_negative()) {
                         (true, true) => 0xFFFF_FFFF_8000_0000,
