@@ -18,16 +18,25 @@ fn desc_err(msg: impl Into<String>) -> Error {
     Error::invalid(format!("JSON description: {}", msg.into()))
 }
 
-fn hex_bytes(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 3);
-    for (i, x) in b.iter().enumerate() {
-        if i > 0 {
-            s.push(' ');
+/// Two lowercase hex digits per byte after `prefix`, bytes separated by
+/// `sep` (the analyzer's buffer and integer spellings; a hot path on large
+/// streams, so no `format!`).
+fn hex_digits(prefix: &str, b: &[u8], sep: bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = Vec::with_capacity(prefix.len() + b.len() * 3 + 24);
+    s.extend_from_slice(prefix.as_bytes());
+    for (i, &x) in b.iter().enumerate() {
+        if sep && i > 0 {
+            s.push(b' ');
         }
-        s.push(char::from_digit(u32::from(x >> 4), 16).unwrap_or('0'));
-        s.push(char::from_digit(u32::from(x & 0xf), 16).unwrap_or('0'));
+        s.extend_from_slice(&[HEX[usize::from(x >> 4)], HEX[usize::from(x & 0xf)]]);
     }
-    s
+    // Only ASCII was pushed after a `&str`.
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn hex_bytes(b: &[u8]) -> String {
+    hex_digits("", b, true)
 }
 
 /// Formats an integer field as the analyzer does.
@@ -41,19 +50,20 @@ fn format_int(bytes: &[u8], signed: bool) -> Value {
     for &b in bytes {
         u = (u << 8) | u64::from(b);
     }
-    let width = bytes.len() * 2;
     let bits = bytes.len() * 8;
     let negative = signed && bytes[0] & 0x80 != 0;
+    // "0x" and two digits per byte (the hot path of a large stream).
+    let mut text = hex_digits("0x", bytes, false);
     if negative {
         let s = if bits == 64 {
             u as i64
         } else {
             (u as i64) - (1i64 << bits)
         };
-        Value::String(format!("0x{u:0width$x} ({s})"))
-    } else {
-        Value::String(format!("0x{u:0width$x}"))
+        use std::fmt::Write;
+        let _ = write!(text, " ({s})");
     }
+    Value::String(text)
 }
 
 fn size_of(field: &Map<String, Value>) -> Result<usize> {
@@ -136,21 +146,27 @@ pub fn walk_struct(desc: &Map<String, Value>, r: &mut Reader<'_>) -> Result<Map<
                 .ok_or_else(|| desc_err("array_len is not a number"))?,
             None => 1,
         };
+        // Elements are read first and merged under the name once: the analyzer's
+        // rule is that a repeated name (an array, or an array split in segments)
+        // becomes a list.
+        let mut values = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(r.remaining()));
         for _ in 0..n {
-            let v = read_field(f, r).map_err(|e| e.in_field(name.to_owned()))?;
-            let repeated = f.contains_key("array_len") || f.contains_key("index");
-            match data.get_mut(name) {
-                None if repeated && n > 1 => {
-                    data.insert(name.to_owned(), Value::Array(vec![v]));
-                }
-                None => {
+            values.push(read_field(f, r).map_err(|e| e.in_field(name.to_owned()))?);
+        }
+        match data.get_mut(name) {
+            None if n > 1 => {
+                data.insert(name.to_owned(), Value::Array(values));
+            }
+            None => {
+                if let Some(v) = values.pop() {
                     data.insert(name.to_owned(), v);
                 }
-                Some(Value::Array(list)) => list.push(v),
-                Some(old) => {
-                    let first = std::mem::take(old);
-                    *old = Value::Array(vec![first, v]);
-                }
+            }
+            Some(Value::Array(list)) => list.append(&mut values),
+            Some(old) => {
+                let first = std::mem::take(old);
+                values.insert(0, first);
+                *old = Value::Array(values);
             }
         }
     }

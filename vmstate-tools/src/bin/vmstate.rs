@@ -59,17 +59,25 @@ enum Command {
     },
 }
 
-/// JSON indented by four spaces, as QEMU's analyzer prints it.
-fn pretty(v: &serde_json::Value) -> String {
+/// Writes `v` as JSON indented by four spaces, as QEMU's analyzer prints it,
+/// straight to a buffered stdout (a whole
+/// stream's JSON can be tens of megabytes).
+fn emit_json(v: &serde_json::Value) -> Result<(), String> {
     use serde::Serialize;
-    let mut out = Vec::new();
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut ser = serde_json::Serializer::with_formatter(
         &mut out,
         serde_json::ser::PrettyFormatter::with_indent(b"    "),
     );
-    match v.serialize(&mut ser) {
-        Ok(()) => String::from_utf8_lossy(&out).into_owned() + "\n",
-        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    let written = v
+        .serialize(&mut ser)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
+        _ => Ok(()),
     }
 }
 
@@ -100,7 +108,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             .map_err(|e| fail(&file, e))?;
             match format {
-                Format::Json => emit(&pretty(&v))?,
+                Format::Json => emit_json(&v)?,
                 Format::Text => emit(&diff::text(&v))?,
             }
             Ok(ExitCode::SUCCESS)
