@@ -475,13 +475,16 @@ pub enum Insn {
         frt: u8,
         rc: bool,
     },
-    /// `fadd`, `fsub`, `fmul`, `fdiv` (double precision), with FPSCR status.
+    /// `fadd`, `fsub`, `fmul`, `fdiv` (primary 63), or with `single` their
+    /// single-precision forms `fadds`… (primary 59: the result rounded once to single
+    /// precision, held in double format), with FPSCR status.
     FArith {
         op: FArith,
         frt: u8,
         fra: u8,
         frb: u8,
         rc: bool,
+        single: bool,
     },
     /// `fcmpu` / `fcmpo` (ordered).
     Fcmp {
@@ -816,6 +819,7 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
                 update,
             }
         }
+        59 => decode_59(w)?,
         63 => decode_63(w)?,
         58 => {
             let disp = simm(w & !3);
@@ -839,6 +843,28 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
     })
 }
 
+/// Primary opcode 59: single-precision arithmetic (`fadds`, `fsubs`, `fmuls`, `fdivs`).
+fn decode_59(w: u32) -> Result<Insn, DecodeError> {
+    let (t, a, b) = (rt(w), ra(w), rb(w));
+    let c = ((w >> 6) & 31) as u8;
+    let (op, frb) = match (w >> 1) & 31 {
+        18 if c == 0 => (FArith::Div, b),
+        20 if c == 0 => (FArith::Sub, b),
+        21 if c == 0 => (FArith::Add, b),
+        25 if b == 0 => (FArith::Mul, c),
+        18 | 20 | 21 | 25 => return Err(DecodeError::Invalid),
+        x => return Err(bad_ext(59, x)),
+    };
+    Ok(Insn::FArith {
+        op,
+        frt: t,
+        fra: a,
+        frb,
+        rc: w & 1 != 0,
+        single: true,
+    })
+}
+
 /// Primary opcode 63: the floating-point moves and `mffs` of the subset.
 fn decode_63(w: u32) -> Result<Insn, DecodeError> {
     let xo = (w >> 1) & 0x3FF;
@@ -859,6 +885,7 @@ fn decode_63(w: u32) -> Result<Insn, DecodeError> {
                 fra: a,
                 frb: b,
                 rc,
+                single: false,
             });
         }
         25 if b == 0 => {
@@ -868,6 +895,7 @@ fn decode_63(w: u32) -> Result<Insn, DecodeError> {
                 fra: a,
                 frb: c,
                 rc,
+                single: false,
             })
         }
         18 | 20 | 21 | 25 => return Err(DecodeError::Invalid),

@@ -885,12 +885,13 @@ impl CpuState {
                 fra,
                 frb,
                 rc,
+                single,
             } => {
                 let (a, b) = (
                     self.fpu.fpr[(fra & 31) as usize].0,
                     self.fpu.fpr[(frb & 31) as usize].0,
                 );
-                let r = self.farith(op, a, b);
+                let r = self.farith(op, a, b, single);
                 self.fpu.fpr[(frt & 31) as usize].0 = r;
                 if rc {
                     self.record_fp();
@@ -943,7 +944,7 @@ impl CpuState {
     /// Double-precision add/sub/mul/div with the FPSCR status QEMU 7.2 computes:
     /// invalid-operation bits, OX/UX/XX/ZX, FI, FPRF, and the FX/VX summaries (all
     /// exceptions disabled: results are always written).
-    fn farith(&mut self, op: FArith, a: u64, b: u64) -> u64 {
+    fn farith(&mut self, op: FArith, a: u64, b: u64, single: bool) -> u64 {
         use fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         let mut set = 0u64;
@@ -956,7 +957,13 @@ impl CpuState {
         let result = if x.is_nan() || y.is_nan() {
             // The first NaN operand, quieted.
             let n = if x.is_nan() { a } else { b };
-            n | 0x0008_0000_0000_0000
+            let q = n | 0x0008_0000_0000_0000;
+            // A single-precision result keeps only a single's fraction bits.
+            if single {
+                q & !0x1FFF_FFFF
+            } else {
+                q
+            }
         } else {
             let invalid = match op {
                 FArith::Add => {
@@ -991,6 +998,9 @@ impl CpuState {
                     set |= ZX;
                 }
                 let finite_in = x.is_finite() && y.is_finite() && !(op == FArith::Div && y == 0.0);
+                if single {
+                    return self.finish_single(op, x, y, r, finite_in, set);
+                }
                 // Exactness from error-free transformations.
                 let inexact = finite_in
                     && (r.is_infinite()
@@ -1012,15 +1022,20 @@ impl CpuState {
                         set |= UX;
                     }
                 }
-                if inexact {
-                    self.fpu.fpscr |= FI;
-                }
                 r.to_bits()
             }
         };
+        self.arith_status(set, result)
+    }
+
+    /// FPSCR after an arithmetic result: FI, the sticky bits in `set`, FX, VX, FPRF.
+    fn arith_status(&mut self, set: u64, result: u64) -> u64 {
+        use fpscr::*;
         // FI reflects this operation only (a NaN or invalid result is exact).
         if set & XX == 0 {
             self.fpu.fpscr &= !FI;
+        } else {
+            self.fpu.fpscr |= FI;
         }
         let new = set & !self.fpu.fpscr;
         self.fpu.fpscr |= set;
@@ -1032,6 +1047,79 @@ impl CpuState {
         }
         self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(result) << 12;
         result
+    }
+
+    /// Rounds the exact result of `x op y` once to single precision: `r` is its
+    /// double-precision rounding, and the exact value's magnitude relative to `r`
+    /// (from an error-free transformation) settles the double-rounding midpoints.
+    fn finish_single(
+        &mut self,
+        op: FArith,
+        x: f64,
+        y: f64,
+        r: f64,
+        finite_in: bool,
+        mut set: u64,
+    ) -> u64 {
+        use fpscr::*;
+        use std::cmp::Ordering;
+        let dir = if !finite_in || !r.is_finite() {
+            Ordering::Equal
+        } else {
+            match op {
+                FArith::Add | FArith::Sub => {
+                    let y2 = if op == FArith::Sub { -y } else { y };
+                    let bv = r - x;
+                    let av = r - bv;
+                    let err = (x - av) + (y2 - bv);
+                    if err == 0.0 || r == 0.0 {
+                        Ordering::Equal
+                    } else if (err > 0.0) == (r > 0.0) {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
+                // |x·y| against |r|.
+                FArith::Mul => exact_cmp(x, y, r),
+                // |x/y| against |r| is |x| against |r·y|.
+                FArith::Div => exact_cmp(r, y, x).reverse(),
+            }
+        };
+        let m = r.abs();
+        let mut s = m as f32;
+        if finite_in && m.is_finite() && dir != Ordering::Equal {
+            // Bracket m between adjacent singles lo <= m < hi.
+            let lo = if f64::from(s) > m {
+                f32::from_bits(s.to_bits() - 1)
+            } else {
+                s
+            };
+            let hi = f32::from_bits(lo.to_bits() + 1);
+            let ulp = if lo == f32::MAX {
+                2f64.powi(104)
+            } else {
+                f64::from(hi) - f64::from(lo)
+            };
+            if m == f64::from(lo) + ulp / 2.0 {
+                s = if dir == Ordering::Greater { hi } else { lo };
+            }
+        }
+        let s = if r.is_sign_negative() { -s } else { s };
+        let result = f64::from(s);
+        if finite_in {
+            let inexact = dir != Ordering::Equal || result != r;
+            if result.is_infinite() {
+                set |= OX | XX;
+            } else if inexact {
+                set |= XX;
+                let min = f64::from(f32::MIN_POSITIVE);
+                if m < min || (m == min && dir == Ordering::Less) {
+                    set |= UX;
+                }
+            }
+        }
+        self.arith_status(set, result.to_bits())
     }
 
     /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
@@ -1354,6 +1442,35 @@ fn fprf(bits: u64) -> u64 {
 
 /// Whether `x * y` differs from `r` as exact real numbers (magnitudes), computed on the
 /// integer significands: the residual tricks fail when the residual underflows.
+/// Compares |x·y| with |r| exactly (finite operands).
+fn exact_cmp(x: f64, y: f64, r: f64) -> std::cmp::Ordering {
+    fn parts(v: f64) -> (u128, i32) {
+        let b = v.abs().to_bits();
+        let e = ((b >> 52) & 0x7FF) as i32;
+        let m = b & 0x000F_FFFF_FFFF_FFFF;
+        if e == 0 {
+            (u128::from(m), -1074)
+        } else {
+            (u128::from(m | 1 << 52), e - 1075)
+        }
+    }
+    let ((mx, ex), (my, ey), (mr, er)) = (parts(x), parts(y), parts(r));
+    let (a, ea) = (mx * my, ex + ey);
+    match (a == 0, mr == 0) {
+        (true, true) => return std::cmp::Ordering::Equal,
+        (true, false) => return std::cmp::Ordering::Less,
+        (false, true) => return std::cmp::Ordering::Greater,
+        _ => {}
+    }
+    let (la, lr) = (
+        128 - a.leading_zeros() as i32,
+        128 - mr.leading_zeros() as i32,
+    );
+    (ea + la)
+        .cmp(&(er + lr))
+        .then_with(|| (a << (127 - la)).cmp(&(mr << (127 - lr))))
+}
+
 fn tiny_mul_inexact(x: f64, y: f64, r: f64) -> bool {
     fn parts(v: f64) -> (u128, i32) {
         let b = v.abs().to_bits();

@@ -128,7 +128,9 @@ fn random_op(rng: &mut Rng) -> u32 {
                 0 => {
                     let xo = [18u32, 20, 21, 25][rng.below(4) as usize];
                     let (b, c) = if xo == 25 { (0, b) } else { (b, 0) };
-                    return 63 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc;
+                    // Double (63) or single-precision (59) form.
+                    let primary = [63u32, 59][rng.below(2) as usize];
+                    return primary << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc;
                 }
                 1 => {
                     // fcmpu / fcmpo, fsel
@@ -170,10 +172,13 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         // FPRs from random doublewords (interesting bit patterns included).
         a.li64(31, DATA_BASE);
         for f in 0..32u8 {
-            let v = match rng.below(6) {
+            let v = match rng.below(8) {
                 0 => 0x7FF8_0000_0000_0001, // a quiet NaN with payload
                 1 => 0x0000_0000_0000_0001, // the smallest denormal
                 2 => 0x3810_0000_0000_0000, // near the single-precision denormal range
+                // A single-precision value, and one exactly halfway between two singles.
+                3 => f64::from(f32::from_bits(rng.next() as u32)).to_bits(),
+                4 => f64::from(f32::from_bits(rng.next() as u32)).to_bits() | 1 << 28,
                 _ => rng.value(),
             };
             a.li64(3, v).std(3, 0, 31).word(enc::d(50, f, 31, 0)); // lfd f, 0(r31)
