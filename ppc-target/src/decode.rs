@@ -184,6 +184,17 @@ pub enum FMove {
     Fcpsgn,
 }
 
+/// GPR ↔ VSR moves (ISA 2.07).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum VsrMove {
+    Mfvsrd,
+    Mfvsrwz,
+    Mtvsrd,
+    Mtvsrwa,
+    Mtvsrwz,
+}
+
 /// CR logical operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -508,6 +519,26 @@ pub enum Insn {
         frc: u8,
         rc: bool,
     },
+    /// `lq` (ISA 2.07 in problem state): RT ← the doubleword at EA, RT+1 ← the one
+    /// after it (RT even, RT ≠ RA).
+    Lq {
+        rt: u8,
+        ra: u8,
+        disp: i64,
+    },
+    /// `stq`: the doubleword at EA ← RS, the one after it ← RS+1 (RS even).
+    Stq {
+        rs: u8,
+        ra: u8,
+        disp: i64,
+    },
+    /// `mfvsrd`, `mfvsrwz`, `mtvsrd`, `mtvsrwa`, `mtvsrwz`: moves between GPR `ra`
+    /// and doubleword 0 of VSR `xs` (0–63: FPRs, then the VRs).
+    VsrMove {
+        op: VsrMove,
+        xs: u8,
+        ra: u8,
+    },
     /// sync, lwsync, isync, eieio and friends: no effect here.
     Nop,
 }
@@ -546,6 +577,11 @@ impl Insn {
                 ..
             } => V2_06,
             Insn::Larx { size: 1 | 2, .. } | Insn::Stcx { size: 1 | 2, .. } => V2_06,
+            Insn::Larx { size: 16, .. }
+            | Insn::Stcx { size: 16, .. }
+            | Insn::Lq { .. }
+            | Insn::Stq { .. }
+            | Insn::VsrMove { .. } => V2_07,
             Insn::Isel { .. } => V2_06,
             Insn::Branch {
                 target: Target::Tar,
@@ -830,11 +866,29 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
                 x => return Err(bad_ext(op, x)),
             }
         }
+        56 => {
+            // DQ form; QEMU ignores the low four bits (as the displacement's).
+            let (t, a) = (rt(w), ra(w));
+            if t & 1 != 0 || t == a {
+                return Err(DecodeError::Invalid);
+            }
+            Insn::Lq {
+                rt: t,
+                ra: a,
+                disp: simm(w & !0xF),
+            }
+        }
         62 => {
             let disp = simm(w & !3);
             match w & 3 {
                 0 => mem_insn(Mem::Std, rt(w), ra(w), None, disp, false)?,
                 1 => mem_insn(Mem::Std, rt(w), ra(w), None, disp, true)?,
+                2 if rt(w) & 1 == 0 => Insn::Stq {
+                    rs: rt(w),
+                    ra: ra(w),
+                    disp,
+                },
+                2 => return Err(DecodeError::Invalid),
                 x => return Err(bad_ext(op, x)),
             }
         }
@@ -1101,6 +1155,7 @@ fn decode_31(w: u32) -> Result<Insn, DecodeError> {
             | Insn::Sradi { .. }
             | Insn::Extswsli { .. }
             | Insn::Stcx { .. }
+            | Insn::VsrMove { .. }
     );
     if w & 1 != 0 && !rc_form {
         return Err(DecodeError::Invalid);
@@ -1450,11 +1505,26 @@ fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
         918 => idx(Mem::Sthbrx, false),
         662 => idx(Mem::Stwbrx, false),
         660 => idx(Mem::Stdbrx, false),
-        20 | 84 | 52 | 116 => {
+        276 if t & 1 != 0 || t == a || t == b => Err(DecodeError::Invalid),
+        182 if t & 1 != 0 => Err(DecodeError::Invalid),
+        51 | 115 | 179 | 211 | 243 if b == 0 => Ok(Insn::VsrMove {
+            op: match xo10 {
+                51 => VsrMove::Mfvsrd,
+                115 => VsrMove::Mfvsrwz,
+                179 => VsrMove::Mtvsrd,
+                211 => VsrMove::Mtvsrwa,
+                _ => VsrMove::Mtvsrwz,
+            },
+            xs: t | ((w & 1) << 5) as u8,
+            ra: a,
+        }),
+        51 | 115 | 179 | 211 | 243 => Err(DecodeError::Invalid),
+        20 | 84 | 52 | 116 | 276 => {
             let size = match xo10 {
                 20 => 4,
                 84 => 8,
                 52 => 1,
+                276 => 16,
                 _ => 2,
             };
             Ok(Insn::Larx {
@@ -1464,11 +1534,12 @@ fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
                 rb: b,
             })
         }
-        150 | 214 | 694 | 726 if rc => {
+        150 | 214 | 694 | 726 | 182 if rc => {
             let size = match xo10 {
                 150 => 4,
                 214 => 8,
                 694 => 1,
+                182 => 16,
                 _ => 2,
             };
             Ok(Insn::Stcx {

@@ -1,7 +1,7 @@
 //! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
 //! are values ([`Exception`]), never panics.
 
-use crate::decode::{Arith, CrOp, FArith, FConv, FMem, FMove, Insn, Logic, Mem, Target};
+use crate::decode::{Arith, CrOp, FArith, FConv, FMem, FMove, Insn, Logic, Mem, Target, VsrMove};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{spr, xer, CpuState};
@@ -715,6 +715,19 @@ impl CpuState {
                 if ea % u64::from(size) != 0 {
                     return Err(Exception::Alignment { ea });
                 }
+                if size == 16 {
+                    // lqarx: the pair RT (high), RT+1 (low).
+                    let hi = mem.read_u64(ea).map_err(Exception::Fault)?;
+                    let lo = mem.read_u64(ea + 8).map_err(Exception::Fault)?;
+                    self.gpr[(rt & 31) as usize] = hi;
+                    self.gpr[((rt + 1) & 31) as usize] = lo;
+                    *res = Reservation {
+                        addr: Some(ea),
+                        size,
+                    };
+                    self.reserve_addr = ea;
+                    return Ok(next);
+                }
                 let v = match size {
                     1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
                     2 => u64::from(u16::from_be_bytes(
@@ -738,7 +751,12 @@ impl CpuState {
                     return Err(Exception::Alignment { ea });
                 }
                 let ok = res.addr == Some(ea) && res.size == size;
-                if ok {
+                if ok && size == 16 {
+                    let mut v = [0u8; 16];
+                    v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
+                    v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
+                    mem.write(ea, &v).map_err(Exception::Fault)?;
+                } else if ok {
                     let v = self.gpr[(rs & 31) as usize].to_be_bytes();
                     mem.write(ea, &v[8 - size as usize..])
                         .map_err(Exception::Fault)?;
@@ -747,6 +765,21 @@ impl CpuState {
                 self.reserve_addr = u64::MAX;
                 self.crf[0] = if ok { 2 } else { 0 } | self.so();
             }
+            Insn::Lq { rt, ra, disp } => {
+                let ea = self.ra0(ra).wrapping_add(disp as u64);
+                let hi = mem.read_u64(ea).map_err(Exception::Fault)?;
+                let lo = mem.read_u64(ea.wrapping_add(8)).map_err(Exception::Fault)?;
+                self.gpr[(rt & 31) as usize] = hi;
+                self.gpr[((rt + 1) & 31) as usize] = lo;
+            }
+            Insn::Stq { rs, ra, disp } => {
+                let ea = self.ra0(ra).wrapping_add(disp as u64);
+                let mut v = [0u8; 16];
+                v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
+                v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
+                mem.write(ea, &v).map_err(Exception::Fault)?;
+            }
+            Insn::VsrMove { op, xs, ra } => self.vsr_move(op, xs, ra),
             Insn::Branch { target, bo, bi, lk } => return Ok(self.branch(target, bo, bi, lk, cia)),
             Insn::CrLogic { op, bt, ba, bb } => {
                 let (a, b) = (self.cr_bit(ba), self.cr_bit(bb));
@@ -1249,6 +1282,38 @@ impl CpuState {
         }
         self.fp_raise(set);
         result
+    }
+
+    /// GPR ↔ doubleword 0 of a VSR (the FPR for 0–31, the VR's high half for 32–63).
+    fn vsr_move(&mut self, op: VsrMove, xs: u8, ra: u8) {
+        let dw0 = |cpu: &Self| -> u64 {
+            match xs & 63 {
+                x @ 0..32 => cpu.fpu.fpr[x as usize].0,
+                x => (cpu.altivec.vr[(x - 32) as usize].0 >> 64) as u64,
+            }
+        };
+        let g = self.gpr[(ra & 31) as usize];
+        let v = match op {
+            VsrMove::Mfvsrd => {
+                self.gpr[(ra & 31) as usize] = dw0(self);
+                return;
+            }
+            VsrMove::Mfvsrwz => {
+                self.gpr[(ra & 31) as usize] = dw0(self) & 0xFFFF_FFFF;
+                return;
+            }
+            VsrMove::Mtvsrd => g,
+            VsrMove::Mtvsrwa => g as i32 as i64 as u64,
+            VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
+        };
+        // Doubleword 1 is left as it was (QEMU 7.2).
+        match xs & 63 {
+            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
+            x => {
+                let r = &mut self.altivec.vr[(x - 32) as usize].0;
+                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
+            }
+        }
     }
 
     /// CR1 ← FPSCR[FX, FEX, VX, OX] (a floating-point record form).

@@ -83,7 +83,8 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Fcmp { .. }
         | Insn::FConv { .. }
         | Insn::Fsel { .. }
-        | Insn::Mffs { .. } => true,
+        | Insn::Mffs { .. }
+        | Insn::VsrMove { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
         _ => false,
@@ -114,6 +115,21 @@ fn random_op(rng: &mut Rng) -> u32 {
             let disp = (rng.below(0x7000) as u16) & !(align - 1) & !7;
             let rt = rng.below(31) as u8;
             return enc::d(op, rt, 31, disp);
+        }
+        if rng.below(24) == 0 {
+            // lq / stq on the buffer (even register pairs), or a GPR <-> VSR move.
+            let t = (rng.below(15) as u32) * 2;
+            let disp = (rng.below(0x7000) as u32) & !0xF;
+            let xs = rng.below(64) as u32;
+            let ra = rng.below(32) as u32;
+            return match rng.below(3) {
+                0 => 56 << 26 | t << 21 | 31 << 16 | disp,
+                1 => 62 << 26 | t << 21 | 31 << 16 | disp | 2,
+                _ => {
+                    let xo = [51u32, 115, 179, 211, 243][rng.below(5) as usize];
+                    31 << 26 | (xs & 31) << 21 | ra << 16 | xo << 1 | xs >> 5
+                }
+            };
         }
         if rng.below(6) == 0 {
             // Floating-point arithmetic (its A-form needs one zero register field, which
