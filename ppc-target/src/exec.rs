@@ -74,6 +74,33 @@ fn pdep(x: u64, m: u64) -> u64 {
 }
 
 impl CpuState {
+    /// EA = (RA|0) + RB for X-forms, (RA|0) + displacement otherwise.
+    #[inline]
+    fn ea(&self, ra: u8, rb: Option<u8>, disp: i64) -> u64 {
+        let base = self.ra0(ra);
+        match rb {
+            Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
+            None => base.wrapping_add(disp as u64),
+        }
+    }
+
+    /// RT ← the doubleword at `ea`, RT+1 ← the next one (the quadword loads).
+    fn load_pair(&mut self, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let hi = mem.read_u64(ea)?;
+        let lo = mem.read_u64(ea.wrapping_add(8))?;
+        self.gpr[(rt & 31) as usize] = hi;
+        self.gpr[((rt + 1) & 31) as usize] = lo;
+        Ok(())
+    }
+
+    /// The quadword at `ea` ← RS ‖ RS+1 (the quadword stores).
+    fn store_pair(&self, rs: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
+        v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
+        mem.write(ea, &v)
+    }
+
     #[inline]
     fn ra0(&self, ra: u8) -> u64 {
         if ra == 0 {
@@ -686,11 +713,7 @@ impl CpuState {
                 disp,
                 update,
             } => {
-                let base = self.ra0(ra);
-                let ea = match rb {
-                    Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
-                    None => base.wrapping_add(disp as u64),
-                };
+                let ea = self.ea(ra, rb, disp);
                 self.memory(op, rt, ea, mem).map_err(Exception::Fault)?;
                 if update {
                     self.gpr[(ra & 31) as usize] = ea;
@@ -711,22 +734,9 @@ impl CpuState {
                 }
             }
             Insn::Larx { size, rt, ra, rb } => {
-                let ea = self.ra0(ra).wrapping_add(self.gpr[(rb & 31) as usize]);
+                let ea = self.ea(ra, Some(rb), 0);
                 if ea % u64::from(size) != 0 {
                     return Err(Exception::Alignment { ea });
-                }
-                if size == 16 {
-                    // lqarx: the pair RT (high), RT+1 (low).
-                    let hi = mem.read_u64(ea).map_err(Exception::Fault)?;
-                    let lo = mem.read_u64(ea + 8).map_err(Exception::Fault)?;
-                    self.gpr[(rt & 31) as usize] = hi;
-                    self.gpr[((rt + 1) & 31) as usize] = lo;
-                    *res = Reservation {
-                        addr: Some(ea),
-                        size,
-                    };
-                    self.reserve_addr = ea;
-                    return Ok(next);
                 }
                 let v = match size {
                     1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
@@ -736,7 +746,12 @@ impl CpuState {
                     4 => u64::from(u32::from_be_bytes(
                         mem.read::<4>(ea).map_err(Exception::Fault)?,
                     )),
-                    _ => mem.read_u64(ea).map_err(Exception::Fault)?,
+                    8 => mem.read_u64(ea).map_err(Exception::Fault)?,
+                    // lqarx: the pair RT (high), RT+1 (low).
+                    _ => {
+                        self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
+                        self.gpr[(rt & 31) as usize]
+                    }
                 };
                 self.gpr[(rt & 31) as usize] = v;
                 *res = Reservation {
@@ -746,16 +761,13 @@ impl CpuState {
                 self.reserve_addr = ea;
             }
             Insn::Stcx { size, rs, ra, rb } => {
-                let ea = self.ra0(ra).wrapping_add(self.gpr[(rb & 31) as usize]);
+                let ea = self.ea(ra, Some(rb), 0);
                 if ea % u64::from(size) != 0 {
                     return Err(Exception::Alignment { ea });
                 }
                 let ok = res.addr == Some(ea) && res.size == size;
                 if ok && size == 16 {
-                    let mut v = [0u8; 16];
-                    v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
-                    v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
-                    mem.write(ea, &v).map_err(Exception::Fault)?;
+                    self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
                 } else if ok {
                     let v = self.gpr[(rs & 31) as usize].to_be_bytes();
                     mem.write(ea, &v[8 - size as usize..])
@@ -766,18 +778,12 @@ impl CpuState {
                 self.crf[0] = if ok { 2 } else { 0 } | self.so();
             }
             Insn::Lq { rt, ra, disp } => {
-                let ea = self.ra0(ra).wrapping_add(disp as u64);
-                let hi = mem.read_u64(ea).map_err(Exception::Fault)?;
-                let lo = mem.read_u64(ea.wrapping_add(8)).map_err(Exception::Fault)?;
-                self.gpr[(rt & 31) as usize] = hi;
-                self.gpr[((rt + 1) & 31) as usize] = lo;
+                let ea = self.ea(ra, None, disp);
+                self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
             }
             Insn::Stq { rs, ra, disp } => {
-                let ea = self.ra0(ra).wrapping_add(disp as u64);
-                let mut v = [0u8; 16];
-                v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
-                v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
-                mem.write(ea, &v).map_err(Exception::Fault)?;
+                let ea = self.ea(ra, None, disp);
+                self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
             }
             Insn::VsrMove { op, xs, ra } => self.vsr_move(op, xs, ra),
             Insn::Branch { target, bo, bi, lk } => return Ok(self.branch(target, bo, bi, lk, cia)),
@@ -881,11 +887,7 @@ impl CpuState {
                 disp,
                 update,
             } => {
-                let base = self.ra0(ra);
-                let ea = match rb {
-                    Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
-                    None => base.wrapping_add(disp as u64),
-                };
+                let ea = self.ea(ra, rb, disp);
                 self.fp_memory(op, frt, ea, mem).map_err(Exception::Fault)?;
                 if update {
                     self.gpr[(ra & 31) as usize] = ea;
@@ -981,9 +983,6 @@ impl CpuState {
         use fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         let mut set = 0u64;
-        let is_snan = |v: u64| {
-            v & 0x7FF8_0000_0000_0000 == 0x7FF0_0000_0000_0000 && v & 0x000F_FFFF_FFFF_FFFF != 0
-        };
         if is_snan(a) || is_snan(b) {
             set |= VXSNAN;
         }
@@ -1031,22 +1030,15 @@ impl CpuState {
                     set |= ZX;
                 }
                 let finite_in = x.is_finite() && y.is_finite() && !(op == FArith::Div && y == 0.0);
+                let dir = if finite_in && r.is_finite() {
+                    exact_dir(op, x, y, r)
+                } else {
+                    std::cmp::Ordering::Equal
+                };
                 if single {
-                    return self.finish_single(op, x, y, r, finite_in, set);
+                    return self.finish_single(r, dir, finite_in, set);
                 }
-                // Exactness from error-free transformations.
-                let inexact = finite_in
-                    && (r.is_infinite()
-                        || match op {
-                            FArith::Add | FArith::Sub => {
-                                let y2 = if op == FArith::Sub { -y } else { y };
-                                let bv = r - x;
-                                let av = r - bv;
-                                (x - av) + (y2 - bv) != 0.0
-                            }
-                            FArith::Mul => tiny_mul_inexact(x, y, r),
-                            FArith::Div => tiny_mul_inexact(r, y, x),
-                        });
+                let inexact = finite_in && (r.is_infinite() || dir.is_ne());
                 if finite_in && r.is_infinite() {
                     set |= OX | XX;
                 } else if inexact {
@@ -1082,43 +1074,18 @@ impl CpuState {
         result
     }
 
-    /// Rounds the exact result of `x op y` once to single precision: `r` is its
-    /// double-precision rounding, and the exact value's magnitude relative to `r`
-    /// (from an error-free transformation) settles the double-rounding midpoints.
+    /// Rounds an exact result once to single precision: `r` is its double-precision
+    /// rounding and `dir` how the exact magnitude compares with |r| (see [`exact_dir`]),
+    /// which settles the double-rounding midpoints.
     fn finish_single(
         &mut self,
-        op: FArith,
-        x: f64,
-        y: f64,
         r: f64,
+        dir: std::cmp::Ordering,
         finite_in: bool,
         mut set: u64,
     ) -> u64 {
         use fpscr::*;
         use std::cmp::Ordering;
-        let dir = if !finite_in || !r.is_finite() {
-            Ordering::Equal
-        } else {
-            match op {
-                FArith::Add | FArith::Sub => {
-                    let y2 = if op == FArith::Sub { -y } else { y };
-                    let bv = r - x;
-                    let av = r - bv;
-                    let err = (x - av) + (y2 - bv);
-                    if err == 0.0 || r == 0.0 {
-                        Ordering::Equal
-                    } else if (err > 0.0) == (r > 0.0) {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                // |x·y| against |r|.
-                FArith::Mul => exact_cmp(x, y, r),
-                // |x/y| against |r| is |x| against |r·y|.
-                FArith::Div => exact_cmp(r, y, x).reverse(),
-            }
-        };
         let m = r.abs();
         let mut s = m as f32;
         if finite_in && m.is_finite() && dir != Ordering::Equal {
@@ -1166,6 +1133,15 @@ impl CpuState {
         }
     }
 
+    /// An invalid compare or conversion with VE clear reports "quiet NaN" (C ‖ FU)
+    /// in FPRF, as QEMU does.
+    fn invalid_fprf(&mut self) {
+        use fpscr::*;
+        if self.fpu.fpscr & VE == 0 {
+            self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(0x7FF8_0000_0000_0000) << 12;
+        }
+    }
+
     fn fcmp(&mut self, bf: u8, a: u64, b: u64, ordered: bool) {
         use fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
@@ -1186,10 +1162,7 @@ impl CpuState {
             let mut set = if snan { VXSNAN } else { 0 };
             if ordered {
                 set |= VXVC;
-                if self.fpu.fpscr & VE == 0 {
-                    // An ordered compare of a NaN reports "quiet NaN" in FPRF.
-                    self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | 0x11 << 12;
-                }
+                self.invalid_fprf();
             }
             self.fp_raise(set);
         }
@@ -1276,9 +1249,8 @@ impl CpuState {
             }
         };
         self.fpu.fpscr = (self.fpu.fpscr & !FI) | if inexact { FI } else { 0 };
-        if set & VXCVI != 0 && self.fpu.fpscr & VE == 0 {
-            // An invalid conversion with VE clear reports "quiet NaN" in FPRF.
-            self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | 0x11 << 12;
+        if set & VXCVI != 0 {
+            self.invalid_fprf();
         }
         self.fp_raise(set);
         result
@@ -1507,6 +1479,32 @@ fn fprf(bits: u64) -> u64 {
 
 /// Whether `x * y` differs from `r` as exact real numbers (magnitudes), computed on the
 /// integer significands: the residual tricks fail when the residual underflows.
+/// How the exact magnitude of `x op y` compares with |r|, its double-precision
+/// rounding (finite operands and `r`): from error-free transformations — TwoSum for
+/// add/sub, an exact product compare for mul/div.
+fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match op {
+        FArith::Add | FArith::Sub => {
+            let y2 = if op == FArith::Sub { -y } else { y };
+            let bv = r - x;
+            let av = r - bv;
+            let err = (x - av) + (y2 - bv);
+            if err == 0.0 || r == 0.0 {
+                Ordering::Equal
+            } else if (err > 0.0) == (r > 0.0) {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        // |x·y| against |r|.
+        FArith::Mul => exact_cmp(x, y, r),
+        // |x/y| against |r| is |x| against |r·y|.
+        FArith::Div => exact_cmp(r, y, x).reverse(),
+    }
+}
+
 /// Compares |x·y| with |r| exactly (finite operands).
 fn exact_cmp(x: f64, y: f64, r: f64) -> std::cmp::Ordering {
     fn parts(v: f64) -> (u128, i32) {
@@ -1534,26 +1532,4 @@ fn exact_cmp(x: f64, y: f64, r: f64) -> std::cmp::Ordering {
     (ea + la)
         .cmp(&(er + lr))
         .then_with(|| (a << (127 - la)).cmp(&(mr << (127 - lr))))
-}
-
-fn tiny_mul_inexact(x: f64, y: f64, r: f64) -> bool {
-    fn parts(v: f64) -> (u128, i32) {
-        let b = v.abs().to_bits();
-        let e = ((b >> 52) & 0x7FF) as i32;
-        let m = b & 0x000F_FFFF_FFFF_FFFF;
-        if e == 0 {
-            (u128::from(m), -1074)
-        } else {
-            (u128::from(m | 1 << 52), e - 1075)
-        }
-    }
-    fn norm((m, e): (u128, i32)) -> (u128, i32) {
-        if m == 0 {
-            return (0, 0);
-        }
-        let z = m.trailing_zeros();
-        (m >> z, e + z as i32)
-    }
-    let ((mx, ex), (my, ey)) = (parts(x), parts(y));
-    norm((mx * my, ex + ey)) != norm(parts(r))
 }

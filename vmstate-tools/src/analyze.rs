@@ -43,8 +43,7 @@ fn hex_bytes(b: &[u8]) -> String {
 fn format_int(bytes: &[u8], signed: bool) -> Value {
     if bytes.len() > 8 || bytes.is_empty() {
         // Wider than any integer QEMU has: print the bytes as one unsigned number.
-        let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        return Value::String(format!("0x{digits}"));
+        return Value::String(hex_digits("0x", bytes, false));
     }
     let mut u = 0u64;
     for &b in bytes {
