@@ -138,6 +138,16 @@ pub enum Mem {
     Stdbrx,
 }
 
+impl Mem {
+    /// Whether the operation writes memory.
+    pub fn is_store(self) -> bool {
+        matches!(
+            self,
+            Mem::Stb | Mem::Sth | Mem::Stw | Mem::Std | Mem::Sthbrx | Mem::Stwbrx | Mem::Stdbrx
+        )
+    }
+}
+
 /// Floating-point memory operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]

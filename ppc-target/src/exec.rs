@@ -39,7 +39,7 @@ pub struct Reservation {
 }
 
 #[inline]
-fn mask64(mb: u32, me: u32) -> u64 {
+pub(crate) fn mask64(mb: u32, me: u32) -> u64 {
     let a = u64::MAX >> mb;
     let b = u64::MAX << (63 - me);
     if mb <= me {
@@ -102,7 +102,7 @@ impl CpuState {
     }
 
     #[inline]
-    fn ra0(&self, ra: u8) -> u64 {
+    pub(crate) fn ra0(&self, ra: u8) -> u64 {
         if ra == 0 {
             0
         } else {
@@ -167,7 +167,8 @@ impl CpuState {
         *f = if v { *f | m } else { *f & !m };
     }
 
-    fn compare(&mut self, bf: u8, a: u64, b: u64, unsigned: bool) {
+    #[inline(always)]
+    pub(crate) fn compare(&mut self, bf: u8, a: u64, b: u64, unsigned: bool) {
         let c = match (unsigned, a == b) {
             (_, true) => 2,
             (true, false) if a < b => 8,
@@ -204,7 +205,8 @@ impl CpuState {
         r
     }
 
-    fn arith(&mut self, op: Arith, a: u64, b: u64, oe: bool) -> u64 {
+    #[inline(always)]
+    pub(crate) fn arith(&mut self, op: Arith, a: u64, b: u64, oe: bool) -> u64 {
         let ca = self.ca();
         match op {
             Arith::Add => self.add3(a, b, 0, false, oe),
@@ -255,7 +257,8 @@ impl CpuState {
         }
     }
 
-    fn logic(&mut self, op: Logic, s: u64, b: u64) -> u64 {
+    #[inline(always)]
+    pub(crate) fn logic(&mut self, op: Logic, s: u64, b: u64) -> u64 {
         match op {
             Logic::And => s & b,
             Logic::Andc => s & !b,
@@ -425,7 +428,8 @@ impl CpuState {
         r as u64
     }
 
-    fn branch(&mut self, target: Target, bo: u8, bi: u8, lk: bool, cia: u64) -> u64 {
+    #[inline(always)]
+    pub(crate) fn branch(&mut self, target: Target, bo: u8, bi: u8, lk: bool, cia: u64) -> u64 {
         if bo & 4 == 0 {
             self.ctr = self.ctr.wrapping_sub(1);
         }
@@ -1300,14 +1304,21 @@ impl CpuState {
             FMem::Lfs => self.fpu.fpr[f].0 = single_to_double(u32::from_be_bytes(mem.read(ea)?)),
             FMem::Lfiwax => self.fpu.fpr[f].0 = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
             FMem::Lfiwzx => self.fpu.fpr[f].0 = u64::from(u32::from_be_bytes(mem.read(ea)?)),
-            FMem::Stfd => mem.write(ea, &self.fpu.fpr[f].0.to_be_bytes())?,
-            FMem::Stfs => mem.write(ea, &double_to_single(self.fpu.fpr[f].0).to_be_bytes())?,
-            FMem::Stfiwx => mem.write(ea, &(self.fpu.fpr[f].0 as u32).to_be_bytes())?,
+            FMem::Stfd => mem.store(ea, self.fpu.fpr[f].0.to_be_bytes())?,
+            FMem::Stfs => mem.store(ea, double_to_single(self.fpu.fpr[f].0).to_be_bytes())?,
+            FMem::Stfiwx => mem.store(ea, (self.fpu.fpr[f].0 as u32).to_be_bytes())?,
         }
         Ok(())
     }
 
-    fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+    #[inline(always)]
+    pub(crate) fn memory(
+        &mut self,
+        op: Mem,
+        rt: u8,
+        ea: u64,
+        mem: &mut Memory,
+    ) -> Result<(), Fault> {
         let r = rt as usize;
         let v = self.gpr[r & 31];
         match op {
@@ -1320,13 +1331,13 @@ impl CpuState {
             Mem::Lhbrx => self.gpr[r & 31] = u64::from(u16::from_le_bytes(mem.read(ea)?)),
             Mem::Lwbrx => self.gpr[r & 31] = u64::from(u32::from_le_bytes(mem.read(ea)?)),
             Mem::Ldbrx => self.gpr[r & 31] = u64::from_le_bytes(mem.read(ea)?),
-            Mem::Stb => mem.write(ea, &[v as u8])?,
-            Mem::Sth => mem.write(ea, &(v as u16).to_be_bytes())?,
-            Mem::Stw => mem.write(ea, &(v as u32).to_be_bytes())?,
-            Mem::Std => mem.write(ea, &v.to_be_bytes())?,
-            Mem::Sthbrx => mem.write(ea, &(v as u16).to_le_bytes())?,
-            Mem::Stwbrx => mem.write(ea, &(v as u32).to_le_bytes())?,
-            Mem::Stdbrx => mem.write(ea, &v.to_le_bytes())?,
+            Mem::Stb => mem.store(ea, [v as u8])?,
+            Mem::Sth => mem.store(ea, (v as u16).to_be_bytes())?,
+            Mem::Stw => mem.store(ea, (v as u32).to_be_bytes())?,
+            Mem::Std => mem.store(ea, v.to_be_bytes())?,
+            Mem::Sthbrx => mem.store(ea, (v as u16).to_le_bytes())?,
+            Mem::Stwbrx => mem.store(ea, (v as u32).to_le_bytes())?,
+            Mem::Stdbrx => mem.store(ea, v.to_le_bytes())?,
         }
         Ok(())
     }

@@ -5,11 +5,12 @@
 
 use std::fmt;
 
-use crate::decode::{decode, decode_prefixed, Insn};
+use crate::decode::{decode, decode_prefixed, Insn, Target};
 use crate::exec::{Exception, Reservation};
 use crate::mem::{Fault, Memory};
 use crate::models::CpuModel;
 use crate::state::CpuState;
+use crate::threaded;
 
 /// Where the stack is placed (QEMU's linux-user layout puts it just below here).
 pub const STACK_TOP: u64 = 0x40_0080_1000;
@@ -81,12 +82,24 @@ impl std::error::Error for LoadError {}
 const BLOCKS: usize = 1 << 12;
 const MAX_BLOCK: usize = 64;
 
+/// The block-cache slot of an address.
+fn slot_of(pc: u64) -> usize {
+    ((pc >> 2) as usize) & (BLOCKS - 1)
+}
+
 /// A run of decoded instructions starting at `pc`, ending with a control transfer (or
 /// before an instruction that does not decode or is not allowed at the ISA level).
 #[derive(Clone)]
 struct Block {
     pc: u64,
+    /// Address after the last instruction, and its slot.
+    end: u64,
+    end_slot: usize,
+    /// The target of a direct branch ending the block (else `u64::MAX`), and its slot.
+    taken: u64,
+    taken_slot: usize,
     insns: Vec<Insn>,
+    ops: Vec<threaded::Op>,
 }
 
 /// A user-mode guest: CPU, memory, and what the personality collected.
@@ -250,7 +263,36 @@ impl Guest {
                 break;
             }
         }
-        Ok(Block { pc, insns })
+        let mut ops = Vec::with_capacity(insns.len());
+        let mut at = pc;
+        let mut lowering = threaded::Lowering::default();
+        for (i, insn) in insns.iter().enumerate() {
+            ops.push(lowering.lower(insn, at, i));
+            at += insn.len();
+        }
+        let taken = match insns.last() {
+            Some(&Insn::Branch {
+                target: Target::Direct { disp, aa },
+                ..
+            }) => {
+                if aa {
+                    disp as u64
+                } else {
+                    (at - 4).wrapping_add(disp as u64)
+                }
+            }
+            _ => u64::MAX,
+        };
+        ops.push(threaded::Op::end(at));
+        Ok(Block {
+            pc,
+            end: at,
+            end_slot: slot_of(at),
+            taken,
+            taken_slot: slot_of(taken),
+            insns,
+            ops,
+        })
     }
 
     fn flush_blocks(&mut self) {
@@ -273,12 +315,12 @@ impl Guest {
         if self.blocks_isa != self.cpu.isa {
             self.flush_blocks();
         }
+        let mut slot = slot_of(self.cpu.nip);
         while left > 0 {
             if self.mem.take_code_written() {
                 self.flush_blocks();
             }
             let pc = self.cpu.nip;
-            let slot = ((pc >> 2) as usize) & (BLOCKS - 1);
             if self.blocks[slot].as_ref().is_none_or(|b| b.pc != pc) {
                 match self.build_block(pc) {
                     Ok(b) => self.blocks[slot] = Some(Box::new(b)),
@@ -297,29 +339,52 @@ impl Guest {
                 ..
             } = self;
             let block = blocks[slot].as_deref().expect("block just built");
-            let n = block
-                .insns
-                .len()
-                .min(usize::try_from(left).unwrap_or(usize::MAX));
-            let mut at = pc;
-            let mut done = 0u64;
+            // Ops end with a terminator; a run cut short by the step limit runs a copy
+            // of the first `n` with its own.
+            let count = block.insns.len();
+            let n = count.min(usize::try_from(left).unwrap_or(usize::MAX));
+            let cut;
+            let ops = if n < count {
+                let mut v = block.ops[..n].to_vec();
+                v.push(threaded::Op::end(block.ops[n].pc));
+                cut = v;
+                &cut[..]
+            } else {
+                &block.ops[..]
+            };
+            let mut m = threaded::Machine {
+                cpu,
+                mem,
+                res: reservation,
+                insns: &block.insns,
+                left: false,
+                next: 0,
+                exception: None,
+            };
+            let (ran, left_block) = threaded::run(&mut m, ops);
+            let done = ran as u64;
             let mut fault = None;
-            for insn in &block.insns[..n] {
-                done += 1;
-                match cpu.execute(*insn, at, mem, reservation) {
-                    Ok(next) => at = next,
-                    Err(e) => {
-                        fault = Some((e, at));
-                        break;
-                    }
-                }
-                if mem.code_written {
-                    break;
-                }
-            }
+            let at = if !left_block {
+                ops[ran].pc
+            } else if let Some(e) = m.exception.take() {
+                let at = ops[ran - 1].pc;
+                fault = Some((e, at));
+                at
+            } else {
+                m.next
+            };
             *steps += done;
             left -= done;
             cpu.nip = at;
+            // The next slot from the block's own exits when it leaves by one of them: a
+            // predicted branch instead of a lookup that waits for the computed address.
+            slot = if at == block.taken {
+                block.taken_slot
+            } else if at == block.end {
+                block.end_slot
+            } else {
+                slot_of(at)
+            };
             if let Some((e, at)) = fault {
                 if let Some(stop) = self.exception(e, at) {
                     return stop;

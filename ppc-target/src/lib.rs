@@ -32,5 +32,6 @@ pub mod interp;
 pub mod mem;
 pub mod models;
 pub mod state;
+mod threaded;
 
 pub use state::{CpuCommon, CpuState, SpaprCpu};

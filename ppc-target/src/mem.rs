@@ -181,6 +181,20 @@ impl Memory {
         Ok(())
     }
 
+    /// Writes `N` bytes (a store instruction), marking their pages dirty.
+    #[inline]
+    pub fn store<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> Result<(), Fault> {
+        let (i, off) = self.find(addr, N).ok_or(Fault {
+            addr,
+            size: N as u8,
+            write: true,
+        })?;
+        let r = &mut self.regions[i];
+        r.bytes[off..off + N].copy_from_slice(&data);
+        self.code_written |= r.mark(off, N);
+        Ok(())
+    }
+
     /// Records that the page holding `addr` contains decoded instructions.
     pub fn mark_code(&mut self, addr: u64) {
         if let Some((i, off)) = self.find(addr, 1) {

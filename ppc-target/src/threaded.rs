@@ -1,0 +1,676 @@
+//! Threaded code: a decoded block lowered to one handler per instruction with its
+//! operands extracted (register numbers, immediates, precomputed masks and branch
+//! targets). Each handler ends by jumping to the next one (a call in tail position,
+//! which the optimizer turns into a jump), so every handler has its own indirect jump
+//! for the host's predictor to learn and no call/return pair is paid per instruction.
+//! A block ends with a sentinel that returns; the depth is bounded by the block length
+//! even where the tail call is not optimized (debug builds).
+//!
+//! The two most recent results travel between handlers in host registers (`acc`, the
+//! last one, and `acc2`, the one before): the lowering knows which GPRs they hold and
+//! picks the handler variant that reads a source from there instead of reloading a
+//! GPR just stored, which would put a store-to-load forwarding delay on the dependency
+//! chain of every instruction.
+//!
+//! The common fixed-point, load/store, compare and branch forms get their own handlers;
+//! each calls the same [`CpuState`] helpers as [`CpuState::execute`] with the operation
+//! fixed at compile time, so both paths share one definition of every instruction.
+//! Everything else (record and overflow forms, floating point, atomics, system calls)
+//! goes through a handler that calls `execute` itself.
+
+use crate::decode::{Arith, Insn, Logic, Mem, Target};
+use crate::exec::{mask64, Exception, Reservation};
+use crate::mem::Memory;
+use crate::state::{spr, CpuState};
+
+/// What a handler sees: the machine and where a block exit goes.
+pub(crate) struct Machine<'a> {
+    pub cpu: &'a mut CpuState,
+    pub mem: &'a mut Memory,
+    pub res: &'a mut Reservation,
+    /// The block's decoded instructions (for the generic handler).
+    pub insns: &'a [Insn],
+    /// Whether an instruction left the block for [`Machine::next`].
+    pub left: bool,
+    /// The next instruction address when `left`.
+    pub next: u64,
+    /// The exception raised by the instruction whose handler returned `false`.
+    pub exception: Option<Exception>,
+}
+
+/// Runs the instruction at index `i` of a block and those after it: `acc` and `acc2`
+/// are the cached values (see [`Lowering`]). Returns how many instructions ran; the
+/// one that ran last left the block when it set [`Machine::next`] or
+/// [`Machine::exception`] (a branch, an exception, or a store into a page holding
+/// decoded code), else the block ran to its end.
+pub(crate) type Handler = fn(&mut Machine<'_>, &[Op], usize, u64, u64) -> usize;
+
+/// One lowered instruction.
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    run: Handler,
+    a: u8,
+    b: u8,
+    c: u8,
+    d: u8,
+    imm: u64,
+    /// The instruction's address.
+    pub pc: u64,
+}
+
+impl Op {
+    /// The block terminator: ends a run.
+    pub(crate) fn end(pc: u64) -> Op {
+        Op {
+            run: end,
+            a: 0,
+            b: 0,
+            c: 0,
+            d: 0,
+            imm: 0,
+            pc,
+        }
+    }
+}
+
+/// Runs `ops` (ending with [`Op::end`]) from the first; returns how many ran and
+/// whether the last one left the block.
+pub(crate) fn run(m: &mut Machine<'_>, ops: &[Op]) -> (usize, bool) {
+    let ran = next(m, ops, 0, 0, 0);
+    (ran, m.exception.is_some() || m.left)
+}
+
+/// Continues with the handler at `i`.
+#[inline(always)]
+fn next(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
+    (ops[i].run)(m, ops, i, acc, acc2)
+}
+
+fn end(_: &mut Machine<'_>, _: &[Op], i: usize, _: u64, _: u64) -> usize {
+    i
+}
+
+/// Leaves the block after the instruction at `i`, continuing at `to`.
+#[inline(always)]
+fn leave(m: &mut Machine<'_>, i: usize, to: u64) -> usize {
+    m.next = to;
+    m.left = true;
+    i + 1
+}
+
+/// Leaves the block: the instruction at `i` raised `e`.
+#[inline(always)]
+fn raise(m: &mut Machine<'_>, i: usize, e: Exception) -> usize {
+    m.exception = Some(e);
+    i + 1
+}
+
+/// A source operand: GPR `x` (`S` = 0), or the cached `acc` (1) or `acc2` (2).
+#[inline(always)]
+fn src<const S: u8>(g: &[u64; 32], x: u8, acc: u64, acc2: u64) -> u64 {
+    match S {
+        1 => acc,
+        2 => acc2,
+        _ => g[r(x)],
+    }
+}
+
+/// The new cached pair after a handler produced `v`.
+#[inline(always)]
+fn push(v: u64, acc: u64) -> (u64, u64) {
+    (v, acc)
+}
+
+#[inline(always)]
+fn r(x: u8) -> usize {
+    (x & 31) as usize
+}
+
+/// Lowers a block's instructions in order, tracking which GPRs (if any) the cached
+/// values hold.
+#[derive(Default)]
+pub(crate) struct Lowering {
+    /// The GPRs `acc` and `acc2` hold.
+    cached: [Option<u8>; 2],
+}
+
+/// What a lowered handler leaves cached.
+enum Cache {
+    /// It returns GPR r's new value as `acc` (the old `acc` becomes `acc2`).
+    Produces(u8),
+    /// It writes no GPR and passes both values on.
+    Keeps,
+    /// It may write GPRs it does not return.
+    Clobbers,
+}
+
+impl Lowering {
+    /// Where source GPR `x` is read from: 0 the register file, 1 `acc`, 2 `acc2`.
+    fn from(&self, x: u8) -> u8 {
+        let x = Some(x & 31);
+        if self.cached[0] == x {
+            1
+        } else if self.cached[1] == x {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// Lowers the `index`th instruction of a block, located at `pc`.
+    pub(crate) fn lower(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
+        let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
+            run,
+            a,
+            b,
+            c,
+            d,
+            imm,
+            pc,
+        };
+        let generic = (op(generic, 0, 0, 0, 0, index as u64), Cache::Clobbers);
+        let (op, cache) = match *insn {
+            Insn::Addi { rt, ra: 0, imm } => (op(li, rt, 0, 0, 0, imm as u64), Cache::Produces(rt)),
+            Insn::Addi { rt, ra, imm } => (
+                op(unary::<Addi>(self.from(ra)), rt, ra, 0, 0, imm as u64),
+                Cache::Produces(rt),
+            ),
+            Insn::Arith {
+                op: kind,
+                rt,
+                ra,
+                rb,
+                oe: false,
+                rc: false,
+            } => match arith_handler(kind, self.from(ra), self.from(rb)) {
+                Some(h) => (op(h, rt, ra, rb, 0, 0), Cache::Produces(rt)),
+                None => generic,
+            },
+            Insn::Logic {
+                op: kind,
+                ra,
+                rs,
+                rb,
+                rc: false,
+            } => match logic_handler(kind, self.from(rs), self.from(rb)) {
+                Some(h) => (op(h, ra, rs, rb, 0, 0), Cache::Produces(ra)),
+                None => generic,
+            },
+            Insn::LogicImm {
+                op: kind,
+                ra,
+                rs,
+                imm,
+                rc: false,
+            } => {
+                let h = match kind {
+                    Logic::Or => unary::<Ori>(self.from(rs)),
+                    Logic::Xor => unary::<Xori>(self.from(rs)),
+                    _ => return self.finish(generic),
+                };
+                (op(h, ra, rs, 0, 0, imm), Cache::Produces(ra))
+            }
+            // rldicl, rldicr, rldic: a rotate and a mask (sldi, srdi, rotldi, clrldi ...).
+            Insn::Rld {
+                kind: kind @ 0..=2,
+                ra,
+                rs,
+                sh,
+                rb: None,
+                mbe,
+                rc: false,
+            } => {
+                let (mbe, n) = (u32::from(mbe), u32::from(sh));
+                let mask = match kind {
+                    0 => mask64(mbe, 63),
+                    1 => mask64(0, mbe),
+                    _ => mask64(mbe, 63 - n),
+                };
+                let h = unary::<RotateMask>(self.from(rs));
+                (op(h, ra, rs, sh, 0, mask), Cache::Produces(ra))
+            }
+            Insn::Rlw {
+                ra,
+                rs,
+                sh,
+                rb: None,
+                mb,
+                me,
+                insert: false,
+                rc: false,
+            } => {
+                let mask = mask64(u32::from(mb) + 32, u32::from(me) + 32);
+                let h = unary::<RotateWordMask>(self.from(rs));
+                (op(h, ra, rs, sh, 0, mask), Cache::Produces(ra))
+            }
+            Insn::Cmp {
+                bf,
+                l,
+                ra,
+                rb,
+                imm,
+                unsigned,
+            } => {
+                let h = compare_handler(l, unsigned, rb.is_some(), self.from(ra));
+                (op(h, bf, ra, rb.unwrap_or(0), 0, imm as u64), Cache::Keeps)
+            }
+            Insn::Mem {
+                op: kind,
+                rt,
+                ra,
+                rb,
+                disp,
+                update,
+            } => {
+                // RA = 0 reads 0, never a cached value.
+                let base = if ra == 0 || update { 0 } else { self.from(ra) };
+                let index = match rb {
+                    Some(b) if !update => self.from(b),
+                    _ => 0,
+                };
+                let h = memory_handler(kind, rb.is_some(), update, base, index);
+                let cache = match (kind.is_store(), update) {
+                    (false, false) => Cache::Produces(rt),
+                    (true, false) => Cache::Keeps,
+                    (true, true) => Cache::Produces(ra),
+                    // A load with update writes RT and RA.
+                    (false, true) => Cache::Clobbers,
+                };
+                (op(h, rt, ra, rb.unwrap_or(0), 0, disp as u64), cache)
+            }
+            Insn::Branch { target, bo, bi, lk } => {
+                let (kind, imm) = match target {
+                    Target::Direct { disp, aa: false } => (0, pc.wrapping_add(disp as u64)),
+                    Target::Direct { disp, aa: true } => (0, disp as u64),
+                    Target::Lr => (1, 0),
+                    Target::Ctr => (2, 0),
+                    Target::Tar => return self.finish(generic),
+                };
+                let h: Handler = match (kind, bo) {
+                    (0, 0x14) if !lk => jump,
+                    (0, 0x10) if !lk => decrement_branch_nonzero,
+                    _ => branch,
+                };
+                (op(h, bo, bi, kind, u8::from(lk), imm), Cache::Clobbers)
+            }
+            Insn::Mfspr { rt, spr } if spr as usize == spr::LR => {
+                (op(mflr, rt, 0, 0, 0, 0), Cache::Produces(rt))
+            }
+            Insn::Mfspr { rt, spr } if spr as usize == spr::CTR => {
+                (op(mfctr, rt, 0, 0, 0, 0), Cache::Produces(rt))
+            }
+            Insn::Mtspr { rs, spr } if spr as usize == spr::LR => {
+                (op(mtlr, rs, 0, 0, 0, 0), Cache::Keeps)
+            }
+            Insn::Mtspr { rs, spr } if spr as usize == spr::CTR => {
+                (op(mtctr, rs, 0, 0, 0, 0), Cache::Keeps)
+            }
+            _ => generic,
+        };
+        self.finish((op, cache))
+    }
+
+    fn finish(&mut self, (op, cache): (Op, Cache)) -> Op {
+        self.cached = match cache {
+            Cache::Produces(x) => {
+                let x = x & 31;
+                [Some(x), self.cached[0].filter(|&old| old != x)]
+            }
+            Cache::Keeps => self.cached,
+            Cache::Clobbers => [None, None],
+        };
+        op
+    }
+}
+
+/// Any instruction, through [`CpuState::execute`].
+fn generic(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
+    let op = &ops[i];
+    let insn = m.insns[op.imm as usize];
+    match m.cpu.execute(insn, op.pc, m.mem, m.res) {
+        Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
+        Ok(to) => leave(m, i, to),
+        Err(e) => raise(m, i, e),
+    }
+}
+
+fn li(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
+    let op = &ops[i];
+    m.cpu.gpr[r(op.a)] = op.imm;
+    let (acc, acc2) = push(op.imm, acc);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+/// An operation `a ← f(b)` with an immediate, a shift count in `c`, or both.
+trait Unary {
+    fn apply(x: u64, op: &Op) -> u64;
+}
+
+struct Addi;
+struct Ori;
+struct Xori;
+struct RotateMask;
+struct RotateWordMask;
+
+impl Unary for Addi {
+    #[inline(always)]
+    fn apply(x: u64, op: &Op) -> u64 {
+        x.wrapping_add(op.imm)
+    }
+}
+
+impl Unary for Ori {
+    #[inline(always)]
+    fn apply(x: u64, op: &Op) -> u64 {
+        x | op.imm
+    }
+}
+
+impl Unary for Xori {
+    #[inline(always)]
+    fn apply(x: u64, op: &Op) -> u64 {
+        x ^ op.imm
+    }
+}
+
+impl Unary for RotateMask {
+    #[inline(always)]
+    fn apply(x: u64, op: &Op) -> u64 {
+        x.rotate_left(u32::from(op.c)) & op.imm
+    }
+}
+
+impl Unary for RotateWordMask {
+    #[inline(always)]
+    fn apply(x: u64, op: &Op) -> u64 {
+        let w = (x as u32).rotate_left(u32::from(op.c));
+        (u64::from(w) << 32 | u64::from(w)) & op.imm
+    }
+}
+
+/// `a ← U(b)`, b from where `S` says (see [`src`]).
+fn unary_run<U: Unary, const S: u8>(
+    m: &mut Machine<'_>,
+    ops: &[Op],
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let op = &ops[i];
+    let g = &mut m.cpu.gpr;
+    let v = U::apply(src::<S>(g, op.b, acc, acc2), op);
+    g[r(op.a)] = v;
+    let (acc, acc2) = push(v, acc);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn unary<U: Unary>(from: u8) -> Handler {
+    match from {
+        0 => unary_run::<U, 0>,
+        1 => unary_run::<U, 1>,
+        _ => unary_run::<U, 2>,
+    }
+}
+
+/// An operation `a ← f(b, c)` that may update XER (carry) through the CPU.
+trait Binary {
+    fn apply(cpu: &mut CpuState, x: u64, y: u64) -> u64;
+}
+
+/// `a ← B(b, c)`, b and c from where `S1` and `S2` say (see [`src`]).
+fn binary_run<B: Binary, const S1: u8, const S2: u8>(
+    m: &mut Machine<'_>,
+    ops: &[Op],
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let op = &ops[i];
+    let cpu = &mut *m.cpu;
+    let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
+    let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
+    let v = B::apply(cpu, x, y);
+    cpu.gpr[r(op.a)] = v;
+    let (acc, acc2) = push(v, acc);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn binary<B: Binary>(s1: u8, s2: u8) -> Handler {
+    match (s1, s2) {
+        (0, 0) => binary_run::<B, 0, 0>,
+        (0, 1) => binary_run::<B, 0, 1>,
+        (0, _) => binary_run::<B, 0, 2>,
+        (1, 0) => binary_run::<B, 1, 0>,
+        (1, 1) => binary_run::<B, 1, 1>,
+        (1, _) => binary_run::<B, 1, 2>,
+        (_, 0) => binary_run::<B, 2, 0>,
+        (_, 1) => binary_run::<B, 2, 1>,
+        (_, _) => binary_run::<B, 2, 2>,
+    }
+}
+
+/// One [`Binary`] type per listed operation of `$enum`, applied through `$method`
+/// (XO-form arithmetic without OE or Rc; X-form logical without Rc), and the
+/// function that picks the handler for an operation, `None` when it is not listed.
+macro_rules! binary_ops {
+    ($pick:ident, $enum:ident, $method:ident: $($kind:ident)*) => {
+        mod $pick {
+            $(pub(super) struct $kind;)*
+        }
+        $(
+            impl Binary for $pick::$kind {
+                #[inline(always)]
+                fn apply(cpu: &mut CpuState, x: u64, y: u64) -> u64 {
+                    cpu.$method($enum::$kind, x, y)
+                }
+            }
+        )*
+        fn $pick(kind: $enum, s1: u8, s2: u8) -> Option<Handler> {
+            match kind {
+                $($enum::$kind => Some(binary::<$pick::$kind>(s1, s2)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+/// `arith` without overflow recording.
+trait ArithNoOe {
+    fn arith_plain(&mut self, op: Arith, x: u64, y: u64) -> u64;
+}
+
+impl ArithNoOe for CpuState {
+    #[inline(always)]
+    fn arith_plain(&mut self, op: Arith, x: u64, y: u64) -> u64 {
+        self.arith(op, x, y, false)
+    }
+}
+
+binary_ops!(arith_handler, Arith, arith_plain:
+    Add Addc Adde Subf Subfc Subfe Neg Mullw Mulld Mulhd Mulhdu Mulhw Mulhwu
+    Divd Divdu Divw Divwu);
+
+binary_ops!(logic_handler, Logic, logic:
+    And Andc Or Orc Nor Xor Eqv Nand Extsb Extsh Extsw Cntlzd Cntlzw Cnttzd Cnttzw
+    Popcntd Slw Srw Sld Srd);
+
+/// cmp/cmpl/cmpi/cmpli: `L` 64-bit, `U` unsigned, `X` second operand from a register,
+/// the first from where `S` says. Keeps the cached values.
+fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
+    m: &mut Machine<'_>,
+    ops: &[Op],
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let op = &ops[i];
+    let cpu = &mut *m.cpu;
+    let a = src::<S>(&cpu.gpr, op.b, acc, acc2);
+    let b = if X { cpu.gpr[r(op.c)] } else { op.imm };
+    let (a, b) = match (L, U) {
+        (true, _) => (a, b),
+        (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
+        (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
+    };
+    cpu.compare(op.a, a, b, U);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn compare_handler(l: bool, unsigned: bool, indexed: bool, from: u8) -> Handler {
+    macro_rules! pick {
+        ($(($l:literal, $u:literal, $x:literal))*) => {
+            match (l, unsigned, indexed, from) {
+                $(
+                    ($l, $u, $x, 0) => compare::<$l, $u, $x, 0>,
+                    ($l, $u, $x, 1) => compare::<$l, $u, $x, 1>,
+                    ($l, $u, $x, _) => compare::<$l, $u, $x, 2>,
+                )*
+            }
+        };
+    }
+    pick!((false, false, false)(false, false, true)(
+        false, true, false
+    )(false, true, true)(true, false, false)(
+        true, false, true
+    )(true, true, false)(true, true, true))
+}
+
+const MEM_OPS: [Mem; 16] = [
+    Mem::Lbz,
+    Mem::Lhz,
+    Mem::Lha,
+    Mem::Lwz,
+    Mem::Lwa,
+    Mem::Ld,
+    Mem::Stb,
+    Mem::Sth,
+    Mem::Stw,
+    Mem::Std,
+    Mem::Lhbrx,
+    Mem::Lwbrx,
+    Mem::Ldbrx,
+    Mem::Sthbrx,
+    Mem::Stwbrx,
+    Mem::Stdbrx,
+];
+
+/// A load or store: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA and RB
+/// from where `SA` and `SB` say (RA = 0 reads 0 when `SA` is 0). A load produces what
+/// it loaded; a store keeps the cached values (or produces the new RA with update).
+fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+    m: &mut Machine<'_>,
+    ops: &[Op],
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let op = &ops[i];
+    let kind = MEM_OPS[K];
+    let cpu = &mut *m.cpu;
+    let base = if SA == 0 && op.b == 0 {
+        0
+    } else {
+        src::<SA>(&cpu.gpr, op.b, acc, acc2)
+    };
+    let offset = if X {
+        src::<SB>(&cpu.gpr, op.c, acc, acc2)
+    } else {
+        op.imm
+    };
+    let ea = base.wrapping_add(offset);
+    if let Err(fault) = cpu.memory(kind, op.a, ea, m.mem) {
+        return raise(m, i, Exception::Fault(fault));
+    }
+    if U {
+        cpu.gpr[r(op.b)] = ea;
+    }
+    let (acc, acc2) = match (kind.is_store(), U) {
+        (false, _) => push(cpu.gpr[r(op.a)], acc),
+        (true, true) => push(ea, acc),
+        (true, false) => (acc, acc2),
+    };
+    if kind.is_store() && m.mem.code_written {
+        return leave(m, i, op.pc + 4);
+    }
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -> Handler {
+    macro_rules! pick {
+        ($($k:literal)*) => {
+            match MEM_OPS.iter().position(|&m| m == kind) {
+                $(Some($k) => match (indexed, update, base, index) {
+                    (false, true, _, _) => memory::<$k, false, true, 0, 0>,
+                    (true, true, _, _) => memory::<$k, true, true, 0, 0>,
+                    (false, false, 0, _) => memory::<$k, false, false, 0, 0>,
+                    (false, false, 1, _) => memory::<$k, false, false, 1, 0>,
+                    (false, false, _, _) => memory::<$k, false, false, 2, 0>,
+                    (true, false, 0, 0) => memory::<$k, true, false, 0, 0>,
+                    (true, false, 0, 1) => memory::<$k, true, false, 0, 1>,
+                    (true, false, 0, _) => memory::<$k, true, false, 0, 2>,
+                    (true, false, 1, 0) => memory::<$k, true, false, 1, 0>,
+                    (true, false, 1, 1) => memory::<$k, true, false, 1, 1>,
+                    (true, false, 1, _) => memory::<$k, true, false, 1, 2>,
+                    (true, false, _, 0) => memory::<$k, true, false, 2, 0>,
+                    (true, false, _, 1) => memory::<$k, true, false, 2, 1>,
+                    (true, false, _, _) => memory::<$k, true, false, 2, 2>,
+                },)*
+                _ => unreachable!("MEM_OPS lists every Mem"),
+            }
+        };
+    }
+    pick!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+}
+
+/// `b` (relative or absolute, no link).
+fn jump(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
+    leave(m, i, ops[i].imm)
+}
+
+/// `bdnz` to a direct target.
+fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
+    let op = &ops[i];
+    let cpu = &mut *m.cpu;
+    cpu.ctr = cpu.ctr.wrapping_sub(1);
+    let to = if cpu.ctr != 0 { op.imm } else { op.pc + 4 };
+    leave(m, i, to)
+}
+
+/// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
+fn branch(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
+    let op = &ops[i];
+    let target = match op.c {
+        0 => Target::Direct {
+            disp: op.imm as i64,
+            aa: true,
+        },
+        1 => Target::Lr,
+        _ => Target::Ctr,
+    };
+    let to = m.cpu.branch(target, op.a, op.b, op.d != 0, op.pc);
+    leave(m, i, to)
+}
+
+fn mflr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
+    let v = m.cpu.lr;
+    m.cpu.gpr[r(ops[i].a)] = v;
+    let (acc, acc2) = push(v, acc);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn mfctr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
+    let v = m.cpu.ctr;
+    m.cpu.gpr[r(ops[i].a)] = v;
+    let (acc, acc2) = push(v, acc);
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn mtlr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
+    m.cpu.lr = m.cpu.gpr[r(ops[i].a)];
+    next(m, ops, i + 1, acc, acc2)
+}
+
+fn mtctr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
+    m.cpu.ctr = m.cpu.gpr[r(ops[i].a)];
+    next(m, ops, i + 1, acc, acc2)
+}
