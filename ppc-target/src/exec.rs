@@ -1319,27 +1319,45 @@ impl CpuState {
         ea: u64,
         mem: &mut Memory,
     ) -> Result<(), Fault> {
-        let r = rt as usize;
-        let v = self.gpr[r & 31];
-        match op {
-            Mem::Lbz => self.gpr[r & 31] = u64::from(mem.read::<1>(ea)?[0]),
-            Mem::Lhz => self.gpr[r & 31] = u64::from(u16::from_be_bytes(mem.read(ea)?)),
-            Mem::Lha => self.gpr[r & 31] = i16::from_be_bytes(mem.read(ea)?) as i64 as u64,
-            Mem::Lwz => self.gpr[r & 31] = u64::from(u32::from_be_bytes(mem.read(ea)?)),
-            Mem::Lwa => self.gpr[r & 31] = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
-            Mem::Ld => self.gpr[r & 31] = u64::from_be_bytes(mem.read(ea)?),
-            Mem::Lhbrx => self.gpr[r & 31] = u64::from(u16::from_le_bytes(mem.read(ea)?)),
-            Mem::Lwbrx => self.gpr[r & 31] = u64::from(u32::from_le_bytes(mem.read(ea)?)),
-            Mem::Ldbrx => self.gpr[r & 31] = u64::from_le_bytes(mem.read(ea)?),
-            Mem::Stb => mem.store(ea, [v as u8])?,
-            Mem::Sth => mem.store(ea, (v as u16).to_be_bytes())?,
-            Mem::Stw => mem.store(ea, (v as u32).to_be_bytes())?,
-            Mem::Std => mem.store(ea, v.to_be_bytes())?,
-            Mem::Sthbrx => mem.store(ea, (v as u16).to_le_bytes())?,
-            Mem::Stwbrx => mem.store(ea, (v as u32).to_le_bytes())?,
-            Mem::Stdbrx => mem.store(ea, v.to_le_bytes())?,
+        let r = (rt & 31) as usize;
+        if op.is_store() {
+            store(op, self.gpr[r], ea, mem)
+        } else {
+            self.gpr[r] = load(op, ea, mem)?;
+            Ok(())
         }
-        Ok(())
+    }
+}
+
+/// The value a load operation reads at `ea` (zero- or sign-extended); stores read 0.
+#[inline(always)]
+pub(crate) fn load(op: Mem, ea: u64, mem: &mut Memory) -> Result<u64, Fault> {
+    Ok(match op {
+        Mem::Lbz => u64::from(mem.read::<1>(ea)?[0]),
+        Mem::Lhz => u64::from(u16::from_be_bytes(mem.read(ea)?)),
+        Mem::Lha => i16::from_be_bytes(mem.read(ea)?) as i64 as u64,
+        Mem::Lwz => u64::from(u32::from_be_bytes(mem.read(ea)?)),
+        Mem::Lwa => i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
+        Mem::Ld => u64::from_be_bytes(mem.read(ea)?),
+        Mem::Lhbrx => u64::from(u16::from_le_bytes(mem.read(ea)?)),
+        Mem::Lwbrx => u64::from(u32::from_le_bytes(mem.read(ea)?)),
+        Mem::Ldbrx => u64::from_le_bytes(mem.read(ea)?),
+        _ => 0,
+    })
+}
+
+/// Writes `v` as a store operation does (loads write nothing).
+#[inline(always)]
+pub(crate) fn store(op: Mem, v: u64, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+    match op {
+        Mem::Stb => mem.store(ea, [v as u8]),
+        Mem::Sth => mem.store(ea, (v as u16).to_be_bytes()),
+        Mem::Stw => mem.store(ea, (v as u32).to_be_bytes()),
+        Mem::Std => mem.store(ea, v.to_be_bytes()),
+        Mem::Sthbrx => mem.store(ea, (v as u16).to_le_bytes()),
+        Mem::Stwbrx => mem.store(ea, (v as u32).to_le_bytes()),
+        Mem::Stdbrx => mem.store(ea, v.to_le_bytes()),
+        _ => Ok(()),
     }
 }
 

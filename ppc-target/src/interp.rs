@@ -80,7 +80,7 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 const BLOCKS: usize = 1 << 12;
-const MAX_BLOCK: usize = 64;
+const MAX_BLOCK: usize = threaded::OPS - 1;
 
 /// The block-cache slot of an address.
 fn slot_of(pc: u64) -> usize {
@@ -99,7 +99,7 @@ struct Block {
     taken: u64,
     taken_slot: usize,
     insns: Vec<Insn>,
-    ops: Vec<threaded::Op>,
+    ops: Box<threaded::Ops>,
 }
 
 /// A user-mode guest: CPU, memory, and what the personality collected.
@@ -263,7 +263,7 @@ impl Guest {
                 break;
             }
         }
-        let mut ops = Vec::with_capacity(insns.len());
+        let mut ops = Vec::with_capacity(threaded::OPS);
         let mut at = pc;
         let mut lowering = threaded::Lowering::default();
         for (i, insn) in insns.iter().enumerate() {
@@ -283,7 +283,11 @@ impl Guest {
             }
             _ => u64::MAX,
         };
-        ops.push(threaded::Op::end(at));
+        ops.resize(threaded::OPS, threaded::Op::end(at));
+        let ops: Box<threaded::Ops> = ops
+            .into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("resized to OPS"));
         Ok(Block {
             pc,
             end: at,
@@ -338,20 +342,18 @@ impl Guest {
                 steps,
                 ..
             } = self;
-            let block = blocks[slot].as_deref().expect("block just built");
-            // Ops end with a terminator; a run cut short by the step limit runs a copy
-            // of the first `n` with its own.
+            // A run cut short by the step limit puts a terminator after the first `n`
+            // for the time of the run.
+            let block = blocks[slot].as_deref_mut().expect("block just built");
             let count = block.insns.len();
             let n = count.min(usize::try_from(left).unwrap_or(usize::MAX));
-            let cut;
-            let ops = if n < count {
-                let mut v = block.ops[..n].to_vec();
-                v.push(threaded::Op::end(block.ops[n].pc));
-                cut = v;
-                &cut[..]
-            } else {
-                &block.ops[..]
-            };
+            let cut = (n < count).then(|| {
+                let pc = block.ops[n].pc;
+                (
+                    n,
+                    std::mem::replace(&mut block.ops[n], threaded::Op::end(pc)),
+                )
+            });
             let mut m = threaded::Machine {
                 cpu,
                 mem,
@@ -361,7 +363,11 @@ impl Guest {
                 next: 0,
                 exception: None,
             };
-            let (ran, left_block) = threaded::run(&mut m, ops);
+            let (ran, left_block) = threaded::run(&mut m, &block.ops);
+            if let Some((n, op)) = cut {
+                block.ops[n] = op;
+            }
+            let ops = &block.ops;
             let done = ran as u64;
             let mut fault = None;
             let at = if !left_block {

@@ -77,9 +77,127 @@ impl Region {
         code
     }
 
+    /// [`Region::mark`] for a store of at most a page (one or two pages): the dirty
+    /// word is only written when a bit is new, so repeated stores to a page do not
+    /// chain through it.
+    #[inline(always)]
+    fn mark_store(&mut self, off: usize, len: usize) -> bool {
+        let shift = PAGE_SIZE.trailing_zeros();
+        let (first, last) = (off >> shift, (off + len - 1) >> shift);
+        let mut code = false;
+        for p in [first, last] {
+            let (w, bit) = (p / 64, 1u64 << (p % 64));
+            if let Some(d) = self.dirty.get_mut(w) {
+                if *d & bit == 0 {
+                    *d |= bit;
+                }
+            }
+            code |= self.has_code && self.code.get(w).is_some_and(|c| c & bit != 0);
+        }
+        code
+    }
+
+    /// Whether the page holding byte `off` holds decoded code.
+    fn has_code_at(&self, off: usize) -> bool {
+        let p = off / PAGE_SIZE as usize;
+        self.has_code
+            && self
+                .code
+                .get(p / 64)
+                .is_some_and(|c| c >> (p % 64) & 1 != 0)
+    }
+
     /// Whether page `p` is dirty.
     pub fn is_dirty(&self, p: usize) -> bool {
         self.dirty[p / 64] >> (p % 64) & 1 == 1
+    }
+}
+
+/// Entries of the translation cache.
+const TLB_SIZE: usize = 256;
+
+/// A cached translation of one guest page: the region and the byte offset of the
+/// page in it; `write` when stores may skip dirty tracking (the page is already dirty
+/// and holds no decoded code).
+#[derive(Clone, Copy)]
+struct TlbEntry {
+    page: u64,
+    region: usize,
+    off: usize,
+    write: bool,
+}
+
+const INVALID: TlbEntry = TlbEntry {
+    page: u64::MAX,
+    region: 0,
+    off: 0,
+    write: false,
+};
+
+/// A direct-mapped cache of page translations, so a load or store is a tag compare
+/// and a copy. It is derived from the regions and their bitmaps, not state: equal
+/// memories may cache differently.
+#[derive(Clone)]
+struct Tlb(Box<[TlbEntry; TLB_SIZE]>);
+
+impl Default for Tlb {
+    fn default() -> Self {
+        Tlb(Box::new([INVALID; TLB_SIZE]))
+    }
+}
+
+impl PartialEq for Tlb {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Tlb {}
+
+impl fmt::Debug for Tlb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Tlb")
+    }
+}
+
+impl Tlb {
+    #[inline(always)]
+    fn entry(&self, addr: u64) -> &TlbEntry {
+        &self.0[((addr >> PAGE_SIZE.trailing_zeros()) as usize) % TLB_SIZE]
+    }
+
+    /// The region and offset of `n` bytes at `addr` when a cached page holds them all.
+    #[inline(always)]
+    fn hit(&self, addr: u64, n: usize, write: bool) -> Option<(usize, usize)> {
+        let e = self.entry(addr);
+        let in_page = (addr & (PAGE_SIZE - 1)) as usize;
+        (e.page == addr >> PAGE_SIZE.trailing_zeros()
+            && in_page + n <= PAGE_SIZE as usize
+            && (e.write || !write))
+            .then_some((e.region, e.off + in_page))
+    }
+
+    fn fill(&mut self, addr: u64, region: usize, off: usize, write: bool) {
+        let page = addr >> PAGE_SIZE.trailing_zeros();
+        self.0[(page as usize) % TLB_SIZE] = TlbEntry {
+            page,
+            region,
+            off: off & !(PAGE_SIZE as usize - 1),
+            write,
+        };
+    }
+
+    /// Stores to the page of `addr` go through the slow path again.
+    fn forbid_writes(&mut self, addr: u64) {
+        let page = addr >> PAGE_SIZE.trailing_zeros();
+        let e = &mut self.0[(page as usize) % TLB_SIZE];
+        if e.page == page {
+            e.write = false;
+        }
+    }
+
+    fn flush(&mut self) {
+        self.0.fill(INVALID);
     }
 }
 
@@ -88,6 +206,7 @@ impl Region {
 pub struct Memory {
     regions: Vec<Region>,
     last: usize,
+    tlb: Tlb,
     /// A write hit a page that holds decoded code since the flag was last cleared.
     pub code_written: bool,
 }
@@ -116,6 +235,7 @@ impl Memory {
         }
         self.regions.push(Region::new(name, start, end - start));
         self.regions.sort_by_key(|r| r.base);
+        self.tlb.flush();
         Ok(())
     }
 
@@ -126,6 +246,7 @@ impl Memory {
 
     /// Mutable access to the regions (restoring a snapshot).
     pub fn regions_mut(&mut self) -> &mut [Region] {
+        self.tlb.flush();
         &mut self.regions
     }
 
@@ -152,16 +273,30 @@ impl Memory {
     }
 
     /// Reads `N` bytes.
-    #[inline]
+    #[inline(always)]
     pub fn read<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], Fault> {
-        let (i, off) = self.find(addr, N).ok_or(Fault {
-            addr,
-            size: N as u8,
-            write: false,
-        })?;
+        let (i, off) = match self.tlb.hit(addr, N, false) {
+            Some(hit) => hit,
+            None => self.translate(addr, N, false)?,
+        };
         let mut b = [0u8; N];
         b.copy_from_slice(&self.regions[i].bytes[off..off + N]);
         Ok(b)
+    }
+
+    /// The region and offset of `size` bytes at `addr`, through the regions; caches
+    /// the page (for stores, once its dirty bit is set by the caller).
+    #[cold]
+    fn translate(&mut self, addr: u64, size: usize, write: bool) -> Result<(usize, usize), Fault> {
+        let (i, off) = self.find(addr, size).ok_or(Fault {
+            addr,
+            size: size as u8,
+            write,
+        })?;
+        if !write {
+            self.tlb.fill(addr, i, off, false);
+        }
+        Ok((i, off))
     }
 
     /// Writes bytes, marking their pages dirty.
@@ -182,16 +317,26 @@ impl Memory {
     }
 
     /// Writes `N` bytes (a store instruction), marking their pages dirty.
-    #[inline]
+    #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> Result<(), Fault> {
-        let (i, off) = self.find(addr, N).ok_or(Fault {
-            addr,
-            size: N as u8,
-            write: true,
-        })?;
+        if let Some((i, off)) = self.tlb.hit(addr, N, true) {
+            self.regions[i].bytes[off..off + N].copy_from_slice(&data);
+            return Ok(());
+        }
+        self.store_slow(addr, &data)
+    }
+
+    #[cold]
+    fn store_slow(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        let (i, off) = self.translate(addr, data.len(), true)?;
         let r = &mut self.regions[i];
-        r.bytes[off..off + N].copy_from_slice(&data);
-        self.code_written |= r.mark(off, N);
+        r.bytes[off..off + data.len()].copy_from_slice(data);
+        let code = r.mark_store(off, data.len());
+        self.code_written |= code;
+        // Later stores to this page skip dirty tracking until the bitmap is taken,
+        // unless the page holds decoded code (they must raise `code_written`).
+        let write = !r.has_code_at(off);
+        self.tlb.fill(addr, i, off, write);
         Ok(())
     }
 
@@ -202,6 +347,7 @@ impl Memory {
             let r = &mut self.regions[i];
             r.code[p / 64] |= 1 << (p % 64);
             r.has_code = true;
+            self.tlb.forbid_writes(addr);
         }
     }
 
@@ -245,6 +391,7 @@ impl Memory {
 
     /// The dirty pages as (region index, page index), clearing the bitmap.
     pub fn take_dirty(&mut self) -> Vec<(usize, usize)> {
+        self.tlb.flush();
         let mut out = Vec::new();
         for (ri, r) in self.regions.iter_mut().enumerate() {
             for (wi, word) in r.dirty.iter_mut().enumerate() {

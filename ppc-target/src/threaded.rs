@@ -19,7 +19,7 @@
 //! goes through a handler that calls `execute` itself.
 
 use crate::decode::{Arith, Insn, Logic, Mem, Target};
-use crate::exec::{mask64, Exception, Reservation};
+use crate::exec::{load, mask64, store, Exception, Reservation};
 use crate::mem::Memory;
 use crate::state::{spr, CpuState};
 
@@ -43,7 +43,14 @@ pub(crate) struct Machine<'a> {
 /// one that ran last left the block when it set [`Machine::next`] or
 /// [`Machine::exception`] (a branch, an exception, or a store into a page holding
 /// decoded code), else the block ran to its end.
-pub(crate) type Handler = fn(&mut Machine<'_>, &[Op], usize, u64, u64) -> usize;
+pub(crate) type Handler = fn(&mut Machine<'_>, &Ops, usize, u64, u64) -> usize;
+
+/// Slots of a block: up to `OPS - 1` instructions, then terminators.
+pub(crate) const OPS: usize = 64;
+
+/// A block's lowered instructions; indexing wraps at `OPS`, so it needs no bounds
+/// check (every slot after the last instruction holds a terminator).
+pub(crate) type Ops = [Op; OPS];
 
 /// One lowered instruction.
 #[derive(Clone, Copy)]
@@ -73,20 +80,20 @@ impl Op {
     }
 }
 
-/// Runs `ops` (ending with [`Op::end`]) from the first; returns how many ran and
-/// whether the last one left the block.
-pub(crate) fn run(m: &mut Machine<'_>, ops: &[Op]) -> (usize, bool) {
+/// Runs `ops` from the first until a terminator; returns how many ran and whether
+/// the last one left the block.
+pub(crate) fn run(m: &mut Machine<'_>, ops: &Ops) -> (usize, bool) {
     let ran = next(m, ops, 0, 0, 0);
     (ran, m.exception.is_some() || m.left)
 }
 
 /// Continues with the handler at `i`.
 #[inline(always)]
-fn next(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
-    (ops[i].run)(m, ops, i, acc, acc2)
+fn next(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
+    (ops[i % OPS].run)(m, ops, i, acc, acc2)
 }
 
-fn end(_: &mut Machine<'_>, _: &[Op], i: usize, _: u64, _: u64) -> usize {
+fn end(_: &mut Machine<'_>, _: &Ops, i: usize, _: u64, _: u64) -> usize {
     i
 }
 
@@ -324,8 +331,8 @@ impl Lowering {
 }
 
 /// Any instruction, through [`CpuState::execute`].
-fn generic(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
-    let op = &ops[i];
+fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
+    let op = &ops[i % OPS];
     let insn = m.insns[op.imm as usize];
     match m.cpu.execute(insn, op.pc, m.mem, m.res) {
         Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
@@ -334,8 +341,8 @@ fn generic(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> us
     }
 }
 
-fn li(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
-    let op = &ops[i];
+fn li(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
+    let op = &ops[i % OPS];
     m.cpu.gpr[r(op.a)] = op.imm;
     let (acc, acc2) = push(op.imm, acc);
     next(m, ops, i + 1, acc, acc2)
@@ -391,12 +398,12 @@ impl Unary for RotateWordMask {
 /// `a ← U(b)`, b from where `S` says (see [`src`]).
 fn unary_run<U: Unary, const S: u8>(
     m: &mut Machine<'_>,
-    ops: &[Op],
+    ops: &Ops,
     i: usize,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i];
+    let op = &ops[i % OPS];
     let g = &mut m.cpu.gpr;
     let v = U::apply(src::<S>(g, op.b, acc, acc2), op);
     g[r(op.a)] = v;
@@ -420,12 +427,12 @@ trait Binary {
 /// `a ← B(b, c)`, b and c from where `S1` and `S2` say (see [`src`]).
 fn binary_run<B: Binary, const S1: u8, const S2: u8>(
     m: &mut Machine<'_>,
-    ops: &[Op],
+    ops: &Ops,
     i: usize,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i];
+    let op = &ops[i % OPS];
     let cpu = &mut *m.cpu;
     let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
     let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
@@ -498,12 +505,12 @@ binary_ops!(logic_handler, Logic, logic:
 /// the first from where `S` says. Keeps the cached values.
 fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     m: &mut Machine<'_>,
-    ops: &[Op],
+    ops: &Ops,
     i: usize,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i];
+    let op = &ops[i % OPS];
     let cpu = &mut *m.cpu;
     let a = src::<S>(&cpu.gpr, op.b, acc, acc2);
     let b = if X { cpu.gpr[r(op.c)] } else { op.imm };
@@ -559,12 +566,12 @@ const MEM_OPS: [Mem; 16] = [
 /// it loaded; a store keeps the cached values (or produces the new RA with update).
 fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
     m: &mut Machine<'_>,
-    ops: &[Op],
+    ops: &Ops,
     i: usize,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i];
+    let op = &ops[i % OPS];
     let kind = MEM_OPS[K];
     let cpu = &mut *m.cpu;
     let base = if SA == 0 && op.b == 0 {
@@ -578,16 +585,26 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
         op.imm
     };
     let ea = base.wrapping_add(offset);
-    if let Err(fault) = cpu.memory(kind, op.a, ea, m.mem) {
-        return raise(m, i, Exception::Fault(fault));
-    }
-    if U {
-        cpu.gpr[r(op.b)] = ea;
-    }
-    let (acc, acc2) = match (kind.is_store(), U) {
-        (false, _) => push(cpu.gpr[r(op.a)], acc),
-        (true, true) => push(ea, acc),
-        (true, false) => (acc, acc2),
+    let (acc, acc2) = if kind.is_store() {
+        if let Err(fault) = store(kind, cpu.gpr[r(op.a)], ea, m.mem) {
+            return raise(m, i, Exception::Fault(fault));
+        }
+        if U {
+            cpu.gpr[r(op.b)] = ea;
+            push(ea, acc)
+        } else {
+            (acc, acc2)
+        }
+    } else {
+        let v = match load(kind, ea, m.mem) {
+            Ok(v) => v,
+            Err(fault) => return raise(m, i, Exception::Fault(fault)),
+        };
+        cpu.gpr[r(op.a)] = v;
+        if U {
+            cpu.gpr[r(op.b)] = ea;
+        }
+        push(v, acc)
     };
     if kind.is_store() && m.mem.code_written {
         return leave(m, i, op.pc + 4);
@@ -623,13 +640,13 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
 }
 
 /// `b` (relative or absolute, no link).
-fn jump(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
-    leave(m, i, ops[i].imm)
+fn jump(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
+    leave(m, i, ops[i % OPS].imm)
 }
 
 /// `bdnz` to a direct target.
-fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
-    let op = &ops[i];
+fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
+    let op = &ops[i % OPS];
     let cpu = &mut *m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
     let to = if cpu.ctr != 0 { op.imm } else { op.pc + 4 };
@@ -637,8 +654,8 @@ fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
-fn branch(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
-    let op = &ops[i];
+fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
+    let op = &ops[i % OPS];
     let target = match op.c {
         0 => Target::Direct {
             disp: op.imm as i64,
@@ -651,26 +668,26 @@ fn branch(m: &mut Machine<'_>, ops: &[Op], i: usize, _: u64, _: u64) -> usize {
     leave(m, i, to)
 }
 
-fn mflr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
+fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
-    m.cpu.gpr[r(ops[i].a)] = v;
+    m.cpu.gpr[r(ops[i % OPS].a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mfctr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, _: u64) -> usize {
+fn mfctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
-    m.cpu.gpr[r(ops[i].a)] = v;
+    m.cpu.gpr[r(ops[i % OPS].a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtlr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
-    m.cpu.lr = m.cpu.gpr[r(ops[i].a)];
+fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
+    m.cpu.lr = m.cpu.gpr[r(ops[i % OPS].a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtctr(m: &mut Machine<'_>, ops: &[Op], i: usize, acc: u64, acc2: u64) -> usize {
-    m.cpu.ctr = m.cpu.gpr[r(ops[i].a)];
+fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
+    m.cpu.ctr = m.cpu.gpr[r(ops[i % OPS].a)];
     next(m, ops, i + 1, acc, acc2)
 }
