@@ -491,3 +491,92 @@ fn custom_codecs_plug_in_through_field() {
         })
     ));
 }
+
+/// `Entry` with a save hook: the same wire format, always element by element.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "entry", version = 1, pre_save = Self::noop)]
+struct HookedEntry {
+    addr: u64,
+    len: u16,
+}
+
+impl HookedEntry {
+    fn noop(&mut self, _: &Context) -> Result<(), std::convert::Infallible> {
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "spaced", version = 1)]
+struct Spaced {
+    a: u16,
+    #[vmstate(unused = 3)]
+    _gap: (),
+    b: [u32; 2],
+    on: bool,
+}
+
+#[test]
+fn fixed_size_structs_convert_in_bulk_with_the_same_bytes() {
+    assert_eq!(<Entry as Field>::FIXED_SIZE, Some(10));
+    assert_eq!(<[Entry; 3] as Field>::FIXED_SIZE, Some(30));
+    assert_eq!(<Spaced as Field>::FIXED_SIZE, Some(2 + 3 + 8 + 1));
+    assert_eq!(<HookedEntry as Field>::FIXED_SIZE, None);
+    assert_eq!(<Ring as Field>::FIXED_SIZE, Some(4 + 30 + 40));
+
+    let mut plain: [Entry; 4] = Default::default();
+    let mut hooked: [HookedEntry; 4] = Default::default();
+    for i in 0..4 {
+        plain[i] = Entry {
+            addr: 0x0102_0304_0506_0708 << i,
+            len: 0xA0B0 + i as u16,
+        };
+        hooked[i] = HookedEntry {
+            addr: plain[i].addr,
+            len: plain[i].len,
+        };
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    plain.put(&mut Writer::new(&mut a), &cx()).unwrap();
+    hooked.put(&mut Writer::new(&mut b), &cx()).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(&a[..10], &hex("0102030405060708 A0B0")[..]);
+    let mut back: [Entry; 4] = Default::default();
+    back.get(&mut Reader::new(&a), &cx()).unwrap();
+    assert_eq!(back, plain);
+
+    let mut p = [Spaced {
+        a: 0x1234,
+        _gap: (),
+        b: [5, 0xFFFF_FFFF],
+        on: true,
+    }; 2];
+    let mut out = Vec::new();
+    p.put(&mut Writer::new(&mut out), &cx()).unwrap();
+    assert_eq!(
+        out,
+        [&hex("1234 000000 00000005 FFFFFFFF 01")[..]; 2].concat()
+    );
+    // Unused bytes are skipped on load, any nonzero byte is `true`.
+    out[2] = 0xEE;
+    out[13] = 7;
+    let mut q = [Spaced::default(); 2];
+    q.get(&mut Reader::new(&out), &cx()).unwrap();
+    assert_eq!(q, p);
+}
+
+#[test]
+fn a_subsection_marker_after_a_struct_element_is_read_as_qemu_does() {
+    let mut v = Ring::default();
+    let mut out = save(&mut v);
+    // The second slot starts like a subsection of `entry` (QEMU peeks for one after
+    // every struct element): the load must look it up and refuse it by name.
+    out[14..24].copy_from_slice(b"\x05\x07entry/z\x00");
+    let err = Ring::default().load(&out, 1, &cx()).unwrap_err();
+    assert!(err.to_string().contains("entry/z"), "{err}");
+    // A marker whose name lacks the prefix is the next element's data.
+    out[14..24].copy_from_slice(b"\x05\x07other/z\x00");
+    let mut dst = Ring::default();
+    dst.load(&out, 1, &cx()).unwrap();
+    assert_eq!(dst.slots[1].addr, u64::from_be_bytes(*b"\x05\x07other/"));
+}

@@ -207,6 +207,8 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         None => quote!(),
     };
 
+    let fixed = fixed_size(&krate, c, &wire, subs.is_empty());
+
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::needless_borrow)]
@@ -263,6 +265,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             impl #krate::Field for #ident {
                 const ELEM: #krate::Elem = #krate::Elem::Struct(<Self as #krate::VmState>::DESCRIPTION);
                 const COUNT: usize = 1;
+                #fixed
                 #[inline]
                 fn put(&mut self, __w: &mut #krate::wire::Writer<'_>, __cx: &#krate::Context) -> #krate::Result<()> {
                     #krate::VmState::save_body(self, __w, __cx)
@@ -281,6 +284,113 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// `FIXED_SIZE`, `put_fixed` and a bulk `put_slice` for a struct whose body is an
+/// unconditional sequence of fields (no save hooks, field tests, compat gates,
+/// versioned fields or subsections): arrays of it are then converted in one pass into
+/// reserved space, like arrays of primitives. Nothing for other structs.
+fn fixed_size(
+    krate: &TokenStream,
+    c: &Container<'_>,
+    wire: &[&Field<'_>],
+    no_subsections: bool,
+) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = c.ident;
+    let h = &c.hooks;
+    let plain = no_subsections
+        && h.pre_save.is_none()
+        && h.post_save.is_none()
+        && h.pre_load.is_none()
+        && h.post_load.is_none()
+        && h.old_version.is_none()
+        && wire.iter().all(|f| {
+            f.since.is_none()
+                && f.test.is_none()
+                && f.gate.is_none()
+                && matches!(f.kind, FieldKind::Value | FieldKind::Unused { .. })
+        });
+    if !plain {
+        return quote!();
+    }
+    let sizes = wire.iter().map(|f| match &f.kind {
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(::core::option::Option::Some(#n))
+        }
+        _ => {
+            let ty = f.ty;
+            quote_spanned!(ty.span()=> <#ty as #krate::Field>::FIXED_SIZE)
+        }
+    });
+    let puts = wire.iter().map(|f| match &f.kind {
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(__o += #n;)
+        }
+        _ => {
+            let (ty, member) = (f.ty, f.member);
+            quote_spanned! {ty.span()=>
+                let __n = #p::fixed_len::<#ty>();
+                #krate::Field::put_fixed(&self.#member, &mut __out[__o..__o + __n]);
+                __o += __n;
+            }
+        }
+    });
+    let gets = wire.iter().map(|f| match &f.kind {
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(__o += #n;)
+        }
+        _ => {
+            let (ty, member) = (f.ty, f.member);
+            quote_spanned! {ty.span()=>
+                let __n = #p::fixed_len::<#ty>();
+                if let ::core::option::Option::Some(__b) = __bytes.get(__o..__o + __n) {
+                    #krate::Field::get_fixed(&mut self.#member, __b);
+                }
+                __o += __n;
+            }
+        }
+    });
+    quote! {
+        const FIXED_SIZE: ::core::option::Option<usize> = #p::fixed_sum(&[#(#sizes),*]);
+
+        #[inline]
+        #[allow(unused_assignments)]
+        fn put_fixed(&self, __out: &mut [u8]) {
+            let mut __o = 0usize;
+            #(#puts)*
+        }
+
+        #[inline]
+        #[allow(unused_assignments)]
+        fn get_fixed(&mut self, __bytes: &[u8]) {
+            let mut __o = 0usize;
+            #(#gets)*
+        }
+
+        #[inline]
+        fn put_slice(
+            __items: &mut [Self],
+            __w: &mut #krate::wire::Writer<'_>,
+            __cx: &#krate::Context,
+        ) -> #krate::Result<()> {
+            const __SIZE: usize = #p::fixed_len::<#ident>();
+            #p::put_fixed_slice::<Self, __SIZE>(__items, __w, __cx)
+        }
+
+        #[inline]
+        fn get_slice(
+            __items: &mut [Self],
+            __r: &mut #krate::wire::Reader<'_>,
+            __cx: &#krate::Context,
+        ) -> #krate::Result<()> {
+            const __SIZE: usize = #p::fixed_len::<#ident>();
+            #p::get_fixed_slice::<Self, __SIZE>(__items, __r, __cx)
+        }
     }
 }
 

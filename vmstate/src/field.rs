@@ -63,6 +63,25 @@ pub trait Field: Sized {
     /// Number of elements (1 for a scalar; flattened length for arrays).
     const COUNT: usize;
 
+    /// The bytes every value of the type occupies on the wire when its encoding is
+    /// unconditional and cannot fail (primitives, arrays of them, derived structs
+    /// without hooks, field tests, compat gates or subsections), so arrays of it are
+    /// converted in one pass into reserved space; `None` (the default) otherwise. A
+    /// type that sets it implements [`Field::put_fixed`].
+    const FIXED_SIZE: Option<usize> = None;
+
+    /// Writes the value's [`Field::FIXED_SIZE`] bytes into `out` (exactly that long);
+    /// only called when it is `Some`.
+    fn put_fixed(&self, out: &mut [u8]) {
+        let _ = out;
+    }
+
+    /// Reads the value from its [`Field::FIXED_SIZE`] bytes (exactly that long); only
+    /// called when it is `Some`.
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        let _ = bytes;
+    }
+
     /// Writes the value.
     fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
 
@@ -147,6 +166,17 @@ macro_rules! int_field {
                 size: std::mem::size_of::<$t>(),
             });
             const COUNT: usize = 1;
+            const FIXED_SIZE: Option<usize> = Some(std::mem::size_of::<$t>());
+            #[inline]
+            fn put_fixed(&self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_be_bytes());
+            }
+            #[inline]
+            fn get_fixed(&mut self, bytes: &[u8]) {
+                if let Ok(b) = bytes.try_into() {
+                    *self = <$t>::from_be_bytes(b);
+                }
+            }
             #[inline]
             fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
                 w.put_bytes(&self.to_be_bytes());
@@ -159,7 +189,7 @@ macro_rules! int_field {
             }
             #[inline]
             fn put_slice(items: &mut [Self], w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
-                w.put_chunks(items, <$t>::to_be_bytes);
+                w.put_chunks(items, |v: &$t| v.to_be_bytes());
                 Ok(())
             }
             #[inline]
@@ -186,6 +216,15 @@ impl Field for u8 {
         size: 1,
     });
     const COUNT: usize = 1;
+    const FIXED_SIZE: Option<usize> = Some(1);
+    fn put_fixed(&self, out: &mut [u8]) {
+        out.copy_from_slice(&[*self]);
+    }
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        if let [b] = bytes {
+            *self = *b;
+        }
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(*self);
         Ok(())
@@ -210,6 +249,15 @@ impl Field for i8 {
         size: 1,
     });
     const COUNT: usize = 1;
+    const FIXED_SIZE: Option<usize> = Some(1);
+    fn put_fixed(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_be_bytes());
+    }
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        if let [b] = bytes {
+            *self = *b as i8;
+        }
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_bytes(&self.to_be_bytes());
         Ok(())
@@ -226,6 +274,13 @@ impl Field for bool {
         size: 1,
     });
     const COUNT: usize = 1;
+    const FIXED_SIZE: Option<usize> = Some(1);
+    fn put_fixed(&self, out: &mut [u8]) {
+        out.copy_from_slice(&[u8::from(*self)]);
+    }
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        *self = bytes.iter().any(|&b| b != 0);
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(u8::from(*self));
         Ok(())
@@ -244,6 +299,15 @@ impl Field for f64 {
         size: 8,
     });
     const COUNT: usize = 1;
+    const FIXED_SIZE: Option<usize> = Some(8);
+    fn put_fixed(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_bits().to_be_bytes());
+    }
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        if let Ok(b) = bytes.try_into() {
+            *self = f64::from_bits(u64::from_be_bytes(b));
+        }
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.to_bits());
         Ok(())
@@ -257,6 +321,26 @@ impl Field for f64 {
 impl<T: Field, const N: usize> Field for [T; N] {
     const ELEM: Elem = T::ELEM;
     const COUNT: usize = N * T::COUNT;
+    const FIXED_SIZE: Option<usize> = match T::FIXED_SIZE {
+        Some(size) => Some(size * N),
+        None => None,
+    };
+    #[inline]
+    fn put_fixed(&self, out: &mut [u8]) {
+        if let Some(size) = T::FIXED_SIZE {
+            for (chunk, item) in out.chunks_exact_mut(size).zip(self) {
+                item.put_fixed(chunk);
+            }
+        }
+    }
+    #[inline]
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        if let Some(size) = T::FIXED_SIZE {
+            for (chunk, item) in bytes.chunks_exact(size).zip(self) {
+                item.get_fixed(chunk);
+            }
+        }
+    }
     #[inline]
     fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
         T::put_slice(self, w, cx)
@@ -329,6 +413,16 @@ impl Field for Timer {
         size: 8,
     });
     const COUNT: usize = 1;
+    const FIXED_SIZE: Option<usize> = Some(8);
+    fn put_fixed(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.expire.unwrap_or(u64::MAX).to_be_bytes());
+    }
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        if let Ok(b) = bytes.try_into() {
+            let v = u64::from_be_bytes(b);
+            self.expire = (v != u64::MAX).then_some(v);
+        }
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.expire.unwrap_or(u64::MAX));
         Ok(())

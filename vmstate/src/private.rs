@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::field::{describe_leaves, Entry, Field};
 use crate::schema::{Count, Description, Elem, FieldDesc, Info};
 use crate::wire::{Reader, Writer};
-use crate::{Context, VmState};
+use crate::{Context, VmState, SUBSECTION};
 
 /// Byte-wise string equality usable in constants.
 pub const fn str_eq(a: &str, b: &str) -> bool {
@@ -31,6 +31,77 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 
 /// `pre_load` / `pre_save` / `post_save`.
 #[inline]
+/// The fixed wire size of a struct from its fields' (`None` when one is not fixed).
+pub const fn fixed_sum(sizes: &[Option<usize>]) -> Option<usize> {
+    let mut total = 0;
+    let mut i = 0;
+    while i < sizes.len() {
+        match sizes[i] {
+            Some(n) => total += n,
+            None => return None,
+        }
+        i += 1;
+    }
+    Some(total)
+}
+
+/// `put_slice` of a struct with a fixed wire size `N`: one pass into reserved space
+/// (element by element while recording the JSON description).
+#[inline]
+pub fn put_fixed_slice<T: Field, const N: usize>(
+    items: &mut [T],
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    if T::FIXED_SIZE == Some(N) && !w.describing() {
+        w.put_chunks(items, |v: &T| {
+            let mut b = [0u8; N];
+            v.put_fixed(&mut b);
+            b
+        });
+        return Ok(());
+    }
+    for (i, item) in items.iter_mut().enumerate() {
+        item.put(w, cx).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
+}
+
+/// `get_slice` of a struct with a fixed wire size `N`: one pass when every element is
+/// there and none is followed by a subsection marker (QEMU peeks for subsections after
+/// each struct element, so such input goes element by element, as does a short one: its
+/// error names the element and field it stops in).
+#[inline]
+pub fn get_fixed_slice<T: Field, const N: usize>(
+    items: &mut [T],
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    if T::FIXED_SIZE == Some(N) && N > 0 {
+        let rest = r.rest();
+        let total = items.len() * N;
+        if rest.len() >= total && (1..=items.len()).all(|i| rest.get(i * N) != Some(&SUBSECTION)) {
+            let bytes = r.take(total)?;
+            for (item, b) in items.iter_mut().zip(bytes.chunks_exact(N)) {
+                item.get_fixed(b);
+            }
+            return Ok(());
+        }
+    }
+    for (i, item) in items.iter_mut().enumerate() {
+        item.get(r, cx).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
+}
+
+/// The fixed size of `T` (0 when it has none; only used when it has one).
+pub const fn fixed_len<T: Field>() -> usize {
+    match T::FIXED_SIZE {
+        Some(n) => n,
+        None => 0,
+    }
+}
+
 pub fn hook<T, E>(
     f: fn(&mut T, &Context) -> StdResult<(), E>,
 ) -> fn(&mut T, &Context) -> StdResult<(), E> {

@@ -249,14 +249,14 @@ impl<'a> Writer<'a> {
         self.buf.resize(self.buf.len() + n, 0);
     }
 
-    /// Appends one `N`-byte chunk per item, produced by `f` (the bulk path of primitive
-    /// arrays: `f` is the big-endian conversion).
+    /// Appends one `N`-byte chunk per item, produced by `f` (the bulk path of arrays of
+    /// primitives and of fixed-size structs: `f` is the big-endian conversion).
     #[inline]
-    pub fn put_chunks<T: Copy, const N: usize>(&mut self, items: &[T], f: impl Fn(T) -> [u8; N]) {
+    pub fn put_chunks<T, const N: usize>(&mut self, items: &[T], f: impl Fn(&T) -> [u8; N]) {
         let n = items.len() * N;
         self.buf.reserve(n);
         let spare = &mut self.buf.spare_capacity_mut()[..n];
-        for (dst, &item) in spare.chunks_exact_mut(N).zip(items) {
+        for (dst, item) in spare.chunks_exact_mut(N).zip(items) {
             // A whole-chunk copy (not byte by byte): LLVM keeps this a scalar byte swap
             // and store, which beats its SSE2 shuffle sequence for the per-byte form.
             dst.copy_from_slice(&f(item).map(std::mem::MaybeUninit::new));
