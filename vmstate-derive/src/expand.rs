@@ -208,6 +208,15 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     };
 
     let fixed = fixed_size(&krate, c, &wire, subs.is_empty());
+    let clean = if is_plain(c, &wire, subs.is_empty()) {
+        quote! {
+            fn body_loads_cleanly(__input: &[u8], __version: u32) -> bool {
+                #p::body_loads_cleanly::<Self>(__input, __version)
+            }
+        }
+    } else {
+        quote!()
+    };
 
     quote! {
         #[doc(hidden)]
@@ -259,6 +268,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 }
 
                 #section_needed
+                #clean
             }
 
             #[automatically_derived]
@@ -287,6 +297,24 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     }
 }
 
+/// Whether the body is an unconditional sequence of values: no hooks, field tests,
+/// compat gates, versioned fields, checks or subsections.
+fn is_plain(c: &Container<'_>, wire: &[&Field<'_>], no_subsections: bool) -> bool {
+    let h = &c.hooks;
+    no_subsections
+        && h.pre_save.is_none()
+        && h.post_save.is_none()
+        && h.pre_load.is_none()
+        && h.post_load.is_none()
+        && h.old_version.is_none()
+        && wire.iter().all(|f| {
+            f.since.is_none()
+                && f.test.is_none()
+                && f.gate.is_none()
+                && matches!(f.kind, FieldKind::Value | FieldKind::Unused { .. })
+        })
+}
+
 /// `FIXED_SIZE`, `put_fixed` and a bulk `put_slice` for a struct whose body is an
 /// unconditional sequence of fields (no save hooks, field tests, compat gates,
 /// versioned fields or subsections): arrays of it are then converted in one pass into
@@ -299,20 +327,7 @@ fn fixed_size(
 ) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = c.ident;
-    let h = &c.hooks;
-    let plain = no_subsections
-        && h.pre_save.is_none()
-        && h.post_save.is_none()
-        && h.pre_load.is_none()
-        && h.post_load.is_none()
-        && h.old_version.is_none()
-        && wire.iter().all(|f| {
-            f.since.is_none()
-                && f.test.is_none()
-                && f.gate.is_none()
-                && matches!(f.kind, FieldKind::Value | FieldKind::Unused { .. })
-        });
-    if !plain {
+    if !is_plain(c, wire, no_subsections) {
         return quote!();
     }
     let sizes = wire.iter().map(|f| match &f.kind {
@@ -355,8 +370,30 @@ fn fixed_size(
             }
         }
     });
+    let checks = wire.iter().map(|f| match &f.kind {
+        FieldKind::Unused { bytes } => {
+            let n = bytes.value as usize;
+            quote!(__o += #n;)
+        }
+        _ => {
+            let ty = f.ty;
+            quote_spanned! {ty.span()=>
+                if !#p::field_loads_cleanly::<#ty>(__rest, __o) {
+                    return false;
+                }
+                __o += #p::fixed_len::<#ty>();
+            }
+        }
+    });
     quote! {
         const FIXED_SIZE: ::core::option::Option<usize> = #p::fixed_sum(&[#(#sizes),*]);
+
+        #[allow(unused_assignments)]
+        fn loads_cleanly(__rest: &[u8]) -> bool {
+            let mut __o = 0usize;
+            #(#checks)*
+            __rest.len() >= __o
+        }
 
         #[inline]
         #[allow(unused_assignments)]

@@ -82,6 +82,15 @@ pub trait Field: Sized {
         let _ = bytes;
     }
 
+    /// Whether reading a value from the start of `rest` cannot fail: `rest` holds its
+    /// [`Field::FIXED_SIZE`] bytes and no nested struct in them is followed by a
+    /// subsection marker (which QEMU, and [`Field::get`], would try to read). Lets a
+    /// transactional load skip its backup copy; `false` unless a type can tell.
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        let _ = rest;
+        false
+    }
+
     /// Writes the value.
     fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
 
@@ -178,6 +187,10 @@ macro_rules! int_field {
                 }
             }
             #[inline]
+            fn loads_cleanly(rest: &[u8]) -> bool {
+                rest.len() >= std::mem::size_of::<$t>()
+            }
+            #[inline]
             fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
                 w.put_bytes(&self.to_be_bytes());
                 Ok(())
@@ -225,6 +238,9 @@ impl Field for u8 {
             *self = *b;
         }
     }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        !rest.is_empty()
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(*self);
         Ok(())
@@ -258,6 +274,9 @@ impl Field for i8 {
             *self = *b as i8;
         }
     }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        !rest.is_empty()
+    }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_bytes(&self.to_be_bytes());
         Ok(())
@@ -280,6 +299,9 @@ impl Field for bool {
     }
     fn get_fixed(&mut self, bytes: &[u8]) {
         *self = bytes.iter().any(|&b| b != 0);
+    }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        !rest.is_empty()
     }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_u8(u8::from(*self));
@@ -307,6 +329,9 @@ impl Field for f64 {
         if let Ok(b) = bytes.try_into() {
             *self = f64::from_bits(u64::from_be_bytes(b));
         }
+    }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        rest.len() >= 8
     }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.to_bits());
@@ -339,6 +364,24 @@ impl<T: Field, const N: usize> Field for [T; N] {
             for (chunk, item) in bytes.chunks_exact(size).zip(self) {
                 item.get_fixed(chunk);
             }
+        }
+    }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        let Some(size) = T::FIXED_SIZE else {
+            return false;
+        };
+        if rest.len() / size.max(1) < N {
+            return false;
+        }
+        match T::ELEM {
+            // Leaves (and arrays of them) can only run short.
+            Elem::Leaf(_) => T::loads_cleanly(rest),
+            // Every struct element, as `get_slice` reads it, must not be followed by
+            // a marker.
+            Elem::Struct(_) => (0..N).all(|i| {
+                let at = &rest[i * size..];
+                T::loads_cleanly(at) && !(T::COUNT == 1 && at.get(size) == Some(&crate::SUBSECTION))
+            }),
         }
     }
     #[inline]
@@ -422,6 +465,9 @@ impl Field for Timer {
             let v = u64::from_be_bytes(b);
             self.expire = (v != u64::MAX).then_some(v);
         }
+    }
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        rest.len() >= 8
     }
     fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
         w.put_be64(self.expire.unwrap_or(u64::MAX));

@@ -117,6 +117,15 @@ pub trait VmState: Sized {
         true
     }
 
+    /// Whether [`VmState::load_body`] of `version` from the start of `input` cannot
+    /// fail, so a transactional load may skip its backup copy. The derive answers for
+    /// bodies that are a fixed sequence of values (see [`Field::FIXED_SIZE`]); `false`
+    /// otherwise.
+    fn body_loads_cleanly(input: &[u8], version: u32) -> bool {
+        let _ = (input, version);
+        false
+    }
+
     /// Appends the body (as QEMU writes it after a section header) to `out`.
     fn save(&mut self, out: &mut Vec<u8>, cx: &Context) -> Result<()> {
         self.save_body(&mut Writer::new(out), cx)
@@ -155,6 +164,11 @@ pub trait VmState: Sized {
     where
         Self: Clone,
     {
+        if Self::body_loads_cleanly(r.rest(), version) {
+            return self
+                .load_body(r, version, cx)
+                .map_err(|e| e.in_description(Self::DESCRIPTION.name));
+        }
         let backup = self.clone();
         let start = r.clone();
         match self.load_body(r, version, cx) {

@@ -45,6 +45,29 @@ pub const fn fixed_sum(sizes: &[Option<usize>]) -> Option<usize> {
     Some(total)
 }
 
+/// Whether field type `T` read at offset `at` of `rest` cannot fail: its own check, and
+/// for a single nested struct no subsection marker right after it (its body's
+/// subsection peek).
+#[inline]
+pub fn field_loads_cleanly<T: Field>(rest: &[u8], at: usize) -> bool {
+    let Some(rest) = rest.get(at..) else {
+        return false;
+    };
+    T::loads_cleanly(rest)
+        && !(matches!(T::ELEM, Elem::Struct(_))
+            && T::COUNT == 1
+            && rest.get(fixed_len::<T>()) == Some(&SUBSECTION))
+}
+
+/// A top-level body of the struct's own `version`: see [`VmState::body_loads_cleanly`].
+#[inline]
+pub fn body_loads_cleanly<T: Field + VmState>(input: &[u8], version: u32) -> bool {
+    version == T::DESCRIPTION.version
+        && T::FIXED_SIZE.is_some()
+        && T::loads_cleanly(input)
+        && input.get(fixed_len::<T>()) != Some(&SUBSECTION)
+}
+
 /// `put_slice` of a struct with a fixed wire size `N`: one pass into reserved space
 /// (element by element while recording the JSON description).
 #[inline]
