@@ -7,7 +7,8 @@
 //! declare `if_compat` / `unless_compat` on the fields and subsections they gate. The
 //! same context reaches every `needed`, `test` and hook.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
 
 /// The machine type a stream is written for (on save) or read into (on load), and the
 /// compatibility flags of that machine type.

@@ -4,8 +4,9 @@
 //! path of the description and field it happened in, built up as the error travels out of
 //! nested structs and subsections: `cpu/fpu.env.fpscr`, `dev.regs[3].ctrl`.
 
-use std::borrow::Cow;
-use std::fmt;
+use alloc::borrow::Cow;
+use alloc::{boxed::Box, string::String, string::ToString, vec::Vec};
+use core::fmt;
 
 /// What went wrong, without the location (see [`Error`] for that).
 #[derive(Debug)]
@@ -61,7 +62,7 @@ pub enum ErrorKind {
         /// Which hook.
         hook: &'static str,
         /// The hook's own error.
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: Box<dyn core::error::Error + Send + Sync>,
     },
     /// A value could not be saved because the object is inconsistent with its description
     /// (for instance a variable array count larger than its storage).
@@ -69,6 +70,7 @@ pub enum ErrorKind {
     /// Anything else, described in words (used by streams and custom codecs).
     Invalid(Cow<'static, str>),
     /// Reading or writing the underlying I/O object failed.
+    #[cfg(feature = "std")]
     Io(std::io::Error),
     /// An allocation the input asked for is larger than the configured limit.
     LimitExceeded {
@@ -112,7 +114,7 @@ struct Inner {
 }
 
 /// Result type of the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 impl Error {
     /// A new error of the given kind, without location yet.
@@ -135,7 +137,7 @@ impl Error {
     #[cold]
     pub fn hook<E>(hook: &'static str, source: E) -> Self
     where
-        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+        E: Into<Box<dyn core::error::Error + Send + Sync>>,
     {
         Self::new(ErrorKind::Hook {
             hook,
@@ -261,6 +263,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Hook { hook, source } => write!(f, "{hook} failed: {source}"),
             ErrorKind::InvalidState(msg) => write!(f, "cannot save: {msg}"),
             ErrorKind::Invalid(msg) => f.write_str(msg),
+            #[cfg(feature = "std")]
             ErrorKind::Io(e) => write!(f, "I/O error: {e}"),
             ErrorKind::LimitExceeded { requested, limit } => {
                 write!(
@@ -295,16 +298,18 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
+            #[cfg(feature = "std")]
             ErrorKind::Io(e) => Some(e),
             _ => None,
         }
     }
 }
 
+#[cfg(feature = "std")]
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {

@@ -5,6 +5,7 @@
 //! [`Bitmap`], and by `#[derive(VmState)]` for nested structs. Implement it on your own
 //! type to plug in a codec the crate does not know.
 
+use alloc::{boxed::Box, format, vec, vec::Vec};
 use byteorder::{BigEndian, ByteOrder};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -172,10 +173,10 @@ macro_rules! int_field {
         impl Field for $t {
             const ELEM: Elem = Elem::Leaf(Info {
                 name: $name,
-                size: std::mem::size_of::<$t>(),
+                size: core::mem::size_of::<$t>(),
             });
             const COUNT: usize = 1;
-            const FIXED_SIZE: Option<usize> = Some(std::mem::size_of::<$t>());
+            const FIXED_SIZE: Option<usize> = Some(core::mem::size_of::<$t>());
             #[inline]
             fn put_fixed(&self, out: &mut [u8]) {
                 out.copy_from_slice(&self.to_be_bytes());
@@ -188,7 +189,7 @@ macro_rules! int_field {
             }
             #[inline]
             fn loads_cleanly(rest: &[u8]) -> bool {
-                rest.len() >= std::mem::size_of::<$t>()
+                rest.len() >= core::mem::size_of::<$t>()
             }
             #[inline]
             fn put(&mut self, w: &mut Writer<'_>, _cx: &Context) -> Result<()> {
@@ -207,7 +208,7 @@ macro_rules! int_field {
             }
             #[inline]
             fn get_slice(items: &mut [Self], r: &mut Reader<'_>, _cx: &Context) -> Result<()> {
-                const SIZE: usize = std::mem::size_of::<$t>();
+                const SIZE: usize = core::mem::size_of::<$t>();
                 let bytes = take_elems(r, items.len(), SIZE)?;
                 BigEndian::$read_into(bytes, items);
                 Ok(())
@@ -630,7 +631,7 @@ pub trait EqualField: Field + Copy + PartialEq {
 macro_rules! equal_field {
     ($($t:ty => $name:literal),*) => {$(
         impl EqualField for $t {
-            const EQUAL_INFO: Info = Info { name: $name, size: std::mem::size_of::<$t>() };
+            const EQUAL_INFO: Info = Info { name: $name, size: core::mem::size_of::<$t>() };
             fn widen(self) -> u64 { self as u64 }
         }
     )*};

@@ -3,6 +3,7 @@
 //! stream is byte-identical to QEMU's. Also builds the `-dump-vmstate` style JSON.
 
 use crate::schema::{Count, Description, Elem};
+use alloc::{format, string::String, string::ToString, vec::Vec};
 
 /// Streaming JSON writer with QEMU's separators.
 ///

@@ -71,7 +71,12 @@
 //! checked against their block, and a destination's total guest RAM (a setting of the
 //! receiver that allocates it). Counts are checked against the bytes actually left
 //! before anything is allocated for them, with overflow-safe arithmetic.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
+
+extern crate alloc;
+
+use alloc::{string::String, vec::Vec};
 
 mod context;
 mod error;

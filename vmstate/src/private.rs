@@ -1,6 +1,8 @@
 //! Helpers called by the code `#[derive(VmState)]` generates. Not a public API: names
 //! and signatures may change in any release.
 
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String};
+
 pub use crate::field::{CountField, EqualField, VarStorage};
 pub use core::result::Result as StdResult;
 pub use core::{concat, panic, stringify};
@@ -159,7 +161,7 @@ pub fn test<T>(f: fn(&T, &Context, u32) -> bool) -> fn(&T, &Context, u32) -> boo
 #[inline]
 pub fn hook_result<E>(hook: &'static str, offset: u64, r: StdResult<(), E>) -> Result<()>
 where
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: Into<Box<dyn core::error::Error + Send + Sync>>,
 {
     r.map_err(|e| Error::hook(hook, e).at_offset(offset))
 }

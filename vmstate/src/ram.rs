@@ -26,6 +26,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{Reader, Writer};
+use alloc::{borrow::ToOwned, format, string::String, vec, vec::Vec};
 
 /// RAM record flags (the low bits of each record's first be64).
 pub mod flags {
@@ -76,7 +77,7 @@ pub struct RamRecord<'a> {
     pub fill: u8,
 }
 
-fn ram_err(offset: u64, msg: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+fn ram_err(offset: u64, msg: impl Into<alloc::borrow::Cow<'static, str>>) -> Error {
     Error::invalid(msg).at_offset(offset).in_description("ram")
 }
 
@@ -381,7 +382,7 @@ impl crate::registry::Iterative for RamSection {
         self.send(w, usize::MAX)
     }
     fn load(&mut self, r: &mut Reader<'_>, _record: u8, _version: u32) -> Result<()> {
-        let mut known = std::mem::take(&mut self.known);
+        let mut known = core::mem::take(&mut self.known);
         let mut pages = Vec::new();
         let res = read_body(r, self.page_size, &mut known, &mut |p: RamRecord<'_>| {
             pages.push((p.block, p.offset, p.data.map(<[u8]>::to_vec)));

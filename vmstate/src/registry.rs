@@ -36,6 +36,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::stream::{check_machine, kind, Record, StreamReader, StreamWriter};
 use crate::wire::{Reader, Writer};
 use crate::{Context, Description, VmState};
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// A device section: what a registry needs of a `VmState` (implemented for every
 /// `VmState + Clone`; loads are transactional).

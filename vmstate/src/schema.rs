@@ -2,6 +2,8 @@
 //! QEMU's vocabulary. Save, load, the stream's JSON description, the `-dump-vmstate` JSON
 //! and the compatibility checker all read it.
 
+use alloc::format;
+
 /// A leaf codec: QEMU's `VMStateInfo` (its JSON type name and wire size per element).
 #[doc(alias = "VMStateInfo")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,7 +178,7 @@ impl Description {
 
     /// The name QEMU gives a field in the stream's JSON description: the plain name, or
     /// `name[k]` (k = occurrence ordinal) when the name occurs more than once.
-    pub fn json_field_name(&self, index: usize) -> std::borrow::Cow<'static, str> {
+    pub fn json_field_name(&self, index: usize) -> alloc::borrow::Cow<'static, str> {
         let name = self.fields[index].name;
         let total = self.fields.iter().filter(|f| f.name == name).count();
         if total == 1 {

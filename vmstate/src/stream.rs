@@ -32,7 +32,8 @@
 //! assert!(r.trailer().unwrap().unwrap().starts_with(r#"{"page_size": 4096, "devices": [{"name": "timer""#));
 //! ```
 
-use std::collections::HashMap;
+use alloc::collections::BTreeMap;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonWriter;
@@ -120,11 +121,11 @@ pub struct StreamReader<'a> {
     r: Reader<'a>,
     footers: bool,
     /// section id -> header, from START/FULL.
-    sections: HashMap<u32, SectionHeader>,
+    sections: BTreeMap<u32, SectionHeader>,
     eof: bool,
 }
 
-fn bad(offset: u64, msg: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+fn bad(offset: u64, msg: impl Into<alloc::borrow::Cow<'static, str>>) -> Error {
     Error::invalid(msg).at_offset(offset)
 }
 
@@ -147,7 +148,7 @@ impl<'a> StreamReader<'a> {
         Ok(StreamReader {
             r,
             footers: true,
-            sections: HashMap::new(),
+            sections: BTreeMap::new(),
             eof: false,
         })
     }
@@ -337,7 +338,7 @@ impl<'a> StreamReader<'a> {
         }
         let len = self.r.get_be32()? as usize;
         let json = self.r.take(len)?;
-        std::str::from_utf8(json)
+        core::str::from_utf8(json)
             .map(Some)
             .map_err(|_| bad(offset + 5, "JSON description is not UTF-8"))
     }
@@ -391,7 +392,7 @@ pub fn find_trailer(data: &[u8]) -> Result<(&str, usize)> {
     let json = data.get(brace..brace.saturating_add(len)).ok_or_else(|| {
         Error::invalid("JSON description runs past the end of the stream").at_offset(brace as u64)
     })?;
-    let text = std::str::from_utf8(json)
+    let text = core::str::from_utf8(json)
         .map_err(|_| Error::invalid("JSON description is not UTF-8").at_offset(brace as u64))?;
     Ok((text, brace - 5))
 }
@@ -402,7 +403,7 @@ pub struct StreamWriter {
     out: Vec<u8>,
     desc: JsonWriter,
     next_id: u32,
-    ids: HashMap<(String, u32), u32>,
+    ids: BTreeMap<(String, u32), u32>,
 }
 
 impl StreamWriter {
@@ -424,7 +425,7 @@ impl StreamWriter {
             out,
             desc,
             next_id: 0,
-            ids: HashMap::new(),
+            ids: BTreeMap::new(),
         }
     }
 
@@ -535,7 +536,7 @@ impl StreamWriter {
 
     /// Takes the bytes written since the last call (to send a stream as it is made).
     pub fn drain(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
+        core::mem::take(&mut self.out)
     }
 
     /// Writes EOF and the JSON trailer and returns the stream (what was not drained).

@@ -5,7 +5,12 @@
 //! The [`Reader`] never panics and never trusts a length: every read is bounds-checked
 //! and reports the offset where the input ran out.
 
-use byteorder::{BigEndian, ByteOrder, ReadBytesExt, WriteBytesExt};
+use alloc::vec::Vec;
+
+use byteorder::{BigEndian, ByteOrder};
+#[cfg(feature = "std")]
+use byteorder::{ReadBytesExt, WriteBytesExt};
+#[cfg(feature = "std")]
 use std::io;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -259,7 +264,7 @@ impl<'a> Writer<'a> {
         for (dst, item) in spare.chunks_exact_mut(N).zip(items) {
             // A whole-chunk copy (not byte by byte): LLVM keeps this a scalar byte swap
             // and store, which beats its SSE2 shuffle sequence for the per-byte form.
-            dst.copy_from_slice(&f(item).map(std::mem::MaybeUninit::new));
+            dst.copy_from_slice(&f(item).map(core::mem::MaybeUninit::new));
         }
         let len = self.buf.len() + n;
         // SAFETY: `reserve` made room for `n` more bytes, and the loop above initialized
@@ -288,44 +293,52 @@ impl<'a> Writer<'a> {
 }
 
 /// Reads a big-endian u16 from an `io::Read`.
+#[cfg(feature = "std")]
 pub fn read_be16<R: io::Read + ?Sized>(r: &mut R) -> io::Result<u16> {
     r.read_u16::<BigEndian>()
 }
 
 /// Reads a big-endian u32 from an `io::Read`.
+#[cfg(feature = "std")]
 pub fn read_be32<R: io::Read + ?Sized>(r: &mut R) -> io::Result<u32> {
     r.read_u32::<BigEndian>()
 }
 
 /// Reads a big-endian u64 from an `io::Read`.
+#[cfg(feature = "std")]
 pub fn read_be64<R: io::Read + ?Sized>(r: &mut R) -> io::Result<u64> {
     r.read_u64::<BigEndian>()
 }
 
 /// Reads a counted string (length byte + bytes) from an `io::Read`.
+#[cfg(feature = "std")]
 pub fn read_counted_str<R: io::Read + ?Sized>(r: &mut R) -> io::Result<Vec<u8>> {
     let len = r.read_u8()?;
-    let mut v = vec![0u8; usize::from(len)];
+    let mut v = alloc::vec![0u8; usize::from(len)];
     r.read_exact(&mut v)?;
     Ok(v)
 }
 
 /// Writes a big-endian u16 to an `io::Write`.
+#[cfg(feature = "std")]
 pub fn write_be16<W: io::Write + ?Sized>(w: &mut W, v: u16) -> io::Result<()> {
     w.write_u16::<BigEndian>(v)
 }
 
 /// Writes a big-endian u32 to an `io::Write`.
+#[cfg(feature = "std")]
 pub fn write_be32<W: io::Write + ?Sized>(w: &mut W, v: u32) -> io::Result<()> {
     w.write_u32::<BigEndian>(v)
 }
 
 /// Writes a big-endian u64 to an `io::Write`.
+#[cfg(feature = "std")]
 pub fn write_be64<W: io::Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> {
     w.write_u64::<BigEndian>(v)
 }
 
 /// Writes a counted string to an `io::Write`; longer than 255 bytes is an error.
+#[cfg(feature = "std")]
 pub fn write_counted_str<W: io::Write + ?Sized>(w: &mut W, s: &[u8]) -> io::Result<()> {
     let len = u8::try_from(s.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "counted string too long"))?;
