@@ -316,6 +316,39 @@ impl Memory {
         Ok(())
     }
 
+    /// `N` bytes at `addr` when a cached translation covers them (else `None`, and
+    /// nothing changes).
+    #[inline(always)]
+    pub(crate) fn read_cached<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        let (i, off) = self.tlb.hit(addr, N, false)?;
+        self.regions
+            .get(i)?
+            .bytes
+            .get(off..off + N)?
+            .try_into()
+            .ok()
+    }
+
+    /// Writes `N` bytes when a cached translation allows the store without dirty or
+    /// code tracking; `false` (and nothing written) otherwise.
+    #[inline(always)]
+    pub(crate) fn store_cached<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> bool {
+        let Some((i, off)) = self.tlb.hit(addr, N, true) else {
+            return false;
+        };
+        match self
+            .regions
+            .get_mut(i)
+            .and_then(|r| r.bytes.get_mut(off..off + N))
+        {
+            Some(dst) => {
+                dst.copy_from_slice(&data);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Writes `N` bytes (a store instruction), marking their pages dirty.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> Result<(), Fault> {

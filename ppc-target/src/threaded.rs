@@ -19,7 +19,7 @@
 //! goes through a handler that calls `execute` itself.
 
 use crate::decode::{Arith, Insn, Logic, Mem, Target};
-use crate::exec::{load, mask64, store, Exception, Reservation};
+use crate::exec::{load, mask64, store, Cached, Exception, Reservation};
 use crate::mem::Memory;
 use crate::state::{spr, CpuState};
 
@@ -564,6 +564,9 @@ const MEM_OPS: [Mem; 16] = [
 /// A load or store: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA and RB
 /// from where `SA` and `SB` say (RA = 0 reads 0 when `SA` is 0). A load produces what
 /// it loaded; a store keeps the cached values (or produces the new RA with update).
+///
+/// This is the path through the translation cache; a miss (or a store that needs dirty
+/// or code tracking) continues in [`memory_slow`], so this one needs no stack frame.
 fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
     m: &mut Machine<'_>,
     ops: &Ops,
@@ -573,18 +576,65 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
 ) -> usize {
     let op = &ops[i % OPS];
     let kind = MEM_OPS[K];
+    let ea = effective_address::<X, SA, SB>(&m.cpu.gpr, op, acc, acc2);
     let cpu = &mut *m.cpu;
+    let (acc, acc2) = if kind.is_store() {
+        if store(kind, cpu.gpr[r(op.a)], ea, &mut Cached(m.mem)).is_err() {
+            return memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2);
+        }
+        if U {
+            cpu.gpr[r(op.b)] = ea;
+            push(ea, acc)
+        } else {
+            (acc, acc2)
+        }
+    } else {
+        let Ok(v) = load(kind, ea, &mut Cached(m.mem)) else {
+            return memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2);
+        };
+        cpu.gpr[r(op.a)] = v;
+        if U {
+            cpu.gpr[r(op.b)] = ea;
+        }
+        push(v, acc)
+    };
+    next(m, ops, i + 1, acc, acc2)
+}
+
+#[inline(always)]
+fn effective_address<const X: bool, const SA: u8, const SB: u8>(
+    g: &[u64; 32],
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> u64 {
     let base = if SA == 0 && op.b == 0 {
         0
     } else {
-        src::<SA>(&cpu.gpr, op.b, acc, acc2)
+        src::<SA>(g, op.b, acc, acc2)
     };
     let offset = if X {
-        src::<SB>(&cpu.gpr, op.c, acc, acc2)
+        src::<SB>(g, op.c, acc, acc2)
     } else {
         op.imm
     };
-    let ea = base.wrapping_add(offset);
+    base.wrapping_add(offset)
+}
+
+/// [`memory`] through [`Memory`]'s full path: translation, faults, dirty and code
+/// tracking (a store into decoded code leaves the block).
+#[inline(never)]
+fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let op = &ops[i % OPS];
+    let kind = MEM_OPS[K];
+    let ea = effective_address::<X, SA, SB>(&m.cpu.gpr, op, acc, acc2);
+    let cpu = &mut *m.cpu;
     let (acc, acc2) = if kind.is_store() {
         if let Err(fault) = store(kind, cpu.gpr[r(op.a)], ea, m.mem) {
             return raise(m, i, Exception::Fault(fault));
