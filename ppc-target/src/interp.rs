@@ -284,10 +284,11 @@ impl Guest {
             _ => u64::MAX,
         };
         ops.resize(threaded::OPS, threaded::Op::end(at));
-        let ops: Box<threaded::Ops> = ops
+        let mut ops: Box<threaded::Ops> = ops
             .into_boxed_slice()
             .try_into()
             .unwrap_or_else(|_| unreachable!("resized to OPS"));
+        lowering.fuse(&mut ops);
         Ok(Block {
             pc,
             end: at,
@@ -343,12 +344,14 @@ impl Guest {
                 ..
             } = self;
             // A run cut short by the step limit puts a terminator after the first `n`
-            // for the time of the run.
+            // for the time of the run (and runs the last of them alone if it starts a
+            // fused pair).
             let block = blocks[slot].as_deref_mut().expect("block just built");
             let count = block.insns.len();
             let n = count.min(usize::try_from(left).unwrap_or(usize::MAX));
             let cut = (n < count).then(|| {
                 let pc = block.ops[n].pc;
+                block.ops[n - 1].toggle_pair();
                 (
                     n,
                     std::mem::replace(&mut block.ops[n], threaded::Op::end(pc)),
@@ -366,6 +369,7 @@ impl Guest {
             let (ran, left_block) = threaded::run(&mut m, &block.ops);
             if let Some((n, op)) = cut {
                 block.ops[n] = op;
+                block.ops[n - 1].toggle_pair();
             }
             let ops = &block.ops;
             let done = ran as u64;

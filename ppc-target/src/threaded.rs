@@ -56,6 +56,8 @@ pub(crate) type Ops = [Op; OPS];
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     run: Handler,
+    /// The handler of this instruction alone, when `run` is a pair's.
+    solo: Handler,
     a: u8,
     b: u8,
     c: u8,
@@ -66,10 +68,17 @@ pub(crate) struct Op {
 }
 
 impl Op {
+    /// For the first of a fused pair, swaps the pair handler with the instruction's own
+    /// (a run cut between the two); a second call restores the pair.
+    pub(crate) fn toggle_pair(&mut self) {
+        std::mem::swap(&mut self.run, &mut self.solo);
+    }
+
     /// The block terminator: ends a run.
     pub(crate) fn end(pc: u64) -> Op {
         Op {
             run: end,
+            solo: end,
             a: 0,
             b: 0,
             c: 0,
@@ -139,6 +148,8 @@ fn r(x: u8) -> usize {
 pub(crate) struct Lowering {
     /// The GPRs `acc` and `acc2` hold.
     cached: [Option<u8>; 2],
+    /// Per lowered instruction, its step when it can be fused with a neighbour.
+    steps: Vec<Option<StepId>>,
 }
 
 /// What a lowered handler leaves cached.
@@ -164,10 +175,97 @@ impl Lowering {
         }
     }
 
+    /// Orders the sources of a commutative operation canonically (by where they are
+    /// read from), so fewer handler variants cover it.
+    fn order(&self, commutative: bool, x: u8, y: u8) -> (u8, u8) {
+        if commutative && self.from(y) > self.from(x) {
+            (y, x)
+        } else {
+            (x, y)
+        }
+    }
+
+    /// The fusable step `insn` lowers to, if any (before the cache moves past it).
+    fn step(&self, insn: &Insn) -> Option<StepId> {
+        let (kind, s1, s2) = match *insn {
+            Insn::Addi { ra: 0, .. } => (Kind::Li, 0, 0),
+            Insn::Addi { ra, .. } => (Kind::Addi, self.from(ra), 0),
+            Insn::Rld {
+                kind: 0..=2,
+                rs,
+                rb: None,
+                rc: false,
+                ..
+            } => (Kind::RotateMask, self.from(rs), 0),
+            Insn::Rlw {
+                rs,
+                rb: None,
+                insert: false,
+                rc: false,
+                ..
+            } => (Kind::RotateWordMask, self.from(rs), 0),
+            Insn::Arith {
+                op,
+                ra,
+                rb,
+                oe: false,
+                rc: false,
+                ..
+            } => {
+                let kind = match op {
+                    Arith::Add => Kind::Add,
+                    Arith::Subf => Kind::Subf,
+                    _ => return None,
+                };
+                let (x, y) = self.order(commutative_arith(op), ra, rb);
+                (kind, self.from(x), self.from(y))
+            }
+            Insn::Logic {
+                op,
+                rs,
+                rb,
+                rc: false,
+                ..
+            } => {
+                let kind = match op {
+                    Logic::And => Kind::And,
+                    Logic::Or => Kind::Or,
+                    Logic::Xor => Kind::Xor,
+                    _ => return None,
+                };
+                let (x, y) = self.order(commutative_logic(op), rs, rb);
+                (kind, self.from(x), self.from(y))
+            }
+            _ => return None,
+        };
+        step_id(kind, s1, s2)
+    }
+
+    /// Fuses consecutive fusable instructions into pairs: the first slot runs both (one
+    /// dispatch for two instructions), the second keeps its operands.
+    pub(crate) fn fuse(self, ops: &mut Ops) {
+        let mut i = 0;
+        while i + 1 < self.steps.len() {
+            if let (Some(first), Some(second)) = (self.steps[i], self.steps[i + 1]) {
+                ops[i].run = pair_handler(first, second);
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Lowers the `index`th instruction of a block, located at `pc`.
     pub(crate) fn lower(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
+        let step = self.step(insn);
+        self.steps.push(step);
+        self.lower_one(insn, pc, index)
+    }
+
+    fn lower_one(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
         let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
             run,
+            solo: run,
             a,
             b,
             c,
@@ -189,20 +287,26 @@ impl Lowering {
                 rb,
                 oe: false,
                 rc: false,
-            } => match arith_handler(kind, self.from(ra), self.from(rb)) {
-                Some(h) => (op(h, rt, ra, rb, 0, 0), Cache::Produces(rt)),
-                None => generic,
-            },
+            } => {
+                let (ra, rb) = self.order(commutative_arith(kind), ra, rb);
+                match arith_handler(kind, self.from(ra), self.from(rb)) {
+                    Some(h) => (op(h, rt, ra, rb, 0, 0), Cache::Produces(rt)),
+                    None => generic,
+                }
+            }
             Insn::Logic {
                 op: kind,
                 ra,
                 rs,
                 rb,
                 rc: false,
-            } => match logic_handler(kind, self.from(rs), self.from(rb)) {
-                Some(h) => (op(h, ra, rs, rb, 0, 0), Cache::Produces(ra)),
-                None => generic,
-            },
+            } => {
+                let (rs, rb) = self.order(commutative_logic(kind), rs, rb);
+                match logic_handler(kind, self.from(rs), self.from(rb)) {
+                    Some(h) => (op(h, ra, rs, rb, 0, 0), Cache::Produces(ra)),
+                    None => generic,
+                }
+            }
             Insn::LogicImm {
                 op: kind,
                 ra,
@@ -740,4 +844,157 @@ fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize 
 fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
     m.cpu.ctr = m.cpu.gpr[r(ops[i % OPS].a)];
     next(m, ops, i + 1, acc, acc2)
+}
+
+fn commutative_arith(op: Arith) -> bool {
+    matches!(op, Arith::Add)
+}
+
+fn commutative_logic(op: Logic) -> bool {
+    matches!(op, Logic::And | Logic::Or | Logic::Xor)
+}
+
+/// The operations fused in pairs (they never fault and write one GPR).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Li,
+    Addi,
+    RotateMask,
+    RotateWordMask,
+    Add,
+    Subf,
+    And,
+    Or,
+    Xor,
+}
+
+struct Li;
+
+impl Unary for Li {
+    #[inline(always)]
+    fn apply(_: u64, op: &Op) -> u64 {
+        op.imm
+    }
+}
+
+/// One simple operation with its sources fixed (see [`src`]): computes, stores the
+/// result, returns it.
+trait Step {
+    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64;
+}
+
+struct UnStep<U, const S: u8>(std::marker::PhantomData<U>);
+struct BiStep<B, const S1: u8, const S2: u8>(std::marker::PhantomData<B>);
+
+impl<U: Unary, const S: u8> Step for UnStep<U, S> {
+    #[inline(always)]
+    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64 {
+        let v = U::apply(src::<S>(&cpu.gpr, op.b, acc, acc2), op);
+        cpu.gpr[r(op.a)] = v;
+        v
+    }
+}
+
+impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
+    #[inline(always)]
+    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64 {
+        let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
+        let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
+        let v = B::apply(cpu, x, y);
+        cpu.gpr[r(op.a)] = v;
+        v
+    }
+}
+
+/// Two simple operations in one dispatch: the second sees the first's result as `acc`
+/// and the incoming `acc` as `acc2`, as the lowering tracked.
+fn pair_run<A: Step, B: Step>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let cpu = &mut *m.cpu;
+    let v1 = A::step(cpu, &ops[i % OPS], acc, acc2);
+    let v2 = B::step(cpu, &ops[(i + 1) % OPS], v1, acc);
+    next(m, ops, i + 2, v2, v1)
+}
+
+/// The fusable steps (kind and sources), [`step_id`] to find one, and the pair handler
+/// for every ordered combination of two.
+macro_rules! steps {
+    ($($id:ident = ($kind:ident, $s1:literal, $s2:literal): $ty:ty),* $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum StepId {
+            $($id),*
+        }
+
+        fn step_id(kind: Kind, s1: u8, s2: u8) -> Option<StepId> {
+            match (kind, s1, s2) {
+                $((Kind::$kind, $s1, $s2) => Some(StepId::$id),)*
+                _ => None,
+            }
+        }
+
+        fn pair_handler(first: StepId, second: StepId) -> Handler {
+            steps!(@first first second [$($id: $ty),*] $($id: $ty),*)
+        }
+    };
+    (@first $f:ident $s:ident $all:tt $($id:ident: $ty:ty),*) => {
+        match $f {
+            $(StepId::$id => steps!(@second $s $ty, $all),)*
+        }
+    };
+    (@second $s:ident $first:ty, [$($id:ident: $ty:ty),*]) => {
+        match $s {
+            $(StepId::$id => pair_run::<$first, $ty>,)*
+        }
+    };
+}
+
+steps! {
+    Li0 = (Li, 0, 0): UnStep<Li, 0>,
+    Addi0 = (Addi, 0, 0): UnStep<Addi, 0>,
+    Addi1 = (Addi, 1, 0): UnStep<Addi, 1>,
+    Addi2 = (Addi, 2, 0): UnStep<Addi, 2>,
+    Rot0 = (RotateMask, 0, 0): UnStep<RotateMask, 0>,
+    Rot1 = (RotateMask, 1, 0): UnStep<RotateMask, 1>,
+    Rot2 = (RotateMask, 2, 0): UnStep<RotateMask, 2>,
+    RotW0 = (RotateWordMask, 0, 0): UnStep<RotateWordMask, 0>,
+    RotW1 = (RotateWordMask, 1, 0): UnStep<RotateWordMask, 1>,
+    RotW2 = (RotateWordMask, 2, 0): UnStep<RotateWordMask, 2>,
+    Add00 = (Add, 0, 0): BiStep<arith_handler::Add, 0, 0>,
+    Add10 = (Add, 1, 0): BiStep<arith_handler::Add, 1, 0>,
+    Add11 = (Add, 1, 1): BiStep<arith_handler::Add, 1, 1>,
+    Add20 = (Add, 2, 0): BiStep<arith_handler::Add, 2, 0>,
+    Add21 = (Add, 2, 1): BiStep<arith_handler::Add, 2, 1>,
+    Add22 = (Add, 2, 2): BiStep<arith_handler::Add, 2, 2>,
+    Subf00 = (Subf, 0, 0): BiStep<arith_handler::Subf, 0, 0>,
+    Subf01 = (Subf, 0, 1): BiStep<arith_handler::Subf, 0, 1>,
+    Subf02 = (Subf, 0, 2): BiStep<arith_handler::Subf, 0, 2>,
+    Subf10 = (Subf, 1, 0): BiStep<arith_handler::Subf, 1, 0>,
+    Subf11 = (Subf, 1, 1): BiStep<arith_handler::Subf, 1, 1>,
+    Subf12 = (Subf, 1, 2): BiStep<arith_handler::Subf, 1, 2>,
+    Subf20 = (Subf, 2, 0): BiStep<arith_handler::Subf, 2, 0>,
+    Subf21 = (Subf, 2, 1): BiStep<arith_handler::Subf, 2, 1>,
+    Subf22 = (Subf, 2, 2): BiStep<arith_handler::Subf, 2, 2>,
+    And00 = (And, 0, 0): BiStep<logic_handler::And, 0, 0>,
+    And10 = (And, 1, 0): BiStep<logic_handler::And, 1, 0>,
+    And11 = (And, 1, 1): BiStep<logic_handler::And, 1, 1>,
+    And20 = (And, 2, 0): BiStep<logic_handler::And, 2, 0>,
+    And21 = (And, 2, 1): BiStep<logic_handler::And, 2, 1>,
+    And22 = (And, 2, 2): BiStep<logic_handler::And, 2, 2>,
+    Or00 = (Or, 0, 0): BiStep<logic_handler::Or, 0, 0>,
+    Or10 = (Or, 1, 0): BiStep<logic_handler::Or, 1, 0>,
+    Or11 = (Or, 1, 1): BiStep<logic_handler::Or, 1, 1>,
+    Or20 = (Or, 2, 0): BiStep<logic_handler::Or, 2, 0>,
+    Or21 = (Or, 2, 1): BiStep<logic_handler::Or, 2, 1>,
+    Or22 = (Or, 2, 2): BiStep<logic_handler::Or, 2, 2>,
+    Xor00 = (Xor, 0, 0): BiStep<logic_handler::Xor, 0, 0>,
+    Xor10 = (Xor, 1, 0): BiStep<logic_handler::Xor, 1, 0>,
+    Xor11 = (Xor, 1, 1): BiStep<logic_handler::Xor, 1, 1>,
+    Xor20 = (Xor, 2, 0): BiStep<logic_handler::Xor, 2, 0>,
+    Xor21 = (Xor, 2, 1): BiStep<logic_handler::Xor, 2, 1>,
+    Xor22 = (Xor, 2, 2): BiStep<logic_handler::Xor, 2, 2>,
 }
