@@ -82,6 +82,10 @@ impl std::error::Error for LoadError {}
 const BLOCKS: usize = 1 << 12;
 const MAX_BLOCK: usize = threaded::OPS - 1;
 
+/// Passes of a self-looping block per dispatch from [`Guest::run`] (bounds the handler
+/// recursion in unoptimized builds, where tail calls stay calls).
+const LOOPS_PER_RUN: u64 = 16;
+
 /// The block-cache slot of an address.
 fn slot_of(pc: u64) -> usize {
     ((pc >> 2) as usize) & (BLOCKS - 1)
@@ -363,16 +367,25 @@ impl Guest {
                 res: reservation,
                 insns: &block.insns,
                 left: false,
+                loops_left: 0,
                 next: 0,
                 exception: None,
             };
+            // A block that branches back to itself runs again in place, up to
+            // LOOPS_PER_RUN times, while the step budget has room for whole passes.
+            if n == count {
+                let passes = (left - count as u64) / count as u64;
+                m.loops_left = passes.min(LOOPS_PER_RUN) as u32;
+            }
+            let granted = m.loops_left;
             let (ran, left_block) = threaded::run(&mut m, &block.ops);
+            let looped = u64::from(granted - m.loops_left) * count as u64;
             if let Some((n, op)) = cut {
                 block.ops[n] = op;
                 block.ops[n - 1].toggle_pair();
             }
             let ops = &block.ops;
-            let done = ran as u64;
+            let done = ran as u64 + looped;
             let mut fault = None;
             let at = if !left_block {
                 ops[ran].pc

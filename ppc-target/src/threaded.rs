@@ -32,6 +32,11 @@ pub(crate) struct Machine<'a> {
     pub insns: &'a [Insn],
     /// Whether an instruction left the block for [`Machine::next`].
     pub left: bool,
+    /// How many more times a branch back to the block's start may run the block again
+    /// without leaving it (each time is the block's whole length in instructions; the
+    /// caller sizes it to its step budget and bounds it, as the recursion is only a
+    /// loop where the optimizer turns tail calls into jumps).
+    pub loops_left: u32,
     /// The next instruction address when `left`.
     pub next: u64,
     /// The exception raised by the instruction whose handler returned `false`.
@@ -112,6 +117,18 @@ fn leave(m: &mut Machine<'_>, i: usize, to: u64) -> usize {
     m.next = to;
     m.left = true;
     i + 1
+}
+
+/// The branch at `i` goes to `to`: back to the block's own start while
+/// [`Machine::loops_left`] allows (a loop runs without leaving the block), else out.
+#[inline(always)]
+fn branch_exit(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
+    if to == ops[0].pc && m.loops_left > 0 {
+        m.loops_left -= 1;
+        // At the start of the block nothing is cached.
+        return next(m, ops, 0, 0, 0);
+    }
+    leave(m, i, to)
 }
 
 /// Leaves the block: the instruction at `i` raised `e`.
@@ -215,6 +232,7 @@ impl Lowering {
                 let kind = match op {
                     Arith::Add => Kind::Add,
                     Arith::Subf => Kind::Subf,
+                    Arith::Mulld => Kind::Mulld,
                     _ => return None,
                 };
                 let (x, y) = self.order(commutative_arith(op), ra, rb);
@@ -795,7 +813,7 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
 
 /// `b` (relative or absolute, no link).
 fn jump(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
-    leave(m, i, ops[i % OPS].imm)
+    branch_exit(m, ops, i, ops[i % OPS].imm)
 }
 
 /// `bdnz` to a direct target.
@@ -804,7 +822,7 @@ fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _:
     let cpu = &mut *m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
     let to = if cpu.ctr != 0 { op.imm } else { op.pc + 4 };
-    leave(m, i, to)
+    branch_exit(m, ops, i, to)
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
@@ -819,7 +837,7 @@ fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
         _ => Target::Ctr,
     };
     let to = m.cpu.branch(target, op.a, op.b, op.d != 0, op.pc);
-    leave(m, i, to)
+    branch_exit(m, ops, i, to)
 }
 
 fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
@@ -847,7 +865,7 @@ fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize
 }
 
 fn commutative_arith(op: Arith) -> bool {
-    matches!(op, Arith::Add)
+    matches!(op, Arith::Add | Arith::Mulld)
 }
 
 fn commutative_logic(op: Logic) -> bool {
@@ -863,6 +881,7 @@ enum Kind {
     RotateWordMask,
     Add,
     Subf,
+    Mulld,
     And,
     Or,
     Xor,
@@ -970,6 +989,12 @@ steps! {
     Add20 = (Add, 2, 0): BiStep<arith_handler::Add, 2, 0>,
     Add21 = (Add, 2, 1): BiStep<arith_handler::Add, 2, 1>,
     Add22 = (Add, 2, 2): BiStep<arith_handler::Add, 2, 2>,
+    Mulld00 = (Mulld, 0, 0): BiStep<arith_handler::Mulld, 0, 0>,
+    Mulld10 = (Mulld, 1, 0): BiStep<arith_handler::Mulld, 1, 0>,
+    Mulld11 = (Mulld, 1, 1): BiStep<arith_handler::Mulld, 1, 1>,
+    Mulld20 = (Mulld, 2, 0): BiStep<arith_handler::Mulld, 2, 0>,
+    Mulld21 = (Mulld, 2, 1): BiStep<arith_handler::Mulld, 2, 1>,
+    Mulld22 = (Mulld, 2, 2): BiStep<arith_handler::Mulld, 2, 2>,
     Subf00 = (Subf, 0, 0): BiStep<arith_handler::Subf, 0, 0>,
     Subf01 = (Subf, 0, 1): BiStep<arith_handler::Subf, 0, 1>,
     Subf02 = (Subf, 0, 2): BiStep<arith_handler::Subf, 0, 2>,

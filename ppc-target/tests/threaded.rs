@@ -226,3 +226,65 @@ fn threaded_blocks_match_single_instruction_execution() {
         assert_eq!(differs, None, "case {case}: first differing buffer byte");
     }
 }
+
+/// A loop body of `len` simple instructions over the pool (no branches, no memory).
+fn loop_body(rng: &mut Rng, len: usize) -> Vec<u32> {
+    let mut body = Vec::new();
+    while body.len() < len {
+        let before = body.len();
+        emit(rng, &mut body);
+        // Keep only straight-line register instructions (no branches: the loop's own
+        // branch must end the block; no r27/r28 address walks).
+        let added: Vec<u32> = body.drain(before..).collect();
+        if added.len() == 1 && !matches!(added[0] >> 26, 16 | 18 | 32..=62) {
+            body.extend(added);
+        }
+    }
+    body.truncate(len);
+    body
+}
+
+#[test]
+fn blocks_that_branch_to_themselves_loop_in_place_with_exact_step_counts() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    for case in 0..300u64 {
+        let len = [1, 2, 3, 9, 30, 62][case as usize % 6];
+        let iterations = 1 + rng.below(300) as u16;
+        let mut code = vec![enc::d(14, 9, 0, iterations), enc::spr(9, 9, true)]; // li r9; mtctr r9
+        let body = loop_body(&mut rng, len);
+        code.extend(&body);
+        let back = (-4 * (body.len() as i32)) as u32 & 0xFFFC;
+        if case % 3 == 0 {
+            // A counted loop on a CR bit: r10 counts down, bne back (cmpwi in the body).
+            code.insert(0, enc::d(14, 10, 0, iterations));
+            code.push(enc::d(14, 10, 10, 0xFFFF)); // addi r10, r10, -1
+            code.push(enc::d(11, 0, 10, 0)); // cmpwi r10, 0
+            let back = (-4 * (body.len() as i32 + 2)) as u32 & 0xFFFC;
+            code.push(16 << 26 | 4 << 21 | 2 << 16 | back); // bne back
+        } else {
+            code.push(16 << 26 | 16 << 21 | back); // bdnz back
+        }
+        code.push(enc::d(14, 0, 0, 1)); // li r0, 1
+        code.push(0x4400_0002); // sc
+        let (cpu, mem) = machine(&code, case);
+        let (want, _, steps) = reference(cpu.clone(), mem.clone());
+        let mut g = Guest::from_parts(cpu, mem);
+        let stop = if case % 2 == 0 {
+            g.run(u64::MAX)
+        } else {
+            loop {
+                match g.run(1 + rng.below(200)) {
+                    Stop::StepLimit => continue,
+                    stop => break stop,
+                }
+            }
+        };
+        assert!(matches!(stop, Stop::Exit(_)), "case {case}: {stop:?}");
+        assert_eq!(g.steps, steps, "case {case}: steps");
+        assert_eq!(g.cpu.gpr, want.gpr, "case {case}: GPRs");
+        assert_eq!(
+            (g.cpu.crf, g.cpu.xer, g.cpu.ctr),
+            (want.crf, want.xer, want.ctr)
+        );
+    }
+}
