@@ -36,8 +36,9 @@ pub struct Region {
     pub name: String,
     /// Guest address of the first byte (page aligned).
     pub base: u64,
-    /// Contents.
-    pub bytes: Vec<u8>,
+    /// Where its contents start in the memory's backing store, and their length.
+    start: usize,
+    len: usize,
     /// One bit per page: written since the last [`Memory::take_dirty`].
     dirty: Vec<u64>,
     /// One bit per page: instructions were decoded from it (a write there invalidates
@@ -47,12 +48,13 @@ pub struct Region {
 }
 
 impl Region {
-    fn new(name: &str, base: u64, len: u64) -> Self {
+    fn new(name: &str, base: u64, len: u64, start: usize) -> Self {
         let pages = len.div_ceil(PAGE_SIZE) as usize;
         Region {
             name: name.to_owned(),
             base,
-            bytes: vec![0; pages * PAGE_SIZE as usize],
+            start,
+            len: pages * PAGE_SIZE as usize,
             dirty: vec![0; pages.div_ceil(64)],
             code: vec![0; pages.div_ceil(64)],
             has_code: false,
@@ -61,7 +63,7 @@ impl Region {
 
     /// Number of pages.
     pub fn pages(&self) -> usize {
-        self.bytes.len() / PAGE_SIZE as usize
+        self.len / PAGE_SIZE as usize
     }
 
     /// Marks written pages dirty; returns whether one of them holds decoded code.
@@ -107,6 +109,16 @@ impl Region {
                 .is_some_and(|c| c >> (p % 64) & 1 != 0)
     }
 
+    /// Length in bytes (whole pages).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the region has no pages.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Whether page `p` is dirty.
     pub fn is_dirty(&self, p: usize) -> bool {
         self.dirty[p / 64] >> (p % 64) & 1 == 1
@@ -116,21 +128,19 @@ impl Region {
 /// Entries of the translation cache.
 const TLB_SIZE: usize = 256;
 
-/// A cached translation of one guest page: the region and the byte offset of the
-/// page in it; `write` when stores may skip dirty tracking (the page is already dirty
-/// and holds no decoded code).
+/// A cached translation of one guest page: where the page starts in the backing
+/// store; `write` when stores may skip dirty tracking (the page is already dirty and
+/// holds no decoded code).
 #[derive(Clone, Copy)]
 struct TlbEntry {
     page: u64,
-    region: usize,
-    off: usize,
+    host: usize,
     write: bool,
 }
 
 const INVALID: TlbEntry = TlbEntry {
     page: u64::MAX,
-    region: 0,
-    off: 0,
+    host: 0,
     write: false,
 };
 
@@ -166,23 +176,24 @@ impl Tlb {
         &self.0[((addr >> PAGE_SIZE.trailing_zeros()) as usize) % TLB_SIZE]
     }
 
-    /// The region and offset of `n` bytes at `addr` when a cached page holds them all.
+    /// Where `n` bytes at `addr` sit in the backing store when a cached page holds
+    /// them all.
     #[inline(always)]
-    fn hit(&self, addr: u64, n: usize, write: bool) -> Option<(usize, usize)> {
+    fn hit(&self, addr: u64, n: usize, write: bool) -> Option<usize> {
         let e = self.entry(addr);
         let in_page = (addr & (PAGE_SIZE - 1)) as usize;
         (e.page == addr >> PAGE_SIZE.trailing_zeros()
             && in_page + n <= PAGE_SIZE as usize
             && (e.write || !write))
-            .then_some((e.region, e.off + in_page))
+            .then_some(e.host + in_page)
     }
 
-    fn fill(&mut self, addr: u64, region: usize, off: usize, write: bool) {
+    /// Caches the page of `addr`, whose byte `addr` is at `host` in the backing store.
+    fn fill(&mut self, addr: u64, host: usize, write: bool) {
         let page = addr >> PAGE_SIZE.trailing_zeros();
         self.0[(page as usize) % TLB_SIZE] = TlbEntry {
             page,
-            region,
-            off: off & !(PAGE_SIZE as usize - 1),
+            host: host - (addr & (PAGE_SIZE - 1)) as usize,
             write,
         };
     }
@@ -201,10 +212,34 @@ impl Tlb {
     }
 }
 
+impl PartialEq for Memory {
+    /// Same regions (names, addresses, bitmaps) with the same contents; where the
+    /// contents sit in the backing store does not matter.
+    fn eq(&self, other: &Self) -> bool {
+        self.code_written == other.code_written
+            && self.regions.len() == other.regions.len()
+            && self
+                .regions
+                .iter()
+                .zip(&other.regions)
+                .enumerate()
+                .all(|(i, (a, b))| {
+                    (&a.name, a.base, a.len, &a.dirty, &a.code, a.has_code)
+                        == (&b.name, b.base, b.len, &b.dirty, &b.code, b.has_code)
+                        && self.region_bytes(i) == other.region_bytes(i)
+                })
+    }
+}
+
+impl Eq for Memory {}
+
 /// The guest's memory.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Memory {
     regions: Vec<Region>,
+    /// The contents of every region, one after another (so a cached translation is
+    /// one offset into one buffer).
+    backing: Vec<u8>,
     last: usize,
     tlb: Tlb,
     /// A write hit a page that holds decoded code since the flag was last cleared.
@@ -229,11 +264,13 @@ impl Memory {
         if self
             .regions
             .iter()
-            .any(|r| start < r.base + r.bytes.len() as u64 && r.base < end)
+            .any(|r| start < r.base + r.len as u64 && r.base < end)
         {
             return Err(format!("region {name} at {base:#x} overlaps another"));
         }
-        self.regions.push(Region::new(name, start, end - start));
+        let region = Region::new(name, start, end - start, self.backing.len());
+        self.backing.resize(self.backing.len() + region.len, 0);
+        self.regions.push(region);
         self.regions.sort_by_key(|r| r.base);
         self.tlb.flush();
         Ok(())
@@ -254,7 +291,7 @@ impl Memory {
     fn find(&mut self, addr: u64, size: usize) -> Option<(usize, usize)> {
         let r = &self.regions.get(self.last)?;
         let off = addr.wrapping_sub(r.base);
-        if off < r.bytes.len() as u64 && off + size as u64 <= r.bytes.len() as u64 {
+        if off < r.len as u64 && off + size as u64 <= r.len as u64 {
             return Some((self.last, off as usize));
         }
         self.find_slow(addr, size)
@@ -264,7 +301,7 @@ impl Memory {
     fn find_slow(&mut self, addr: u64, size: usize) -> Option<(usize, usize)> {
         for (i, r) in self.regions.iter().enumerate() {
             let off = addr.wrapping_sub(r.base);
-            if off < r.bytes.len() as u64 && off + size as u64 <= r.bytes.len() as u64 {
+            if off < r.len as u64 && off + size as u64 <= r.len as u64 {
                 self.last = i;
                 return Some((i, off as usize));
             }
@@ -275,28 +312,29 @@ impl Memory {
     /// Reads `N` bytes.
     #[inline(always)]
     pub fn read<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], Fault> {
-        let (i, off) = match self.tlb.hit(addr, N, false) {
-            Some(hit) => hit,
+        let at = match self.tlb.hit(addr, N, false) {
+            Some(at) => at,
             None => self.translate(addr, N, false)?,
         };
         let mut b = [0u8; N];
-        b.copy_from_slice(&self.regions[i].bytes[off..off + N]);
+        b.copy_from_slice(&self.backing[at..at + N]);
         Ok(b)
     }
 
-    /// The region and offset of `size` bytes at `addr`, through the regions; caches
-    /// the page (for stores, once its dirty bit is set by the caller).
+    /// Where `size` bytes at `addr` sit in the backing store, through the regions;
+    /// caches the page for loads (stores cache it once its dirty bit is set).
     #[cold]
-    fn translate(&mut self, addr: u64, size: usize, write: bool) -> Result<(usize, usize), Fault> {
+    fn translate(&mut self, addr: u64, size: usize, write: bool) -> Result<usize, Fault> {
         let (i, off) = self.find(addr, size).ok_or(Fault {
             addr,
             size: size as u8,
             write,
         })?;
+        let at = self.regions[i].start + off;
         if !write {
-            self.tlb.fill(addr, i, off, false);
+            self.tlb.fill(addr, at, false);
         }
-        Ok((i, off))
+        Ok(at)
     }
 
     /// Writes bytes, marking their pages dirty.
@@ -311,7 +349,8 @@ impl Memory {
             write: true,
         })?;
         let r = &mut self.regions[i];
-        r.bytes[off..off + data.len()].copy_from_slice(data);
+        let at = r.start + off;
+        self.backing[at..at + data.len()].copy_from_slice(data);
         self.code_written |= r.mark(off, data.len());
         Ok(())
     }
@@ -320,27 +359,18 @@ impl Memory {
     /// nothing changes).
     #[inline(always)]
     pub(crate) fn read_cached<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        let (i, off) = self.tlb.hit(addr, N, false)?;
-        self.regions
-            .get(i)?
-            .bytes
-            .get(off..off + N)?
-            .try_into()
-            .ok()
+        let at = self.tlb.hit(addr, N, false)?;
+        self.backing.get(at..at + N)?.try_into().ok()
     }
 
     /// Writes `N` bytes when a cached translation allows the store without dirty or
     /// code tracking; `false` (and nothing written) otherwise.
     #[inline(always)]
     pub(crate) fn store_cached<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> bool {
-        let Some((i, off)) = self.tlb.hit(addr, N, true) else {
+        let Some(at) = self.tlb.hit(addr, N, true) else {
             return false;
         };
-        match self
-            .regions
-            .get_mut(i)
-            .and_then(|r| r.bytes.get_mut(off..off + N))
-        {
+        match self.backing.get_mut(at..at + N) {
             Some(dst) => {
                 dst.copy_from_slice(&data);
                 true
@@ -352,8 +382,7 @@ impl Memory {
     /// Writes `N` bytes (a store instruction), marking their pages dirty.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, data: [u8; N]) -> Result<(), Fault> {
-        if let Some((i, off)) = self.tlb.hit(addr, N, true) {
-            self.regions[i].bytes[off..off + N].copy_from_slice(&data);
+        if self.store_cached(addr, data) {
             return Ok(());
         }
         self.store_slow(addr, &data)
@@ -361,16 +390,28 @@ impl Memory {
 
     #[cold]
     fn store_slow(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
-        let (i, off) = self.translate(addr, data.len(), true)?;
+        let (i, off) = self.find(addr, data.len()).ok_or(Fault {
+            addr,
+            size: data.len() as u8,
+            write: true,
+        })?;
         let r = &mut self.regions[i];
-        r.bytes[off..off + data.len()].copy_from_slice(data);
+        let at = r.start + off;
+        self.backing[at..at + data.len()].copy_from_slice(data);
         let code = r.mark_store(off, data.len());
         self.code_written |= code;
         // Later stores to this page skip dirty tracking until the bitmap is taken,
         // unless the page holds decoded code (they must raise `code_written`).
         let write = !r.has_code_at(off);
-        self.tlb.fill(addr, i, off, write);
+        self.tlb.fill(addr, at, write);
         Ok(())
+    }
+
+    /// The contents of region `i` (see [`Memory::regions`]).
+    pub fn region_bytes(&self, i: usize) -> &[u8] {
+        self.regions
+            .get(i)
+            .map_or(&[][..], |r| &self.backing[r.start..r.start + r.len])
     }
 
     /// Records that the page holding `addr` contains decoded instructions.
@@ -409,7 +450,8 @@ impl Memory {
             size: 0,
             write: false,
         })?;
-        Ok(self.regions[i].bytes[off..off + len].to_vec())
+        let at = self.regions[i].start + off;
+        Ok(self.backing[at..at + len].to_vec())
     }
 
     /// Marks every page of every region dirty (the first migration round sends all).

@@ -54,8 +54,7 @@ pub struct Sender {
 }
 
 fn page_bytes(mem: &Memory, region: usize, page: usize) -> &[u8] {
-    let r = &mem.regions()[region];
-    &r.bytes[page * PAGE_SIZE as usize..(page + 1) * PAGE_SIZE as usize]
+    &mem.region_bytes(region)[page * PAGE_SIZE as usize..(page + 1) * PAGE_SIZE as usize]
 }
 
 impl Sender {
@@ -77,7 +76,7 @@ impl Sender {
             .iter()
             .map(|r| RamBlock {
                 name: block_name(&r.name, r.base),
-                used_length: r.bytes.len() as u64,
+                used_length: r.len() as u64,
             })
             .collect();
         let chunks: Vec<&[(usize, usize)]> = if pages.is_empty() {
@@ -272,12 +271,7 @@ impl Receiver {
             )
         })?;
         if !self.mem.regions().iter().any(|r| r.base == base) {
-            let total: u64 = self
-                .mem
-                .regions()
-                .iter()
-                .map(|r| r.bytes.len() as u64)
-                .sum();
+            let total: u64 = self.mem.regions().iter().map(|r| r.len() as u64).sum();
             let requested = total.saturating_add(b.used_length);
             if requested > self.max_ram {
                 return Err(Error::new(vmstate::ErrorKind::LimitExceeded {
