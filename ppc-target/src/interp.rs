@@ -1,7 +1,11 @@
-//! The only loop: fetch → decode (cached) → ISA-level check → execute, and a Linux
-//! user-mode personality (static ELF64 big-endian loading, the initial stack, `exit`,
-//! `exit_group`, `write`). A run stops after N instructions or on an event, between
-//! instructions, so it can be saved and resumed elsewhere.
+//! The run loop and a Linux user-mode personality (static ELF64 big-endian loading,
+//! the initial stack, `exit`, `exit_group`, `write`). Code is decoded and checked
+//! against the ISA level once per block (up to a branch, a page end or 63
+//! instructions), lowered to threaded code (see `threaded.rs`: one handler per
+//! instruction or fused pair, operands extracted, recent results passed in host
+//! registers) and cached by address; a write to a page holding decoded code drops the
+//! cache. A run stops after N instructions or on an event, between instructions, so it
+//! can be saved and resumed elsewhere.
 
 use std::fmt;
 
