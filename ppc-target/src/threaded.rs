@@ -167,6 +167,8 @@ pub(crate) struct Lowering {
     cached: [Option<u8>; 2],
     /// Per lowered instruction, its step when it can be fused with a neighbour.
     steps: Vec<Option<StepId>>,
+    /// Per lowered instruction, its form when it is an access that can lead a pair.
+    mems: Vec<Option<MemId>>,
 }
 
 /// What a lowered handler leaves cached.
@@ -259,16 +261,22 @@ impl Lowering {
         step_id(kind, s1, s2)
     }
 
-    /// Fuses consecutive fusable instructions into pairs: the first slot runs both (one
-    /// dispatch for two instructions), the second keeps its operands.
+    /// Fuses consecutive fusable instructions into pairs (two simple operations, or a
+    /// load or store and a simple operation): the first slot runs both (one dispatch
+    /// for two instructions), the second keeps its operands and its own handler.
     pub(crate) fn fuse(self, ops: &mut Ops) {
         let mut i = 0;
         while i + 1 < self.steps.len() {
-            if let (Some(first), Some(second)) = (self.steps[i], self.steps[i + 1]) {
-                ops[i].run = pair_handler(first, second);
-                i += 2;
-            } else {
-                i += 1;
+            match (self.steps[i], self.mems[i], self.steps[i + 1]) {
+                (Some(first), _, Some(second)) => {
+                    ops[i].run = pair_handler(first, second);
+                    i += 2;
+                }
+                (None, Some(mem), Some(second)) => {
+                    ops[i].run = memory_pair_handler(mem, second);
+                    i += 2;
+                }
+                _ => i += 1,
             }
         }
     }
@@ -277,6 +285,20 @@ impl Lowering {
     pub(crate) fn lower(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
         let step = self.step(insn);
         self.steps.push(step);
+        let mem = match *insn {
+            Insn::Mem {
+                op,
+                ra,
+                rb,
+                update: false,
+                ..
+            } => {
+                let base = if ra == 0 { 0 } else { self.from(ra) };
+                mem_id(op, rb.is_some(), base, rb.map_or(0, |b| self.from(b)))
+            }
+            _ => None,
+        };
+        self.mems.push(mem);
         self.lower_one(insn, pc, index)
     }
 
@@ -696,31 +718,79 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i % OPS];
+    match memory_cached::<K, X, U, SA, SB>(m, &ops[i % OPS], acc, acc2) {
+        Some((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
+        None => memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2),
+    }
+}
+
+/// The access of [`memory`] through the translation cache alone: the new cached
+/// values, or `None` (nothing done) when it needs the full path.
+#[inline(always)]
+fn memory_cached<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+    m: &mut Machine<'_>,
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> Option<(u64, u64)> {
     let kind = MEM_OPS[K];
     let ea = effective_address::<X, SA, SB>(&m.cpu.gpr, op, acc, acc2);
     let cpu = &mut *m.cpu;
-    let (acc, acc2) = if kind.is_store() {
-        if store(kind, cpu.gpr[r(op.a)], ea, &mut Cached(m.mem)).is_err() {
-            return memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2);
-        }
+    if kind.is_store() {
+        store(kind, cpu.gpr[r(op.a)], ea, &mut Cached(m.mem)).ok()?;
         if U {
             cpu.gpr[r(op.b)] = ea;
-            push(ea, acc)
+            Some(push(ea, acc))
         } else {
-            (acc, acc2)
+            Some((acc, acc2))
         }
     } else {
-        let Ok(v) = load(kind, ea, &mut Cached(m.mem)) else {
-            return memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2);
-        };
+        let v = load(kind, ea, &mut Cached(m.mem)).ok()?;
         cpu.gpr[r(op.a)] = v;
         if U {
             cpu.gpr[r(op.b)] = ea;
         }
-        push(v, acc)
-    };
-    next(m, ops, i + 1, acc, acc2)
+        Some(push(v, acc))
+    }
+}
+
+/// A load or store without update, by its form: `K` indexes [`MEM_OPS`], `X` indexed,
+/// `SA`/`SB` where RA and RB come from.
+struct MemForm<const K: usize, const X: bool, const SA: u8, const SB: u8>;
+
+/// A memory access that can lead a fused pair.
+trait MemStep {
+    /// [`memory_cached`] for the form.
+    fn cached(m: &mut Machine<'_>, op: &Op, acc: u64, acc2: u64) -> Option<(u64, u64)>;
+    /// The form's full path (it continues with the next instruction's own handler).
+    const SLOW: Handler;
+}
+
+impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemForm<K, X, SA, SB> {
+    #[inline(always)]
+    fn cached(m: &mut Machine<'_>, op: &Op, acc: u64, acc2: u64) -> Option<(u64, u64)> {
+        memory_cached::<K, X, false, SA, SB>(m, op, acc, acc2)
+    }
+    const SLOW: Handler = memory_slow::<K, X, false, SA, SB>;
+}
+
+/// A load or store and the simple operation after it, in one dispatch (on a miss of
+/// the translation cache the access takes its full path alone, and the operation runs
+/// from its own slot).
+fn memory_pair<M: MemStep, B: Step>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    match M::cached(m, &ops[i % OPS], acc, acc2) {
+        Some((acc, acc2)) => {
+            let v = B::step(m.cpu, &ops[(i + 1) % OPS], acc, acc2);
+            next(m, ops, i + 2, v, acc)
+        }
+        None => (M::SLOW)(m, ops, i, acc, acc2),
+    }
 }
 
 #[inline(always)]
@@ -959,6 +1029,12 @@ macro_rules! steps {
         fn pair_handler(first: StepId, second: StepId) -> Handler {
             steps!(@first first second [$($id: $ty),*] $($id: $ty),*)
         }
+
+        fn memory_pair_for<M: MemStep>(second: StepId) -> Handler {
+            match second {
+                $(StepId::$id => memory_pair::<M, $ty>,)*
+            }
+        }
     };
     (@first $f:ident $s:ident $all:tt $($id:ident: $ty:ty),*) => {
         match $f {
@@ -1022,4 +1098,54 @@ steps! {
     Xor20 = (Xor, 2, 0): BiStep<logic_handler::Xor, 2, 0>,
     Xor21 = (Xor, 2, 1): BiStep<logic_handler::Xor, 2, 1>,
     Xor22 = (Xor, 2, 2): BiStep<logic_handler::Xor, 2, 2>,
+}
+
+/// The memory forms that lead fused pairs ([`MemForm`] parameters), [`mem_id`] to
+/// find one, and the pair handler for a form and a step.
+macro_rules! mem_forms {
+    ($($id:ident = ($k:literal, $x:literal, $sa:literal, $sb:literal)),* $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum MemId {
+            $($id),*
+        }
+
+        fn mem_id(kind: Mem, indexed: bool, sa: u8, sb: u8) -> Option<MemId> {
+            let k = MEM_OPS.iter().position(|&m| m == kind)?;
+            match (k, indexed, sa, sb) {
+                $(($k, $x, $sa, $sb) => Some(MemId::$id),)*
+                _ => None,
+            }
+        }
+
+        fn memory_pair_handler(mem: MemId, second: StepId) -> Handler {
+            match mem {
+                $(MemId::$id => memory_pair_for::<MemForm<$k, $x, $sa, $sb>>(second),)*
+            }
+        }
+    };
+}
+
+// lwz, ld, stw, std: D-form with RA from the register file or the last result, and
+// X-form with RA or RB from the last result.
+mem_forms! {
+    Lwz0 = (3, false, 0, 0),
+    Lwz1 = (3, false, 1, 0),
+    Lwzx00 = (3, true, 0, 0),
+    Lwzx01 = (3, true, 0, 1),
+    Lwzx10 = (3, true, 1, 0),
+    Ld0 = (5, false, 0, 0),
+    Ld1 = (5, false, 1, 0),
+    Ldx00 = (5, true, 0, 0),
+    Ldx01 = (5, true, 0, 1),
+    Ldx10 = (5, true, 1, 0),
+    Stw0 = (8, false, 0, 0),
+    Stw1 = (8, false, 1, 0),
+    Stwx00 = (8, true, 0, 0),
+    Stwx01 = (8, true, 0, 1),
+    Stwx10 = (8, true, 1, 0),
+    Std0 = (9, false, 0, 0),
+    Std1 = (9, false, 1, 0),
+    Stdx00 = (9, true, 0, 0),
+    Stdx01 = (9, true, 0, 1),
+    Stdx10 = (9, true, 1, 0),
 }
