@@ -370,6 +370,13 @@ fn fixed_size(
             }
         }
     });
+    let flats = wire.iter().filter_map(|f| match &f.kind {
+        FieldKind::Unused { .. } => None,
+        _ => {
+            let ty = f.ty;
+            Some(quote_spanned!(ty.span()=> #p::flat_leaf::<#ty>()))
+        }
+    });
     let checks = wire.iter().map(|f| match &f.kind {
         FieldKind::Unused { bytes } => {
             let n = bytes.value as usize;
@@ -388,8 +395,13 @@ fn fixed_size(
     quote! {
         const FIXED_SIZE: ::core::option::Option<usize> = #p::fixed_sum(&[#(#sizes),*]);
 
+        const FLAT: bool = true #(&& #flats)*;
+
         #[allow(unused_assignments)]
         fn loads_cleanly(__rest: &[u8]) -> bool {
+            if <Self as #krate::Field>::FLAT {
+                return __rest.len() >= #p::fixed_len::<Self>();
+            }
             let mut __o = 0usize;
             #(#checks)*
             __rest.len() >= __o

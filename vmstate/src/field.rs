@@ -92,6 +92,10 @@ pub trait Field: Sized {
         false
     }
 
+    /// Whether [`Field::loads_cleanly`] is only a length check: the encoding holds no
+    /// nested struct (after which QEMU would peek for a subsection).
+    const FLAT: bool = false;
+
     /// Writes the value.
     fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
 
@@ -187,6 +191,8 @@ macro_rules! int_field {
                     *self = <$t>::from_be_bytes(b);
                 }
             }
+            const FLAT: bool = true;
+
             #[inline]
             fn loads_cleanly(rest: &[u8]) -> bool {
                 rest.len() >= core::mem::size_of::<$t>()
@@ -239,6 +245,8 @@ impl Field for u8 {
             *self = *b;
         }
     }
+    const FLAT: bool = true;
+
     fn loads_cleanly(rest: &[u8]) -> bool {
         !rest.is_empty()
     }
@@ -275,6 +283,8 @@ impl Field for i8 {
             *self = *b as i8;
         }
     }
+    const FLAT: bool = true;
+
     fn loads_cleanly(rest: &[u8]) -> bool {
         !rest.is_empty()
     }
@@ -301,6 +311,8 @@ impl Field for bool {
     fn get_fixed(&mut self, bytes: &[u8]) {
         *self = bytes.iter().any(|&b| b != 0);
     }
+    const FLAT: bool = true;
+
     fn loads_cleanly(rest: &[u8]) -> bool {
         !rest.is_empty()
     }
@@ -331,6 +343,8 @@ impl Field for f64 {
             *self = f64::from_bits(u64::from_be_bytes(b));
         }
     }
+    const FLAT: bool = true;
+
     fn loads_cleanly(rest: &[u8]) -> bool {
         rest.len() >= 8
     }
@@ -367,6 +381,7 @@ impl<T: Field, const N: usize> Field for [T; N] {
             }
         }
     }
+    const FLAT: bool = T::FLAT && matches!(T::ELEM, Elem::Leaf(_));
     fn loads_cleanly(rest: &[u8]) -> bool {
         let Some(size) = T::FIXED_SIZE else {
             return false;
@@ -378,11 +393,11 @@ impl<T: Field, const N: usize> Field for [T; N] {
             // Leaves (and arrays of them) can only run short.
             Elem::Leaf(_) => T::loads_cleanly(rest),
             // Every struct element, as `get_slice` reads it, must not be followed by
-            // a marker.
-            Elem::Struct(_) => (0..N).all(|i| {
-                let at = &rest[i * size..];
-                T::loads_cleanly(at) && !(T::COUNT == 1 && at.get(size) == Some(&crate::SUBSECTION))
-            }),
+            // a marker (arrays of arrays: each inner array checks its own).
+            Elem::Struct(_) => {
+                (T::COUNT != 1 || (1..=N).all(|i| rest.get(i * size) != Some(&crate::SUBSECTION)))
+                    && (T::FLAT || (0..N).all(|i| T::loads_cleanly(&rest[i * size..])))
+            }
         }
     }
     #[inline]
@@ -467,6 +482,8 @@ impl Field for Timer {
             self.expire = (v != u64::MAX).then_some(v);
         }
     }
+    const FLAT: bool = true;
+
     fn loads_cleanly(rest: &[u8]) -> bool {
         rest.len() >= 8
     }

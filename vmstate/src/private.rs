@@ -47,6 +47,12 @@ pub const fn fixed_sum(sizes: &[Option<usize>]) -> Option<usize> {
     Some(total)
 }
 
+/// Whether a struct field of type `T` keeps the struct [`Field::FLAT`]: a flat leaf
+/// encoding (a nested struct is followed by a subsection peek).
+pub const fn flat_leaf<T: Field>() -> bool {
+    T::FLAT && matches!(T::ELEM, Elem::Leaf(_))
+}
+
 /// Whether field type `T` read at offset `at` of `rest` cannot fail: its own check, and
 /// for a single nested struct no subsection marker right after it (its body's
 /// subsection peek).
