@@ -395,7 +395,7 @@ impl<T: Field, const N: usize> Field for [T; N] {
             // Every struct element, as `get_slice` reads it, must not be followed by
             // a marker (arrays of arrays: each inner array checks its own).
             Elem::Struct(_) => {
-                (T::COUNT != 1 || (1..=N).all(|i| rest.get(i * size) != Some(&crate::SUBSECTION)))
+                (T::COUNT != 1 || crate::__private::no_marker_after(rest, N, size))
                     && (T::FLAT || (0..N).all(|i| T::loads_cleanly(&rest[i * size..])))
             }
         }

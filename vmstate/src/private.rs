@@ -76,6 +76,19 @@ pub fn body_loads_cleanly<T: Field + VmState>(input: &[u8], version: u32) -> boo
         && input.get(fixed_len::<T>()) != Some(&SUBSECTION)
 }
 
+/// Whether none of `n` elements of `size` bytes at the start of `rest` is followed by
+/// a subsection marker (the byte after the last may be past the end).
+#[inline]
+pub fn no_marker_after(rest: &[u8], n: usize, size: usize) -> bool {
+    size == 0
+        || rest
+            .iter()
+            .skip(size)
+            .step_by(size)
+            .take(n)
+            .all(|&b| b != SUBSECTION)
+}
+
 /// `put_slice` of a struct with a fixed wire size `N`: one pass into reserved space
 /// (element by element while recording the JSON description).
 #[inline]
@@ -111,7 +124,7 @@ pub fn get_fixed_slice<T: Field, const N: usize>(
     if T::FIXED_SIZE == Some(N) && N > 0 {
         let rest = r.rest();
         let total = items.len() * N;
-        if rest.len() >= total && (1..=items.len()).all(|i| rest.get(i * N) != Some(&SUBSECTION)) {
+        if rest.len() >= total && no_marker_after(rest, items.len(), N) {
             let bytes = r.take(total)?;
             for (item, b) in items.iter_mut().zip(bytes.chunks_exact(N)) {
                 item.get_fixed(b);
