@@ -19,7 +19,7 @@
 //! goes through a handler that calls `execute` itself.
 
 use crate::decode::{Arith, Insn, Logic, Mem, Target};
-use crate::exec::{load, mask64, store, Cached, Exception, Reservation};
+use crate::exec::{load, mask64, store, Bus, Cached, Exception, Reservation};
 use crate::mem::Memory;
 use crate::state::{spr, CpuState};
 
@@ -733,25 +733,37 @@ fn memory_cached<const K: usize, const X: bool, const U: bool, const SA: u8, con
     acc: u64,
     acc2: u64,
 ) -> Option<(u64, u64)> {
+    access::<_, K, X, U, SA, SB>(m.cpu, &mut Cached(m.mem), op, acc, acc2).ok()
+}
+
+/// The load or store of `op` over `bus`, and the cached values after it: a load
+/// produces what it loaded; a store keeps them (or produces the new RA with update).
+#[inline(always)]
+fn access<B: Bus, const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+    cpu: &mut CpuState,
+    bus: &mut B,
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> Result<(u64, u64), B::Error> {
     let kind = MEM_OPS[K];
-    let ea = effective_address::<X, SA, SB>(&m.cpu.gpr, op, acc, acc2);
-    let cpu = &mut *m.cpu;
-    if kind.is_store() {
-        store(kind, cpu.gpr[r(op.a)], ea, &mut Cached(m.mem)).ok()?;
-        if U {
-            cpu.gpr[r(op.b)] = ea;
-            Some(push(ea, acc))
-        } else {
-            Some((acc, acc2))
-        }
+    let ea = effective_address::<X, SA, SB>(&cpu.gpr, op, acc, acc2);
+    let loaded = if kind.is_store() {
+        store(kind, cpu.gpr[r(op.a)], ea, bus)?;
+        None
     } else {
-        let v = load(kind, ea, &mut Cached(m.mem)).ok()?;
+        let v = load(kind, ea, bus)?;
         cpu.gpr[r(op.a)] = v;
-        if U {
-            cpu.gpr[r(op.b)] = ea;
-        }
-        Some(push(v, acc))
+        Some(v)
+    };
+    if U {
+        cpu.gpr[r(op.b)] = ea;
     }
+    Ok(match (loaded, U) {
+        (Some(v), _) => push(v, acc),
+        (None, true) => push(ea, acc),
+        (None, false) => (acc, acc2),
+    })
 }
 
 /// A load or store without update, by its form: `K` indexes [`MEM_OPS`], `X` indexed,
@@ -824,34 +836,11 @@ fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const
     acc2: u64,
 ) -> usize {
     let op = &ops[i % OPS];
-    let kind = MEM_OPS[K];
-    let ea = effective_address::<X, SA, SB>(&m.cpu.gpr, op, acc, acc2);
-    let cpu = &mut *m.cpu;
-    let (acc, acc2) = if kind.is_store() {
-        if let Err(fault) = store(kind, cpu.gpr[r(op.a)], ea, m.mem) {
-            return raise(m, i, Exception::Fault(fault));
-        }
-        if U {
-            cpu.gpr[r(op.b)] = ea;
-            push(ea, acc)
-        } else {
-            (acc, acc2)
-        }
-    } else {
-        let v = match load(kind, ea, m.mem) {
-            Ok(v) => v,
-            Err(fault) => return raise(m, i, Exception::Fault(fault)),
-        };
-        cpu.gpr[r(op.a)] = v;
-        if U {
-            cpu.gpr[r(op.b)] = ea;
-        }
-        push(v, acc)
-    };
-    if kind.is_store() && m.mem.code_written {
-        return leave(m, i, op.pc + 4);
+    match access::<Memory, K, X, U, SA, SB>(m.cpu, m.mem, op, acc, acc2) {
+        Err(fault) => raise(m, i, Exception::Fault(fault)),
+        Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, i, op.pc + 4),
+        Ok((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
     }
-    next(m, ops, i + 1, acc, acc2)
 }
 
 fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -> Handler {
