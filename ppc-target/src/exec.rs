@@ -619,11 +619,7 @@ impl CpuState {
             } => {
                 let a = self.gpr[(ra & 31) as usize];
                 let b = rb.map_or(imm as u64, |r| self.gpr[(r & 31) as usize]);
-                let (a, b) = match (l, unsigned) {
-                    (true, _) => (a, b),
-                    (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
-                    (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
-                };
+                let (a, b) = compare_operands(l, unsigned, a, b);
                 self.compare(bf, a, b, unsigned);
             }
             Insn::Cmprb { bf, l, ra, rb } => {
@@ -1326,6 +1322,17 @@ impl CpuState {
             self.gpr[r] = load(op, ea, mem)?;
             Ok(())
         }
+    }
+}
+
+/// The operands of cmp/cmpl/cmpi/cmpli: whole doublewords when `l`, else the low words
+/// zero- (`unsigned`) or sign-extended.
+#[inline(always)]
+pub(crate) fn compare_operands(l: bool, unsigned: bool, a: u64, b: u64) -> (u64, u64) {
+    match (l, unsigned) {
+        (true, _) => (a, b),
+        (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
+        (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
     }
 }
 

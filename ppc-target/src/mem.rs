@@ -79,26 +79,6 @@ impl Region {
         code
     }
 
-    /// [`Region::mark`] for a store of at most a page (one or two pages): the dirty
-    /// word is only written when a bit is new, so repeated stores to a page do not
-    /// chain through it.
-    #[inline(always)]
-    fn mark_store(&mut self, off: usize, len: usize) -> bool {
-        let shift = PAGE_SIZE.trailing_zeros();
-        let (first, last) = (off >> shift, (off + len - 1) >> shift);
-        let mut code = false;
-        for p in [first, last] {
-            let (w, bit) = (p / 64, 1u64 << (p % 64));
-            if let Some(d) = self.dirty.get_mut(w) {
-                if *d & bit == 0 {
-                    *d |= bit;
-                }
-            }
-            code |= self.has_code && self.code.get(w).is_some_and(|c| c & bit != 0);
-        }
-        code
-    }
-
     /// Whether the page holding byte `off` holds decoded code.
     fn has_code_at(&self, off: usize) -> bool {
         let p = off / PAGE_SIZE as usize;
@@ -343,6 +323,11 @@ impl Memory {
         if data.is_empty() {
             return Ok(());
         }
+        self.write_found(addr, data).map(|_| ())
+    }
+
+    /// [`Memory::write`] of non-empty `data`; returns its region and offset there.
+    fn write_found(&mut self, addr: u64, data: &[u8]) -> Result<(usize, usize), Fault> {
         let (i, off) = self.find(addr, data.len()).ok_or(Fault {
             addr,
             size: data.len() as u8,
@@ -352,7 +337,7 @@ impl Memory {
         let at = r.start + off;
         self.backing[at..at + data.len()].copy_from_slice(data);
         self.code_written |= r.mark(off, data.len());
-        Ok(())
+        Ok((i, off))
     }
 
     /// `N` bytes at `addr` when a cached translation covers them (else `None`, and
@@ -390,20 +375,11 @@ impl Memory {
 
     #[cold]
     fn store_slow(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
-        let (i, off) = self.find(addr, data.len()).ok_or(Fault {
-            addr,
-            size: data.len() as u8,
-            write: true,
-        })?;
-        let r = &mut self.regions[i];
-        let at = r.start + off;
-        self.backing[at..at + data.len()].copy_from_slice(data);
-        let code = r.mark_store(off, data.len());
-        self.code_written |= code;
+        let (i, off) = self.write_found(addr, data)?;
         // Later stores to this page skip dirty tracking until the bitmap is taken,
         // unless the page holds decoded code (they must raise `code_written`).
-        let write = !r.has_code_at(off);
-        self.tlb.fill(addr, at, write);
+        let r = &self.regions[i];
+        self.tlb.fill(addr, r.start + off, !r.has_code_at(off));
         Ok(())
     }
 

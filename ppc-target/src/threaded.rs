@@ -19,7 +19,7 @@
 //! goes through a handler that calls `execute` itself.
 
 use crate::decode::{Arith, Insn, Logic, Mem, Target};
-use crate::exec::{load, mask64, store, Bus, Cached, Exception, Reservation};
+use crate::exec::{compare_operands, load, mask64, store, Bus, Cached, Exception, Reservation};
 use crate::mem::Memory;
 use crate::state::{spr, CpuState};
 
@@ -658,11 +658,7 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     let cpu = &mut *m.cpu;
     let a = src::<S>(&cpu.gpr, op.b, acc, acc2);
     let b = if X { cpu.gpr[r(op.c)] } else { op.imm };
-    let (a, b) = match (L, U) {
-        (true, _) => (a, b),
-        (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
-        (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
-    };
+    let (a, b) = compare_operands(L, U, a, b);
     cpu.compare(op.a, a, b, U);
     next(m, ops, i + 1, acc, acc2)
 }
