@@ -174,16 +174,7 @@ pub trait VmState: Sized {
                 .load_body(r, version, cx)
                 .map_err(|e| e.in_description(Self::DESCRIPTION.name));
         }
-        let backup = self.clone();
-        let start = r.clone();
-        match self.load_body(r, version, cx) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                *self = backup;
-                *r = start;
-                Err(e.in_description(Self::DESCRIPTION.name))
-            }
-        }
+        load_with_backup(self, r, version, cx)
     }
 
     /// Loads a body in place without the transactional copy: on error the object may be
@@ -193,6 +184,27 @@ pub trait VmState: Sized {
         self.load_body(&mut r, version, cx)
             .map_err(|e| e.in_description(Self::DESCRIPTION.name))?;
         Ok(r.consumed())
+    }
+}
+
+/// [`VmState::load_from`] through a backup copy (kept out of line, so the path that
+/// needs none does not reserve stack for one).
+#[inline(never)]
+fn load_with_backup<T: VmState + Clone>(
+    v: &mut T,
+    r: &mut Reader<'_>,
+    version: u32,
+    cx: &Context,
+) -> Result<()> {
+    let backup = v.clone();
+    let start = r.clone();
+    match v.load_body(r, version, cx) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            *v = backup;
+            *r = start;
+            Err(e.in_description(T::DESCRIPTION.name))
+        }
     }
 }
 

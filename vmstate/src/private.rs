@@ -80,13 +80,18 @@ pub fn body_loads_cleanly<T: Field + VmState>(input: &[u8], version: u32) -> boo
 /// a subsection marker (the byte after the last may be past the end).
 #[inline]
 pub fn no_marker_after(rest: &[u8], n: usize, size: usize) -> bool {
-    size == 0
-        || rest
-            .iter()
-            .skip(size)
-            .step_by(size)
-            .take(n)
-            .all(|&b| b != SUBSECTION)
+    if size == 0 {
+        return true;
+    }
+    let mut at = size;
+    for _ in 0..n {
+        match rest.get(at) {
+            Some(&SUBSECTION) => return false,
+            Some(_) => at += size,
+            None => return true,
+        }
+    }
+    true
 }
 
 /// `put_slice` of a struct with a fixed wire size `N`: one pass into reserved space
