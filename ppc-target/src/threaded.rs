@@ -539,27 +539,17 @@ impl Unary for RotateWordMask {
     }
 }
 
-/// `a ← U(b)`, b from where `S` says (see [`src`]).
-fn unary_run<U: Unary, const S: u8>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
-    i: usize,
-    acc: u64,
-    acc2: u64,
-) -> usize {
-    let op = &ops[i % OPS];
-    let g = &mut m.cpu.gpr;
-    let v = U::apply(src::<S>(g, op.b, acc, acc2), op);
-    g[r(op.a)] = v;
-    let (acc, acc2) = push(v, acc);
-    next(m, ops, i + 1, acc, acc2)
+/// One instruction of a simple operation ([`Step`]): its result becomes `acc`.
+fn single<A: Step>(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
+    let v = A::step(m.cpu, &ops[i % OPS], acc, acc2);
+    next(m, ops, i + 1, v, acc)
 }
 
 fn unary<U: Unary>(from: u8) -> Handler {
     match from {
-        0 => unary_run::<U, 0>,
-        1 => unary_run::<U, 1>,
-        _ => unary_run::<U, 2>,
+        0 => single::<UnStep<U, 0>>,
+        1 => single::<UnStep<U, 1>>,
+        _ => single::<UnStep<U, 2>>,
     }
 }
 
@@ -568,35 +558,17 @@ trait Binary {
     fn apply(cpu: &mut CpuState, x: u64, y: u64) -> u64;
 }
 
-/// `a ← B(b, c)`, b and c from where `S1` and `S2` say (see [`src`]).
-fn binary_run<B: Binary, const S1: u8, const S2: u8>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
-    i: usize,
-    acc: u64,
-    acc2: u64,
-) -> usize {
-    let op = &ops[i % OPS];
-    let cpu = &mut *m.cpu;
-    let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
-    let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
-    let v = B::apply(cpu, x, y);
-    cpu.gpr[r(op.a)] = v;
-    let (acc, acc2) = push(v, acc);
-    next(m, ops, i + 1, acc, acc2)
-}
-
 fn binary<B: Binary>(s1: u8, s2: u8) -> Handler {
     match (s1, s2) {
-        (0, 0) => binary_run::<B, 0, 0>,
-        (0, 1) => binary_run::<B, 0, 1>,
-        (0, _) => binary_run::<B, 0, 2>,
-        (1, 0) => binary_run::<B, 1, 0>,
-        (1, 1) => binary_run::<B, 1, 1>,
-        (1, _) => binary_run::<B, 1, 2>,
-        (_, 0) => binary_run::<B, 2, 0>,
-        (_, 1) => binary_run::<B, 2, 1>,
-        (_, _) => binary_run::<B, 2, 2>,
+        (0, 0) => single::<BiStep<B, 0, 0>>,
+        (0, 1) => single::<BiStep<B, 0, 1>>,
+        (0, _) => single::<BiStep<B, 0, 2>>,
+        (1, 0) => single::<BiStep<B, 1, 0>>,
+        (1, 1) => single::<BiStep<B, 1, 1>>,
+        (1, _) => single::<BiStep<B, 1, 2>>,
+        (_, 0) => single::<BiStep<B, 2, 0>>,
+        (_, 1) => single::<BiStep<B, 2, 1>>,
+        (_, _) => single::<BiStep<B, 2, 2>>,
     }
 }
 
