@@ -4,7 +4,12 @@
 //! which the optimizer turns into a jump), so every handler has its own indirect jump
 //! for the host's predictor to learn and no call/return pair is paid per instruction.
 //! A block ends with a sentinel that returns; the depth is bounded by the block length
-//! even where the tail call is not optimized (debug builds).
+//! (times the passes a self-looping block may make, see [`Machine::loops_left`]) even
+//! where the tail call is not optimized (debug builds).
+//!
+//! Two consecutive simple operations, or a common load/store and the simple operation
+//! after it, are fused into one handler (one dispatch for two instructions); the second
+//! slot keeps its own handler, for runs cut between the two.
 //!
 //! The two most recent results travel between handlers in host registers (`acc`, the
 //! last one, and `acc2`, the one before): the lowering knows which GPRs they hold and
