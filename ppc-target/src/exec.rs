@@ -141,7 +141,7 @@ impl CpuState {
         }
     }
 
-    /// CR0 from a result, with XER[SO].
+    /// CR0 from a result, with XER\[SO\].
     #[inline]
     fn record(&mut self, v: u64) {
         let v = v as i64;
