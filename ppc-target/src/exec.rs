@@ -102,7 +102,7 @@ impl CpuState {
     }
 
     #[inline]
-    pub(crate) fn ra0(&self, ra: u8) -> u64 {
+    fn ra0(&self, ra: u8) -> u64 {
         if ra == 0 {
             0
         } else {
@@ -1308,13 +1308,7 @@ impl CpuState {
     }
 
     #[inline(always)]
-    pub(crate) fn memory(
-        &mut self,
-        op: Mem,
-        rt: u8,
-        ea: u64,
-        mem: &mut Memory,
-    ) -> Result<(), Fault> {
+    fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
         let r = (rt & 31) as usize;
         if op.is_store() {
             store(op, self.gpr[r], ea, mem)

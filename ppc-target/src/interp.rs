@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::decode::{decode, decode_prefixed, Insn, Target};
+use crate::decode::{decode, decode_prefixed, Insn};
 use crate::exec::{Exception, Reservation};
 use crate::mem::{Fault, Memory};
 use crate::models::CpuModel;
@@ -100,12 +100,6 @@ fn slot_of(pc: u64) -> usize {
 #[derive(Clone)]
 struct Block {
     pc: u64,
-    /// Address after the last instruction, and its slot.
-    end: u64,
-    end_slot: usize,
-    /// The target of a direct branch ending the block (else `u64::MAX`), and its slot.
-    taken: u64,
-    taken_slot: usize,
     insns: Vec<Insn>,
     ops: Box<threaded::Ops>,
 }
@@ -278,34 +272,13 @@ impl Guest {
             ops.push(lowering.lower(insn, at, i));
             at += insn.len();
         }
-        let taken = match insns.last() {
-            Some(&Insn::Branch {
-                target: Target::Direct { disp, aa },
-                ..
-            }) => {
-                if aa {
-                    disp as u64
-                } else {
-                    (at - 4).wrapping_add(disp as u64)
-                }
-            }
-            _ => u64::MAX,
-        };
         ops.resize(threaded::OPS, threaded::Op::end(at));
         let mut ops: Box<threaded::Ops> = ops
             .into_boxed_slice()
             .try_into()
             .unwrap_or_else(|_| unreachable!("resized to OPS"));
         lowering.fuse(&mut ops);
-        Ok(Block {
-            pc,
-            end: at,
-            end_slot: slot_of(at),
-            taken,
-            taken_slot: slot_of(taken),
-            insns,
-            ops,
-        })
+        Ok(Block { pc, insns, ops })
     }
 
     fn flush_blocks(&mut self) {
@@ -328,12 +301,12 @@ impl Guest {
         if self.blocks_isa != self.cpu.isa {
             self.flush_blocks();
         }
-        let mut slot = slot_of(self.cpu.nip);
         while left > 0 {
             if self.mem.take_code_written() {
                 self.flush_blocks();
             }
             let pc = self.cpu.nip;
+            let slot = slot_of(pc);
             if self.blocks[slot].as_ref().is_none_or(|b| b.pc != pc) {
                 match self.build_block(pc) {
                     Ok(b) => self.blocks[slot] = Some(Box::new(b)),
@@ -403,15 +376,6 @@ impl Guest {
             *steps += done;
             left -= done;
             cpu.nip = at;
-            // The next slot from the block's own exits when it leaves by one of them: a
-            // predicted branch instead of a lookup that waits for the computed address.
-            slot = if at == block.taken {
-                block.taken_slot
-            } else if at == block.end {
-                block.end_slot
-            } else {
-                slot_of(at)
-            };
             if let Some((e, at)) = fault {
                 if let Some(stop) = self.exception(e, at) {
                     return stop;

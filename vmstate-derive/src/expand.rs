@@ -340,33 +340,15 @@ fn fixed_size(
             quote_spanned!(ty.span()=> <#ty as #krate::Field>::FIXED_SIZE)
         }
     });
-    let puts = wire.iter().map(|f| match &f.kind {
-        FieldKind::Unused { bytes } => {
-            let n = bytes.value as usize;
-            quote!(__o += #n;)
-        }
-        _ => {
-            let (ty, member) = (f.ty, f.member);
-            quote_spanned! {ty.span()=>
-                let __n = #p::fixed_len::<#ty>();
-                #krate::Field::put_fixed(&self.#member, &mut __out[__o..__o + __n]);
-                __o += __n;
-            }
-        }
-    });
-    let gets = wire.iter().map(|f| match &f.kind {
-        FieldKind::Unused { bytes } => {
-            let n = bytes.value as usize;
-            quote!(__o += #n;)
-        }
-        _ => {
-            let (ty, member) = (f.ty, f.member);
-            quote_spanned! {ty.span()=>
-                let __n = #p::fixed_len::<#ty>();
-                if let ::core::option::Option::Some(__b) = __bytes.get(__o..__o + __n) {
-                    #krate::Field::get_fixed(&mut self.#member, __b);
-                }
-                __o += __n;
+    let puts = fixed_walk(
+        krate,
+        wire,
+        |ty, member| quote_spanned!(ty.span()=> #krate::Field::put_fixed(&self.#member, &mut __out[__o..__o + __n]);),
+    );
+    let gets = fixed_walk(krate, wire, |ty, member| {
+        quote_spanned! {ty.span()=>
+            if let ::core::option::Option::Some(__b) = __bytes.get(__o..__o + __n) {
+                #krate::Field::get_fixed(&mut self.#member, __b);
             }
         }
     });
@@ -377,18 +359,10 @@ fn fixed_size(
             Some(quote_spanned!(ty.span()=> #p::flat_leaf::<#ty>()))
         }
     });
-    let checks = wire.iter().map(|f| match &f.kind {
-        FieldKind::Unused { bytes } => {
-            let n = bytes.value as usize;
-            quote!(__o += #n;)
-        }
-        _ => {
-            let ty = f.ty;
-            quote_spanned! {ty.span()=>
-                if !#p::field_loads_cleanly::<#ty>(__rest, __o) {
-                    return false;
-                }
-                __o += #p::fixed_len::<#ty>();
+    let checks = fixed_walk(krate, wire, |ty, _| {
+        quote_spanned! {ty.span()=>
+            if !#p::field_loads_cleanly::<#ty>(__rest, __o) {
+                return false;
             }
         }
     });
@@ -441,6 +415,33 @@ fn fixed_size(
             #p::get_fixed_slice::<Self, __SIZE>(__items, __r, __cx)
         }
     }
+}
+
+/// Per wire field of a fixed-size body, in order: `step` (given the field's type and
+/// member) with `__o` its offset and `__n` its size, then `__o` moved past it; unused
+/// bytes only move `__o`.
+fn fixed_walk(
+    krate: &TokenStream,
+    wire: &[&Field<'_>],
+    step: impl Fn(&syn::Type, &syn::Ident) -> TokenStream,
+) -> Vec<TokenStream> {
+    wire.iter()
+        .map(|f| match &f.kind {
+            FieldKind::Unused { bytes } => {
+                let n = bytes.value as usize;
+                quote!(__o += #n;)
+            }
+            _ => {
+                let ty = f.ty;
+                let body = step(ty, f.member);
+                quote_spanned! {ty.span()=>
+                    let __n = #krate::__private::fixed_len::<#ty>();
+                    #body
+                    __o += __n;
+                }
+            }
+        })
+        .collect()
 }
 
 fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStream {

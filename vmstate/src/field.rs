@@ -104,18 +104,12 @@ pub trait Field: Sized {
 
     /// Writes consecutive values; primitives override this with a bulk conversion.
     fn put_slice(items: &mut [Self], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
-        for (i, item) in items.iter_mut().enumerate() {
-            item.put(w, cx).map_err(|e| e.at_index(i))?;
-        }
-        Ok(())
+        put_each(items, w, cx)
     }
 
     /// Reads consecutive values; primitives override this with a bulk conversion.
     fn get_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-        for (i, item) in items.iter_mut().enumerate() {
-            item.get(r, cx).map_err(|e| e.at_index(i))?;
-        }
-        Ok(())
+        get_each(items, r, cx)
     }
 
     /// Writes the value and, when the writer records one, its part of the stream's JSON
@@ -127,6 +121,22 @@ pub trait Field: Sized {
         }
         w.without_desc(|w| self.put(w, cx))
     }
+}
+
+/// Writes values one by one (errors name the element's index).
+pub(crate) fn put_each<T: Field>(items: &mut [T], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+    for (i, item) in items.iter_mut().enumerate() {
+        item.put(w, cx).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
+}
+
+/// Reads values one by one (errors name the element's index).
+pub(crate) fn get_each<T: Field>(items: &mut [T], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+    for (i, item) in items.iter_mut().enumerate() {
+        item.get(r, cx).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
 }
 
 /// Writes JSON description entries for `count` leaf elements starting at `entry.first`.

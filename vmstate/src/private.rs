@@ -8,7 +8,7 @@ pub use core::result::Result as StdResult;
 pub use core::{concat, panic, stringify};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::field::{describe_leaves, Entry, Field};
+use crate::field::{describe_leaves, get_each, put_each, Entry, Field};
 use crate::schema::{Count, Description, Elem, FieldDesc, Info};
 use crate::wire::{Reader, Writer};
 use crate::{Context, VmState, SUBSECTION};
@@ -110,10 +110,7 @@ pub fn put_fixed_slice<T: Field, const N: usize>(
         });
         return Ok(());
     }
-    for (i, item) in items.iter_mut().enumerate() {
-        item.put(w, cx).map_err(|e| e.at_index(i))?;
-    }
-    Ok(())
+    put_each(items, w, cx)
 }
 
 /// `get_slice` of a struct with a fixed wire size `N`: one pass when every element is
@@ -137,10 +134,7 @@ pub fn get_fixed_slice<T: Field, const N: usize>(
             return Ok(());
         }
     }
-    for (i, item) in items.iter_mut().enumerate() {
-        item.get(r, cx).map_err(|e| e.at_index(i))?;
-    }
-    Ok(())
+    get_each(items, r, cx)
 }
 
 /// The fixed size of `T` (0 when it has none; only used when it has one).

@@ -203,29 +203,11 @@ impl<'a> Registry<'a> {
                 })?;
             match (&mut entry.obj, t) {
                 (Obj::Device(d), kind::FULL) => {
-                    let max = d.description().version;
-                    if h.version > max {
-                        return Err(here(
-                            Error::new(ErrorKind::VersionTooNew {
-                                found: h.version,
-                                max,
-                            })
-                            .at_offset(h.offset),
-                        ));
-                    }
+                    not_newer(h.version, d.description().version, h.offset).map_err(here)?;
                     d.load_body(r.body(), h.version, cx).map_err(here)?;
                 }
                 (Obj::Iterative(it), kind::START | kind::PART | kind::END) => {
-                    let max = it.version();
-                    if h.version > max {
-                        return Err(here(
-                            Error::new(ErrorKind::VersionTooNew {
-                                found: h.version,
-                                max,
-                            })
-                            .at_offset(h.offset),
-                        ));
-                    }
+                    not_newer(h.version, it.version(), h.offset).map_err(here)?;
                     it.load(r.body(), t, h.version).map_err(here)?;
                 }
                 _ => {
@@ -240,4 +222,12 @@ impl<'a> Registry<'a> {
         r.trailer()?;
         Ok(())
     }
+}
+
+/// A section's incoming version against the newest this side loads.
+fn not_newer(found: u32, max: u32, offset: u64) -> Result<()> {
+    if found > max {
+        return Err(Error::new(ErrorKind::VersionTooNew { found, max }).at_offset(offset));
+    }
+    Ok(())
 }
