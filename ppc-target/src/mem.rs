@@ -108,31 +108,37 @@ impl Region {
 /// Entries of the translation cache.
 const TLB_SIZE: usize = 256;
 
-/// A cached translation of one guest page: where the page starts in the backing
-/// store; `write` when stores may skip dirty tracking (the page is already dirty and
-/// holds no decoded code).
+/// A cached translation of one guest page. A load hits when `page` is the page of
+/// its last byte, a store when `write_page` is: comparing the last byte's page also
+/// rules out an access that crosses into the next page, as that page number maps to
+/// another entry.
 #[derive(Clone, Copy)]
 struct TlbEntry {
+    /// The guest page number (`u64::MAX`: none).
     page: u64,
-    host: usize,
-    write: bool,
+    /// `page` when stores may skip dirty tracking (the page is already dirty and holds
+    /// no decoded code), else `u64::MAX`.
+    write_page: u64,
+    /// Where the page sits in the backing store, in pages (so an offset into it is
+    /// below 2^44 and adding an access size cannot overflow).
+    frame: u32,
 }
 
 const INVALID: TlbEntry = TlbEntry {
     page: u64::MAX,
-    host: 0,
-    write: false,
+    write_page: u64::MAX,
+    frame: 0,
 };
 
 /// A direct-mapped cache of page translations, so a load or store is a tag compare
 /// and a copy. It is derived from the regions and their bitmaps, not state: equal
 /// memories may cache differently.
 #[derive(Clone)]
-struct Tlb(Box<[TlbEntry; TLB_SIZE]>);
+struct Tlb([TlbEntry; TLB_SIZE]);
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb(Box::new([INVALID; TLB_SIZE]))
+        Tlb([INVALID; TLB_SIZE])
     }
 }
 
@@ -150,40 +156,40 @@ impl fmt::Debug for Tlb {
     }
 }
 
-impl Tlb {
-    #[inline(always)]
-    fn entry(&self, addr: u64) -> &TlbEntry {
-        &self.0[((addr >> PAGE_SIZE.trailing_zeros()) as usize) % TLB_SIZE]
-    }
+const PAGE_SHIFT: u32 = PAGE_SIZE.trailing_zeros();
 
-    /// Where `n` bytes at `addr` sit in the backing store when a cached page holds
-    /// them all.
+impl Tlb {
+    /// Where `n` (at least 1) bytes at `addr` sit in the backing store when a cached
+    /// page holds them all.
     #[inline(always)]
     fn hit(&self, addr: u64, n: usize, write: bool) -> Option<usize> {
-        let e = self.entry(addr);
-        let in_page = (addr & (PAGE_SIZE - 1)) as usize;
-        (e.page == addr >> PAGE_SIZE.trailing_zeros()
-            && in_page + n <= PAGE_SIZE as usize
-            && (e.write || !write))
-            .then_some(e.host + in_page)
+        let e = &self.0[(addr >> PAGE_SHIFT) as usize % TLB_SIZE];
+        let last = addr.wrapping_add(n as u64 - 1) >> PAGE_SHIFT;
+        let tag = if write { e.write_page } else { e.page };
+        (tag == last)
+            .then_some((e.frame as usize) << PAGE_SHIFT | (addr & (PAGE_SIZE - 1)) as usize)
     }
 
     /// Caches the page of `addr`, whose byte `addr` is at `host` in the backing store.
     fn fill(&mut self, addr: u64, host: usize, write: bool) {
-        let page = addr >> PAGE_SIZE.trailing_zeros();
+        let page = addr >> PAGE_SHIFT;
+        let Ok(frame) = u32::try_from(host >> PAGE_SHIFT) else {
+            // A backing store beyond 16 TiB is only reached through the full path.
+            return;
+        };
         self.0[(page as usize) % TLB_SIZE] = TlbEntry {
             page,
-            host: host - (addr & (PAGE_SIZE - 1)) as usize,
-            write,
+            write_page: if write { page } else { u64::MAX },
+            frame,
         };
     }
 
     /// Stores to the page of `addr` go through the slow path again.
     fn forbid_writes(&mut self, addr: u64) {
-        let page = addr >> PAGE_SIZE.trailing_zeros();
+        let page = addr >> PAGE_SHIFT;
         let e = &mut self.0[(page as usize) % TLB_SIZE];
         if e.page == page {
-            e.write = false;
+            e.write_page = u64::MAX;
         }
     }
 

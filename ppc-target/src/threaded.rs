@@ -53,7 +53,7 @@ pub(crate) struct Machine<'a> {
 /// one that ran last left the block when it set [`Machine::next`] or
 /// [`Machine::exception`] (a branch, an exception, or a store into a page holding
 /// decoded code), else the block ran to its end.
-pub(crate) type Handler = fn(&mut Machine<'_>, &Ops, usize, u64, u64) -> usize;
+pub(crate) type Handler = fn(&mut Machine<'_>, &Ops, usize, &Op, u64, u64) -> usize;
 
 /// Slots of a block: up to `OPS - 1` instructions, then terminators.
 pub(crate) const OPS: usize = 64;
@@ -68,10 +68,12 @@ pub(crate) struct Op {
     run: Handler,
     /// The handler of this instruction alone, when `run` is a pair's.
     solo: Handler,
-    a: u8,
-    b: u8,
-    c: u8,
-    d: u8,
+    a: F5,
+    b: F5,
+    c: F5,
+    d: F5,
+    /// A rotate's shift count.
+    sh: u8,
     imm: u64,
     /// The instruction's address.
     pub pc: u64,
@@ -89,10 +91,11 @@ impl Op {
         Op {
             run: end,
             solo: end,
-            a: 0,
-            b: 0,
-            c: 0,
-            d: 0,
+            a: F5::R0,
+            b: F5::R0,
+            c: F5::R0,
+            d: F5::R0,
+            sh: 0,
             imm: 0,
             pc,
         }
@@ -109,10 +112,11 @@ pub(crate) fn run(m: &mut Machine<'_>, ops: &Ops) -> (usize, bool) {
 /// Continues with the handler at `i`.
 #[inline(always)]
 fn next(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    (ops[i % OPS].run)(m, ops, i, acc, acc2)
+    let op = &ops[i % OPS];
+    (op.run)(m, ops, i, op, acc, acc2)
 }
 
-fn end(_: &mut Machine<'_>, _: &Ops, i: usize, _: u64, _: u64) -> usize {
+fn end(_: &mut Machine<'_>, _: &Ops, i: usize, _: &Op, _: u64, _: u64) -> usize {
     i
 }
 
@@ -128,12 +132,23 @@ fn leave(m: &mut Machine<'_>, i: usize, to: u64) -> usize {
 /// [`Machine::loops_left`] allows (a loop runs without leaving the block), else out.
 #[inline(always)]
 fn branch_exit(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
-    if to == ops[0].pc && m.loops_left > 0 {
-        m.loops_left -= 1;
-        // At the start of the block nothing is cached.
-        return next(m, ops, 0, 0, 0);
+    if to == ops[0].pc {
+        again(m, ops, i, to)
+    } else {
+        leave(m, i, to)
     }
-    leave(m, i, to)
+}
+
+/// The branch at `i` goes back to the block's start, `to`: runs the block again
+/// while [`Machine::loops_left`] allows, else leaves it.
+#[inline(always)]
+fn again(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
+    if m.loops_left == 0 {
+        return leave(m, i, to);
+    }
+    m.loops_left -= 1;
+    // At the start of the block nothing is cached.
+    next(m, ops, 0, 0, 0)
 }
 
 /// Leaves the block: the instruction at `i` raised `e`.
@@ -143,9 +158,32 @@ fn raise(m: &mut Machine<'_>, i: usize, e: Exception) -> usize {
     i + 1
 }
 
+/// A 5-bit instruction field (a GPR number, BO, BI, a CR field number). As an enum
+/// of 32 values it indexes the 32 GPRs without a mask or a bounds check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[rustfmt::skip]
+pub(crate) enum F5 {
+    R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15,
+    R16, R17, R18, R19, R20, R21, R22, R23, R24, R25, R26, R27, R28, R29, R30, R31,
+}
+
+impl F5 {
+    /// The low five bits of `x`.
+    fn new(x: u8) -> F5 {
+        use F5::*;
+        #[rustfmt::skip]
+        const ALL: [F5; 32] = [
+            R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15,
+            R16, R17, R18, R19, R20, R21, R22, R23, R24, R25, R26, R27, R28, R29, R30, R31,
+        ];
+        ALL[usize::from(x & 31)]
+    }
+}
+
 /// A source operand: GPR `x` (`S` = 0), or the cached `acc` (1) or `acc2` (2).
 #[inline(always)]
-fn src<const S: u8>(g: &[u64; 32], x: u8, acc: u64, acc2: u64) -> u64 {
+fn src<const S: u8>(g: &[u64; 32], x: F5, acc: u64, acc2: u64) -> u64 {
     match S {
         1 => acc,
         2 => acc2,
@@ -160,8 +198,8 @@ fn push(v: u64, acc: u64) -> (u64, u64) {
 }
 
 #[inline(always)]
-fn r(x: u8) -> usize {
-    (x & 31) as usize
+fn r(x: F5) -> usize {
+    x as usize
 }
 
 /// Lowers a block's instructions in order, tracking which GPRs (if any) the cached
@@ -170,6 +208,8 @@ fn r(x: u8) -> usize {
 pub(crate) struct Lowering {
     /// The GPRs `acc` and `acc2` hold.
     cached: [Option<u8>; 2],
+    /// The address of the block's first instruction.
+    start: u64,
     /// Per lowered instruction, its step when it can be fused with a neighbour.
     steps: Vec<Option<StepId>>,
     /// Per lowered instruction, its form when it is an access that can lead a pair.
@@ -308,15 +348,23 @@ impl Lowering {
     }
 
     fn lower_one(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
+        if index == 0 {
+            self.start = pc;
+        }
         let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
             run,
             solo: run,
-            a,
-            b,
-            c,
-            d,
+            a: F5::new(a),
+            b: F5::new(b),
+            c: F5::new(c),
+            d: F5::new(d),
+            sh: 0,
             imm,
             pc,
+        };
+        let rotate = |run: Handler, a: u8, b: u8, sh: u8, mask: u64| Op {
+            sh,
+            ..op(run, a, b, 0, 0, mask)
         };
         let generic = (op(generic, 0, 0, 0, 0, index as u64), Cache::Clobbers);
         let (op, cache) = match *insn {
@@ -383,7 +431,7 @@ impl Lowering {
                     _ => mask64(mbe, 63 - n),
                 };
                 let h = unary::<RotateMask>(self.from(rs));
-                (op(h, ra, rs, sh, 0, mask), Cache::Produces(ra))
+                (rotate(h, ra, rs, sh, mask), Cache::Produces(ra))
             }
             Insn::Rlw {
                 ra,
@@ -397,7 +445,7 @@ impl Lowering {
             } => {
                 let mask = mask64(u32::from(mb) + 32, u32::from(me) + 32);
                 let h = unary::<RotateWordMask>(self.from(rs));
-                (op(h, ra, rs, sh, 0, mask), Cache::Produces(ra))
+                (rotate(h, ra, rs, sh, mask), Cache::Produces(ra))
             }
             Insn::Cmp {
                 bf,
@@ -442,9 +490,12 @@ impl Lowering {
                     Target::Ctr => (2, 0),
                     Target::Tar => return self.finish(generic),
                 };
-                let h: Handler = match (kind, bo) {
-                    (0, 0x14) if !lk => jump,
-                    (0, 0x10) if !lk => decrement_branch_nonzero,
+                let back = imm == self.start;
+                let h: Handler = match (kind, bo, back) {
+                    (0, 0x14, false) if !lk => jump::<false>,
+                    (0, 0x14, true) if !lk => jump::<true>,
+                    (0, 0x10, false) if !lk => decrement_branch_nonzero::<false>,
+                    (0, 0x10, true) if !lk => decrement_branch_nonzero::<true>,
                     _ => branch,
                 };
                 (op(h, bo, bi, kind, u8::from(lk), imm), Cache::Clobbers)
@@ -480,8 +531,7 @@ impl Lowering {
 }
 
 /// Any instruction, through [`CpuState::execute`].
-fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    let op = &ops[i % OPS];
+fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
     let insn = m.insns[op.imm as usize];
     match m.cpu.execute(insn, op.pc, m.mem, m.res) {
         Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
@@ -490,14 +540,13 @@ fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usi
     }
 }
 
-fn li(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
-    let op = &ops[i % OPS];
+fn li(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     m.cpu.gpr[r(op.a)] = op.imm;
     let (acc, acc2) = push(op.imm, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-/// An operation `a ← f(b)` with an immediate, a shift count in `c`, or both.
+/// An operation `a ← f(b)` with an immediate, a shift count, or both.
 trait Unary {
     fn apply(x: u64, op: &Op) -> u64;
 }
@@ -532,21 +581,28 @@ impl Unary for Xori {
 impl Unary for RotateMask {
     #[inline(always)]
     fn apply(x: u64, op: &Op) -> u64 {
-        x.rotate_left(u32::from(op.c)) & op.imm
+        x.rotate_left(u32::from(op.sh)) & op.imm
     }
 }
 
 impl Unary for RotateWordMask {
     #[inline(always)]
     fn apply(x: u64, op: &Op) -> u64 {
-        let w = (x as u32).rotate_left(u32::from(op.c));
+        let w = (x as u32).rotate_left(u32::from(op.sh));
         (u64::from(w) << 32 | u64::from(w)) & op.imm
     }
 }
 
 /// One instruction of a simple operation ([`Step`]): its result becomes `acc`.
-fn single<A: Step>(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    let v = A::step(m.cpu, &ops[i % OPS], acc, acc2);
+fn single<A: Step>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let v = A::step(m.cpu, op, acc, acc2);
     next(m, ops, i + 1, v, acc)
 }
 
@@ -628,15 +684,15 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     m: &mut Machine<'_>,
     ops: &Ops,
     i: usize,
+    op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i % OPS];
     let cpu = &mut *m.cpu;
     let a = src::<S>(&cpu.gpr, op.b, acc, acc2);
     let b = if X { cpu.gpr[r(op.c)] } else { op.imm };
     let (a, b) = compare_operands(L, U, a, b);
-    cpu.compare(op.a, a, b, U);
+    cpu.compare(op.a as u8, a, b, U);
     next(m, ops, i + 1, acc, acc2)
 }
 
@@ -688,12 +744,13 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
     m: &mut Machine<'_>,
     ops: &Ops,
     i: usize,
+    op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match memory_cached::<K, X, U, SA, SB>(m, &ops[i % OPS], acc, acc2) {
+    match memory_cached::<K, X, U, SA, SB>(m, op, acc, acc2) {
         Some((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
-        None => memory_slow::<K, X, U, SA, SB>(m, ops, i, acc, acc2),
+        None => memory_slow::<K, X, U, SA, SB>(m, ops, i, op, acc, acc2),
     }
 }
 
@@ -766,15 +823,16 @@ fn memory_pair<M: MemStep, B: Step>(
     m: &mut Machine<'_>,
     ops: &Ops,
     i: usize,
+    op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match M::cached(m, &ops[i % OPS], acc, acc2) {
+    match M::cached(m, op, acc, acc2) {
         Some((acc, acc2)) => {
             let v = B::step(m.cpu, &ops[(i + 1) % OPS], acc, acc2);
             next(m, ops, i + 2, v, acc)
         }
-        None => (M::SLOW)(m, ops, i, acc, acc2),
+        None => (M::SLOW)(m, ops, i, op, acc, acc2),
     }
 }
 
@@ -785,7 +843,7 @@ fn effective_address<const X: bool, const SA: u8, const SB: u8>(
     acc: u64,
     acc2: u64,
 ) -> u64 {
-    let base = if SA == 0 && op.b == 0 {
+    let base = if SA == 0 && op.b == F5::R0 {
         0
     } else {
         src::<SA>(g, op.b, acc, acc2)
@@ -805,10 +863,10 @@ fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const
     m: &mut Machine<'_>,
     ops: &Ops,
     i: usize,
+    op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let op = &ops[i % OPS];
     match access::<Memory, K, X, U, SA, SB>(m.cpu, m.mem, op, acc, acc2) {
         Err(fault) => raise(m, i, Exception::Fault(fault)),
         Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, i, op.pc + 4),
@@ -843,24 +901,45 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
     pick!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 }
 
-/// `b` (relative or absolute, no link).
-fn jump(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
-    branch_exit(m, ops, i, ops[i % OPS].imm)
+/// `b` (relative or absolute, no link); `LOOP` when it goes to the block's start.
+fn jump<const LOOP: bool>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    op: &Op,
+    _: u64,
+    _: u64,
+) -> usize {
+    if LOOP {
+        again(m, ops, i, op.imm)
+    } else {
+        leave(m, i, op.imm)
+    }
 }
 
-/// `bdnz` to a direct target.
-fn decrement_branch_nonzero(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
-    let op = &ops[i % OPS];
+/// `bdnz` to a direct target; `LOOP` when it is the block's start.
+fn decrement_branch_nonzero<const LOOP: bool>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    op: &Op,
+    _: u64,
+    _: u64,
+) -> usize {
     let cpu = &mut *m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
-    let to = if cpu.ctr != 0 { op.imm } else { op.pc + 4 };
-    branch_exit(m, ops, i, to)
+    if cpu.ctr == 0 {
+        leave(m, i, op.pc + 4)
+    } else if LOOP {
+        again(m, ops, i, op.imm)
+    } else {
+        leave(m, i, op.imm)
+    }
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
-fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
-    let op = &ops[i % OPS];
-    let target = match op.c {
+fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, _: u64, _: u64) -> usize {
+    let target = match op.c as u8 {
         0 => Target::Direct {
             disp: op.imm as i64,
             aa: true,
@@ -868,31 +947,33 @@ fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, _: u64, _: u64) -> usize {
         1 => Target::Lr,
         _ => Target::Ctr,
     };
-    let to = m.cpu.branch(target, op.a, op.b, op.d != 0, op.pc);
+    let to = m
+        .cpu
+        .branch(target, op.a as u8, op.b as u8, op.d != F5::R0, op.pc);
     branch_exit(m, ops, i, to)
 }
 
-fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
+fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
-    m.cpu.gpr[r(ops[i % OPS].a)] = v;
+    m.cpu.gpr[r(op.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mfctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, _: u64) -> usize {
+fn mfctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
-    m.cpu.gpr[r(ops[i % OPS].a)] = v;
+    m.cpu.gpr[r(op.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    m.cpu.lr = m.cpu.gpr[r(ops[i % OPS].a)];
+fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+    m.cpu.lr = m.cpu.gpr[r(op.a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    m.cpu.ctr = m.cpu.gpr[r(ops[i % OPS].a)];
+fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+    m.cpu.ctr = m.cpu.gpr[r(op.a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
@@ -963,11 +1044,12 @@ fn pair_run<A: Step, B: Step>(
     m: &mut Machine<'_>,
     ops: &Ops,
     i: usize,
+    op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
     let cpu = &mut *m.cpu;
-    let v1 = A::step(cpu, &ops[i % OPS], acc, acc2);
+    let v1 = A::step(cpu, op, acc, acc2);
     let v2 = B::step(cpu, &ops[(i + 1) % OPS], v1, acc);
     next(m, ops, i + 2, v2, v1)
 }
