@@ -108,37 +108,33 @@ impl Region {
 /// Entries of the translation cache.
 const TLB_SIZE: usize = 256;
 
-/// A cached translation of one guest page. A load hits when `page` is the page of
-/// its last byte, a store when `write_page` is: comparing the last byte's page also
-/// rules out an access that crosses into the next page, as that page number maps to
-/// another entry.
-#[derive(Clone, Copy)]
-struct TlbEntry {
-    /// The guest page number (`u64::MAX`: none).
-    page: u64,
-    /// `page` when stores may skip dirty tracking (the page is already dirty and holds
-    /// no decoded code), else `u64::MAX`.
-    write_page: u64,
-    /// Where the page sits in the backing store, in pages (so an offset into it is
-    /// below 2^44 and adding an access size cannot overflow).
-    frame: u32,
-}
-
-const INVALID: TlbEntry = TlbEntry {
-    page: u64::MAX,
-    write_page: u64::MAX,
-    frame: 0,
-};
-
 /// A direct-mapped cache of page translations, so a load or store is a tag compare
 /// and a copy. It is derived from the regions and their bitmaps, not state: equal
 /// memories may cache differently.
+///
+/// Entry `i` caches a page whose number is `i` modulo the size. A load hits when
+/// `page[i]` is the page of its last byte, a store when `write_page[i]` is: comparing
+/// the last byte's page also rules out an access that crosses into the next page, as
+/// that page number maps to another entry.
 #[derive(Clone)]
-struct Tlb([TlbEntry; TLB_SIZE]);
+struct Tlb {
+    /// The guest page numbers (`u64::MAX`: none).
+    page: [u64; TLB_SIZE],
+    /// `page` where stores may skip dirty tracking (the page is already dirty and
+    /// holds no decoded code), else `u64::MAX`.
+    write_page: [u64; TLB_SIZE],
+    /// Where a page's bytes sit in the backing store, less the page's address
+    /// (wrapping): adding an address in the page gives its offset in the backing store.
+    addend: [usize; TLB_SIZE],
+}
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb([INVALID; TLB_SIZE])
+        Tlb {
+            page: [u64::MAX; TLB_SIZE],
+            write_page: [u64::MAX; TLB_SIZE],
+            addend: [0; TLB_SIZE],
+        }
     }
 }
 
@@ -163,38 +159,49 @@ impl Tlb {
     /// page holds them all.
     #[inline(always)]
     fn hit(&self, addr: u64, n: usize, write: bool) -> Option<usize> {
-        let e = &self.0[(addr >> PAGE_SHIFT) as usize % TLB_SIZE];
+        let i = (addr >> PAGE_SHIFT) as usize % TLB_SIZE;
         let last = addr.wrapping_add(n as u64 - 1) >> PAGE_SHIFT;
-        let tag = if write { e.write_page } else { e.page };
-        (tag == last)
-            .then_some((e.frame as usize) << PAGE_SHIFT | (addr & (PAGE_SIZE - 1)) as usize)
+        let tag = if write {
+            self.write_page[i]
+        } else {
+            self.page[i]
+        };
+        (tag == last).then_some(self.addend[i].wrapping_add(addr as usize))
     }
 
-    /// Caches the page of `addr`, whose byte `addr` is at `host` in the backing store.
-    fn fill(&mut self, addr: u64, host: usize, write: bool) {
+    /// Caches the page of `addr`, whose byte `addr` is at `host` in a backing store of
+    /// `len` bytes. Only a page that lies wholly in the backing store is cached: a hit
+    /// is then in bounds without a check (see [`Memory::read_cached`]).
+    fn fill(&mut self, addr: u64, host: usize, len: usize, write: bool) {
         let page = addr >> PAGE_SHIFT;
-        let Ok(frame) = u32::try_from(host >> PAGE_SHIFT) else {
-            // A backing store beyond 16 TiB is only reached through the full path.
+        let in_page = (addr & (PAGE_SIZE - 1)) as usize;
+        let Some(start) = host.checked_sub(in_page) else {
             return;
         };
-        self.0[(page as usize) % TLB_SIZE] = TlbEntry {
-            page,
-            write_page: if write { page } else { u64::MAX },
-            frame,
-        };
+        if start
+            .checked_add(PAGE_SIZE as usize)
+            .is_none_or(|end| end > len)
+        {
+            return;
+        }
+        let i = page as usize % TLB_SIZE;
+        self.page[i] = page;
+        self.write_page[i] = if write { page } else { u64::MAX };
+        self.addend[i] = start.wrapping_sub((page << PAGE_SHIFT) as usize);
     }
 
     /// Stores to the page of `addr` go through the slow path again.
     fn forbid_writes(&mut self, addr: u64) {
         let page = addr >> PAGE_SHIFT;
-        let e = &mut self.0[(page as usize) % TLB_SIZE];
-        if e.page == page {
-            e.write_page = u64::MAX;
+        let i = page as usize % TLB_SIZE;
+        if self.page[i] == page {
+            self.write_page[i] = u64::MAX;
         }
     }
 
     fn flush(&mut self) {
-        self.0.fill(INVALID);
+        self.page.fill(u64::MAX);
+        self.write_page.fill(u64::MAX);
     }
 }
 
@@ -318,7 +325,7 @@ impl Memory {
         })?;
         let at = self.regions[i].start + off;
         if !write {
-            self.tlb.fill(addr, at, false);
+            self.tlb.fill(addr, at, self.backing.len(), false);
         }
         Ok(at)
     }
@@ -351,7 +358,16 @@ impl Memory {
     #[inline(always)]
     pub(crate) fn read_cached<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
         let at = self.tlb.hit(addr, N, false)?;
-        self.backing.get(at..at + N)?.try_into().ok()
+        debug_assert!(at + N <= self.backing.len());
+        // SAFETY: a hit means the `N` bytes lie in one page that `Tlb::fill` cached
+        // (the tag is the page of the last byte, and the entry's index is the page of
+        // the first), and `fill` caches only pages wholly inside the backing store,
+        // which never shrinks. So `at..at + N` is in bounds. Without the check a load
+        // takes a third fewer host instructions (memloop.elf: about 9 per access).
+        #[allow(unsafe_code)]
+        unsafe {
+            Some(self.backing.as_ptr().add(at).cast::<[u8; N]>().read())
+        }
     }
 
     /// Writes `N` bytes when a cached translation allows the store without dirty or
@@ -361,13 +377,13 @@ impl Memory {
         let Some(at) = self.tlb.hit(addr, N, true) else {
             return false;
         };
-        match self.backing.get_mut(at..at + N) {
-            Some(dst) => {
-                dst.copy_from_slice(&data);
-                true
-            }
-            None => false,
+        debug_assert!(at + N <= self.backing.len());
+        // SAFETY: as in `read_cached`: a hit is in bounds.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.backing.as_mut_ptr().add(at).cast::<[u8; N]>().write(data);
         }
+        true
     }
 
     /// Writes `N` bytes (a store instruction), marking their pages dirty.
@@ -385,7 +401,8 @@ impl Memory {
         // Later stores to this page skip dirty tracking until the bitmap is taken,
         // unless the page holds decoded code (they must raise `code_written`).
         let r = &self.regions[i];
-        self.tlb.fill(addr, r.start + off, !r.has_code_at(off));
+        let len = self.backing.len();
+        self.tlb.fill(addr, r.start + off, len, !r.has_code_at(off));
         Ok(())
     }
 

@@ -62,12 +62,26 @@ pub(crate) const OPS: usize = 64;
 /// check (every slot after the last instruction holds a terminator).
 pub(crate) type Ops = [Op; OPS];
 
-/// One lowered instruction.
+/// One lowered instruction: its handler and operands, and for the first of a fused
+/// pair the second's operands too (so the pair reads one slot). A cache line each
+/// (a power of two: finding the next slot is a shift).
 #[derive(Clone, Copy)]
+#[repr(align(64))]
 pub(crate) struct Op {
     run: Handler,
     /// The handler of this instruction alone, when `run` is a pair's.
     solo: Handler,
+    /// The instruction's address.
+    pub pc: u64,
+    /// The operands.
+    x: Operands,
+    /// The next instruction's operands, when `run` is a pair's.
+    y: Operands,
+}
+
+/// An instruction's extracted operands.
+#[derive(Clone, Copy)]
+struct Operands {
     a: F5,
     b: F5,
     c: F5,
@@ -75,8 +89,17 @@ pub(crate) struct Op {
     /// A rotate's shift count.
     sh: u8,
     imm: u64,
-    /// The instruction's address.
-    pub pc: u64,
+}
+
+impl Operands {
+    const NONE: Operands = Operands {
+        a: F5::R0,
+        b: F5::R0,
+        c: F5::R0,
+        d: F5::R0,
+        sh: 0,
+        imm: 0,
+    };
 }
 
 impl Op {
@@ -91,13 +114,9 @@ impl Op {
         Op {
             run: end,
             solo: end,
-            a: F5::R0,
-            b: F5::R0,
-            c: F5::R0,
-            d: F5::R0,
-            sh: 0,
-            imm: 0,
             pc,
+            x: Operands::NONE,
+            y: Operands::NONE,
         }
     }
 }
@@ -239,6 +258,16 @@ impl Lowering {
         }
     }
 
+    /// Where a load or store's base RA is read from: as [`Lowering::from`], or 3 for
+    /// RA = 0, which reads 0.
+    fn base(&self, ra: u8) -> u8 {
+        if ra & 31 == 0 {
+            3
+        } else {
+            self.from(ra)
+        }
+    }
+
     /// Orders the sources of a commutative operation canonically (by where they are
     /// read from), so fewer handler variants cover it.
     fn order(&self, commutative: bool, x: u8, y: u8) -> (u8, u8) {
@@ -315,10 +344,12 @@ impl Lowering {
             match (self.steps[i], self.mems[i], self.steps[i + 1]) {
                 (Some(first), _, Some(second)) => {
                     ops[i].run = pair_handler(first, second);
+                    ops[i].y = ops[i + 1].x;
                     i += 2;
                 }
                 (None, Some(mem), Some(second)) => {
                     ops[i].run = memory_pair_handler(mem, second);
+                    ops[i].y = ops[i + 1].x;
                     i += 2;
                 }
                 _ => i += 1,
@@ -338,8 +369,7 @@ impl Lowering {
                 update: false,
                 ..
             } => {
-                let base = if ra == 0 { 0 } else { self.from(ra) };
-                mem_id(op, rb.is_some(), base, rb.map_or(0, |b| self.from(b)))
+                mem_id(op, rb.is_some(), self.base(ra), rb.map_or(0, |b| self.from(b)))
             }
             _ => None,
         };
@@ -351,19 +381,23 @@ impl Lowering {
         if index == 0 {
             self.start = pc;
         }
-        let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
-            run,
-            solo: run,
+        let operands = |a: u8, b: u8, c: u8, d: u8, sh: u8, imm: u64| Operands {
             a: F5::new(a),
             b: F5::new(b),
             c: F5::new(c),
             d: F5::new(d),
-            sh: 0,
+            sh,
             imm,
+        };
+        let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
+            run,
+            solo: run,
             pc,
+            x: operands(a, b, c, d, 0, imm),
+            y: Operands::NONE,
         };
         let rotate = |run: Handler, a: u8, b: u8, sh: u8, mask: u64| Op {
-            sh,
+            x: operands(a, b, 0, 0, sh, mask),
             ..op(run, a, b, 0, 0, mask)
         };
         let generic = (op(generic, 0, 0, 0, 0, index as u64), Cache::Clobbers);
@@ -466,8 +500,8 @@ impl Lowering {
                 disp,
                 update,
             } => {
-                // RA = 0 reads 0, never a cached value.
-                let base = if ra == 0 || update { 0 } else { self.from(ra) };
+                // An update form's RA is never 0 (a decode error) and is written.
+                let base = if update { 0 } else { self.base(ra) };
                 let index = match rb {
                     Some(b) if !update => self.from(b),
                     _ => 0,
@@ -532,7 +566,7 @@ impl Lowering {
 
 /// Any instruction, through [`CpuState::execute`].
 fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
-    let insn = m.insns[op.imm as usize];
+    let insn = m.insns[op.x.imm as usize];
     match m.cpu.execute(insn, op.pc, m.mem, m.res) {
         Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
         Ok(to) => leave(m, i, to),
@@ -541,14 +575,14 @@ fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u6
 }
 
 fn li(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
-    m.cpu.gpr[r(op.a)] = op.imm;
-    let (acc, acc2) = push(op.imm, acc);
+    m.cpu.gpr[r(op.x.a)] = op.x.imm;
+    let (acc, acc2) = push(op.x.imm, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
 /// An operation `a ← f(b)` with an immediate, a shift count, or both.
 trait Unary {
-    fn apply(x: u64, op: &Op) -> u64;
+    fn apply(x: u64, op: &Operands) -> u64;
 }
 
 struct Addi;
@@ -559,35 +593,35 @@ struct RotateWordMask;
 
 impl Unary for Addi {
     #[inline(always)]
-    fn apply(x: u64, op: &Op) -> u64 {
+    fn apply(x: u64, op: &Operands) -> u64 {
         x.wrapping_add(op.imm)
     }
 }
 
 impl Unary for Ori {
     #[inline(always)]
-    fn apply(x: u64, op: &Op) -> u64 {
+    fn apply(x: u64, op: &Operands) -> u64 {
         x | op.imm
     }
 }
 
 impl Unary for Xori {
     #[inline(always)]
-    fn apply(x: u64, op: &Op) -> u64 {
+    fn apply(x: u64, op: &Operands) -> u64 {
         x ^ op.imm
     }
 }
 
 impl Unary for RotateMask {
     #[inline(always)]
-    fn apply(x: u64, op: &Op) -> u64 {
+    fn apply(x: u64, op: &Operands) -> u64 {
         x.rotate_left(u32::from(op.sh)) & op.imm
     }
 }
 
 impl Unary for RotateWordMask {
     #[inline(always)]
-    fn apply(x: u64, op: &Op) -> u64 {
+    fn apply(x: u64, op: &Operands) -> u64 {
         let w = (x as u32).rotate_left(u32::from(op.sh));
         (u64::from(w) << 32 | u64::from(w)) & op.imm
     }
@@ -602,7 +636,7 @@ fn single<A: Step>(
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let v = A::step(m.cpu, op, acc, acc2);
+    let v = A::step(m.cpu, &op.x, acc, acc2);
     next(m, ops, i + 1, v, acc)
 }
 
@@ -689,10 +723,10 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     acc2: u64,
 ) -> usize {
     let cpu = &mut *m.cpu;
-    let a = src::<S>(&cpu.gpr, op.b, acc, acc2);
-    let b = if X { cpu.gpr[r(op.c)] } else { op.imm };
+    let a = src::<S>(&cpu.gpr, op.x.b, acc, acc2);
+    let b = if X { cpu.gpr[r(op.x.c)] } else { op.x.imm };
     let (a, b) = compare_operands(L, U, a, b);
-    cpu.compare(op.a as u8, a, b, U);
+    cpu.compare(op.x.a as u8, a, b, U);
     next(m, ops, i + 1, acc, acc2)
 }
 
@@ -735,7 +769,7 @@ const MEM_OPS: [Mem; 16] = [
 ];
 
 /// A load or store: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA and RB
-/// from where `SA` and `SB` say (RA = 0 reads 0 when `SA` is 0). A load produces what
+/// from where `SA` and `SB` say (`SA` = 3: RA = 0, which reads 0). A load produces what
 /// it loaded; a store keeps the cached values (or produces the new RA with update).
 ///
 /// This is the path through the translation cache; a miss (or a store that needs dirty
@@ -779,15 +813,15 @@ fn access<B: Bus, const K: usize, const X: bool, const U: bool, const SA: u8, co
     let kind = MEM_OPS[K];
     let ea = effective_address::<X, SA, SB>(&cpu.gpr, op, acc, acc2);
     let loaded = if kind.is_store() {
-        store(kind, cpu.gpr[r(op.a)], ea, bus)?;
+        store(kind, cpu.gpr[r(op.x.a)], ea, bus)?;
         None
     } else {
         let v = load(kind, ea, bus)?;
-        cpu.gpr[r(op.a)] = v;
+        cpu.gpr[r(op.x.a)] = v;
         Some(v)
     };
     if U {
-        cpu.gpr[r(op.b)] = ea;
+        cpu.gpr[r(op.x.b)] = ea;
     }
     Ok(match (loaded, U) {
         (Some(v), _) => push(v, acc),
@@ -829,7 +863,7 @@ fn memory_pair<M: MemStep, B: Step>(
 ) -> usize {
     match M::cached(m, op, acc, acc2) {
         Some((acc, acc2)) => {
-            let v = B::step(m.cpu, &ops[(i + 1) % OPS], acc, acc2);
+            let v = B::step(m.cpu, &op.y, acc, acc2);
             next(m, ops, i + 2, v, acc)
         }
         None => (M::SLOW)(m, ops, i, op, acc, acc2),
@@ -843,15 +877,15 @@ fn effective_address<const X: bool, const SA: u8, const SB: u8>(
     acc: u64,
     acc2: u64,
 ) -> u64 {
-    let base = if SA == 0 && op.b == F5::R0 {
+    let base = if SA == 3 {
         0
     } else {
-        src::<SA>(g, op.b, acc, acc2)
+        src::<SA>(g, op.x.b, acc, acc2)
     };
     let offset = if X {
-        src::<SB>(g, op.c, acc, acc2)
+        src::<SB>(g, op.x.c, acc, acc2)
     } else {
-        op.imm
+        op.x.imm
     };
     base.wrapping_add(offset)
 }
@@ -883,16 +917,20 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
                     (true, true, _, _) => memory::<$k, true, true, 0, 0>,
                     (false, false, 0, _) => memory::<$k, false, false, 0, 0>,
                     (false, false, 1, _) => memory::<$k, false, false, 1, 0>,
-                    (false, false, _, _) => memory::<$k, false, false, 2, 0>,
+                    (false, false, 2, _) => memory::<$k, false, false, 2, 0>,
+                    (false, false, _, _) => memory::<$k, false, false, 3, 0>,
                     (true, false, 0, 0) => memory::<$k, true, false, 0, 0>,
                     (true, false, 0, 1) => memory::<$k, true, false, 0, 1>,
                     (true, false, 0, _) => memory::<$k, true, false, 0, 2>,
                     (true, false, 1, 0) => memory::<$k, true, false, 1, 0>,
                     (true, false, 1, 1) => memory::<$k, true, false, 1, 1>,
                     (true, false, 1, _) => memory::<$k, true, false, 1, 2>,
-                    (true, false, _, 0) => memory::<$k, true, false, 2, 0>,
-                    (true, false, _, 1) => memory::<$k, true, false, 2, 1>,
-                    (true, false, _, _) => memory::<$k, true, false, 2, 2>,
+                    (true, false, 2, 0) => memory::<$k, true, false, 2, 0>,
+                    (true, false, 2, 1) => memory::<$k, true, false, 2, 1>,
+                    (true, false, 2, _) => memory::<$k, true, false, 2, 2>,
+                    (true, false, _, 0) => memory::<$k, true, false, 3, 0>,
+                    (true, false, _, 1) => memory::<$k, true, false, 3, 1>,
+                    (true, false, _, _) => memory::<$k, true, false, 3, 2>,
                 },)*
                 _ => unreachable!("MEM_OPS lists every Mem"),
             }
@@ -911,9 +949,9 @@ fn jump<const LOOP: bool>(
     _: u64,
 ) -> usize {
     if LOOP {
-        again(m, ops, i, op.imm)
+        again(m, ops, i, op.x.imm)
     } else {
-        leave(m, i, op.imm)
+        leave(m, i, op.x.imm)
     }
 }
 
@@ -931,17 +969,17 @@ fn decrement_branch_nonzero<const LOOP: bool>(
     if cpu.ctr == 0 {
         leave(m, i, op.pc + 4)
     } else if LOOP {
-        again(m, ops, i, op.imm)
+        again(m, ops, i, op.x.imm)
     } else {
-        leave(m, i, op.imm)
+        leave(m, i, op.x.imm)
     }
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
 fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, _: u64, _: u64) -> usize {
-    let target = match op.c as u8 {
+    let target = match op.x.c as u8 {
         0 => Target::Direct {
-            disp: op.imm as i64,
+            disp: op.x.imm as i64,
             aa: true,
         },
         1 => Target::Lr,
@@ -949,31 +987,31 @@ fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, _: u64, _: u64) -> 
     };
     let to = m
         .cpu
-        .branch(target, op.a as u8, op.b as u8, op.d != F5::R0, op.pc);
+        .branch(target, op.x.a as u8, op.x.b as u8, op.x.d != F5::R0, op.pc);
     branch_exit(m, ops, i, to)
 }
 
 fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
-    m.cpu.gpr[r(op.a)] = v;
+    m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
 fn mfctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
-    m.cpu.gpr[r(op.a)] = v;
+    m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
 fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
-    m.cpu.lr = m.cpu.gpr[r(op.a)];
+    m.cpu.lr = m.cpu.gpr[r(op.x.a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
 fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
-    m.cpu.ctr = m.cpu.gpr[r(op.a)];
+    m.cpu.ctr = m.cpu.gpr[r(op.x.a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
@@ -1004,7 +1042,7 @@ struct Li;
 
 impl Unary for Li {
     #[inline(always)]
-    fn apply(_: u64, op: &Op) -> u64 {
+    fn apply(_: u64, op: &Operands) -> u64 {
         op.imm
     }
 }
@@ -1012,7 +1050,7 @@ impl Unary for Li {
 /// One simple operation with its sources fixed (see [`src`]): computes, stores the
 /// result, returns it.
 trait Step {
-    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64;
+    fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64;
 }
 
 struct UnStep<U, const S: u8>(std::marker::PhantomData<U>);
@@ -1020,7 +1058,7 @@ struct BiStep<B, const S1: u8, const S2: u8>(std::marker::PhantomData<B>);
 
 impl<U: Unary, const S: u8> Step for UnStep<U, S> {
     #[inline(always)]
-    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64 {
+    fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
         let v = U::apply(src::<S>(&cpu.gpr, op.b, acc, acc2), op);
         cpu.gpr[r(op.a)] = v;
         v
@@ -1029,7 +1067,7 @@ impl<U: Unary, const S: u8> Step for UnStep<U, S> {
 
 impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
     #[inline(always)]
-    fn step(cpu: &mut CpuState, op: &Op, acc: u64, acc2: u64) -> u64 {
+    fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
         let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
         let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
         let v = B::apply(cpu, x, y);
@@ -1049,8 +1087,8 @@ fn pair_run<A: Step, B: Step>(
     acc2: u64,
 ) -> usize {
     let cpu = &mut *m.cpu;
-    let v1 = A::step(cpu, op, acc, acc2);
-    let v2 = B::step(cpu, &ops[(i + 1) % OPS], v1, acc);
+    let v1 = A::step(cpu, &op.x, acc, acc2);
+    let v2 = B::step(cpu, &op.y, v1, acc);
     next(m, ops, i + 2, v2, v1)
 }
 
@@ -1170,26 +1208,39 @@ macro_rules! mem_forms {
 }
 
 // lwz, ld, stw, std: D-form with RA from the register file or the last result, and
-// X-form with RA or RB from the last result.
+// X-form with RA from the register file, the last result or 0 and RB from the register
+// file or a cached result.
 mem_forms! {
     Lwz0 = (3, false, 0, 0),
     Lwz1 = (3, false, 1, 0),
     Lwzx00 = (3, true, 0, 0),
     Lwzx01 = (3, true, 0, 1),
+    Lwzx02 = (3, true, 0, 2),
     Lwzx10 = (3, true, 1, 0),
+    Lwzx30 = (3, true, 3, 0),
+    Lwzx31 = (3, true, 3, 1),
     Ld0 = (5, false, 0, 0),
     Ld1 = (5, false, 1, 0),
     Ldx00 = (5, true, 0, 0),
     Ldx01 = (5, true, 0, 1),
+    Ldx02 = (5, true, 0, 2),
     Ldx10 = (5, true, 1, 0),
+    Ldx30 = (5, true, 3, 0),
+    Ldx31 = (5, true, 3, 1),
     Stw0 = (8, false, 0, 0),
     Stw1 = (8, false, 1, 0),
     Stwx00 = (8, true, 0, 0),
     Stwx01 = (8, true, 0, 1),
+    Stwx02 = (8, true, 0, 2),
     Stwx10 = (8, true, 1, 0),
+    Stwx30 = (8, true, 3, 0),
+    Stwx31 = (8, true, 3, 1),
     Std0 = (9, false, 0, 0),
     Std1 = (9, false, 1, 0),
     Stdx00 = (9, true, 0, 0),
     Stdx01 = (9, true, 0, 1),
+    Stdx02 = (9, true, 0, 2),
     Stdx10 = (9, true, 1, 0),
+    Stdx30 = (9, true, 3, 0),
+    Stdx31 = (9, true, 3, 1),
 }
