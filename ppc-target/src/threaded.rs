@@ -782,7 +782,7 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match memory_cached::<K, X, U, SA, SB>(m, op, acc, acc2) {
+    match memory_cached::<K, X, U, SA, SB>(m.cpu, m.mem, op, acc, acc2) {
         Some((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
         None => memory_slow::<K, X, U, SA, SB>(m, ops, i, op, acc, acc2),
     }
@@ -792,12 +792,13 @@ fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: 
 /// values, or `None` (nothing done) when it needs the full path.
 #[inline(always)]
 fn memory_cached<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
-    m: &mut Machine<'_>,
+    cpu: &mut CpuState,
+    mem: &mut Memory,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Option<(u64, u64)> {
-    access::<_, K, X, U, SA, SB>(m.cpu, &mut Cached(m.mem), op, acc, acc2).ok()
+    access::<_, K, X, U, SA, SB>(cpu, &mut Cached(mem), op, acc, acc2).ok()
 }
 
 /// The load or store of `op` over `bus`, and the cached values after it: a load
@@ -837,15 +838,27 @@ struct MemForm<const K: usize, const X: bool, const SA: u8, const SB: u8>;
 /// A memory access that can lead a fused pair.
 trait MemStep {
     /// [`memory_cached`] for the form.
-    fn cached(m: &mut Machine<'_>, op: &Op, acc: u64, acc2: u64) -> Option<(u64, u64)>;
+    fn cached(
+        cpu: &mut CpuState,
+        mem: &mut Memory,
+        op: &Op,
+        acc: u64,
+        acc2: u64,
+    ) -> Option<(u64, u64)>;
     /// The form's full path (it continues with the next instruction's own handler).
     const SLOW: Handler;
 }
 
 impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemForm<K, X, SA, SB> {
     #[inline(always)]
-    fn cached(m: &mut Machine<'_>, op: &Op, acc: u64, acc2: u64) -> Option<(u64, u64)> {
-        memory_cached::<K, X, false, SA, SB>(m, op, acc, acc2)
+    fn cached(
+        cpu: &mut CpuState,
+        mem: &mut Memory,
+        op: &Op,
+        acc: u64,
+        acc2: u64,
+    ) -> Option<(u64, u64)> {
+        memory_cached::<K, X, false, SA, SB>(cpu, mem, op, acc, acc2)
     }
     const SLOW: Handler = memory_slow::<K, X, false, SA, SB>;
 }
@@ -861,9 +874,12 @@ fn memory_pair<M: MemStep, B: Step>(
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match M::cached(m, op, acc, acc2) {
+    // The CPU pointer is read once: read again after a store through the memory it
+    // would be a load the host may have to order after that store.
+    let cpu = &mut *m.cpu;
+    match M::cached(cpu, m.mem, op, acc, acc2) {
         Some((acc, acc2)) => {
-            let v = B::step(m.cpu, &op.y, acc, acc2);
+            let v = B::step(cpu, &op.y, acc, acc2);
             next(m, ops, i + 2, v, acc)
         }
         None => (M::SLOW)(m, ops, i, op, acc, acc2),
