@@ -381,7 +381,11 @@ impl Memory {
         // SAFETY: as in `read_cached`: a hit is in bounds.
         #[allow(unsafe_code)]
         unsafe {
-            self.backing.as_mut_ptr().add(at).cast::<[u8; N]>().write(data);
+            self.backing
+                .as_mut_ptr()
+                .add(at)
+                .cast::<[u8; N]>()
+                .write(data);
         }
         true
     }

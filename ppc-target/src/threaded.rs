@@ -233,6 +233,9 @@ pub(crate) struct Lowering {
     steps: Vec<Option<StepId>>,
     /// Per lowered instruction, its form when it is an access that can lead a pair.
     mems: Vec<Option<MemId>>,
+    /// Per lowered instruction, whether it is a `bdnz` (`Some(true)`) or `b`
+    /// (`Some(false)`) back to the block's start.
+    loops: Vec<Option<bool>>,
 }
 
 /// What a lowered handler leaves cached.
@@ -335,13 +338,22 @@ impl Lowering {
         step_id(kind, s1, s2)
     }
 
-    /// Fuses consecutive fusable instructions into pairs (two simple operations, or a
-    /// load or store and a simple operation): the first slot runs both (one dispatch
-    /// for two instructions), the second keeps its operands and its own handler.
+    /// Fuses consecutive fusable instructions into pairs (two simple operations, a
+    /// load or store and a simple operation, or a simple operation and a loop's
+    /// branch back): the first slot runs both (one dispatch for two instructions), the
+    /// second keeps its operands and its own handler.
     pub(crate) fn fuse(self, ops: &mut Ops) {
         let mut i = 0;
         while i + 1 < self.steps.len() {
             match (self.steps[i], self.mems[i], self.steps[i + 1]) {
+                (Some(step), _, _) if self.loops[i + 1].is_some() => {
+                    ops[i].run = loop_handler(step, self.loops[i + 1] == Some(true));
+                    ops[i].y = Operands {
+                        imm: ops[i + 1].pc + 4,
+                        ..Operands::NONE
+                    };
+                    i += 2;
+                }
                 (Some(first), _, Some(second)) => {
                     ops[i].run = pair_handler(first, second);
                     ops[i].y = ops[i + 1].x;
@@ -359,6 +371,25 @@ impl Lowering {
 
     /// Lowers the `index`th instruction of a block, located at `pc`.
     pub(crate) fn lower(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
+        if index == 0 {
+            self.start = pc;
+        }
+        self.loops.push(match *insn {
+            Insn::Branch {
+                target: Target::Direct { disp, aa },
+                bo: bo @ (0x10 | 0x14),
+                lk: false,
+                ..
+            } => {
+                let to = if aa {
+                    disp as u64
+                } else {
+                    pc.wrapping_add(disp as u64)
+                };
+                (to == self.start).then_some(bo == 0x10)
+            }
+            _ => None,
+        });
         let step = self.step(insn);
         self.steps.push(step);
         let mem = match *insn {
@@ -368,9 +399,12 @@ impl Lowering {
                 rb,
                 update: false,
                 ..
-            } => {
-                mem_id(op, rb.is_some(), self.base(ra), rb.map_or(0, |b| self.from(b)))
-            }
+            } => mem_id(
+                op,
+                rb.is_some(),
+                self.base(ra),
+                rb.map_or(0, |b| self.from(b)),
+            ),
             _ => None,
         };
         self.mems.push(mem);
@@ -378,9 +412,6 @@ impl Lowering {
     }
 
     fn lower_one(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
-        if index == 0 {
-            self.start = pc;
-        }
         let operands = |a: u8, b: u8, c: u8, d: u8, sh: u8, imm: u64| Operands {
             a: F5::new(a),
             b: F5::new(b),
@@ -1108,6 +1139,27 @@ fn pair_run<A: Step, B: Step>(
     next(m, ops, i + 2, v2, v1)
 }
 
+/// A simple operation and the branch after it back to the block's start, in one
+/// dispatch: `bdnz` when `D`, else `b`. `y.imm` is the address after the branch.
+fn step_loop<A: Step, const D: bool>(
+    m: &mut Machine<'_>,
+    ops: &Ops,
+    i: usize,
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> usize {
+    let cpu = &mut *m.cpu;
+    A::step(cpu, &op.x, acc, acc2);
+    if D {
+        cpu.ctr = cpu.ctr.wrapping_sub(1);
+        if cpu.ctr == 0 {
+            return leave(m, i + 1, op.y.imm);
+        }
+    }
+    again(m, ops, i + 1, ops[0].pc)
+}
+
 /// The fusable steps (kind and sources), [`step_id`] to find one, and the pair handler
 /// for every ordered combination of two.
 macro_rules! steps {
@@ -1126,6 +1178,15 @@ macro_rules! steps {
 
         fn pair_handler(first: StepId, second: StepId) -> Handler {
             steps!(@first first second [$($id: $ty),*] $($id: $ty),*)
+        }
+
+        fn loop_handler(step: StepId, decrement: bool) -> Handler {
+            match (step, decrement) {
+                $(
+                    (StepId::$id, true) => step_loop::<$ty, true>,
+                    (StepId::$id, false) => step_loop::<$ty, false>,
+                )*
+            }
         }
 
         fn memory_pair_for<M: MemStep>(second: StepId) -> Handler {

@@ -184,6 +184,20 @@ fn reference(mut cpu: CpuState, mut mem: Memory) -> (CpuState, Memory, u64) {
     }
 }
 
+/// The first `n` steps of [`reference`] (it must not reach an exception).
+fn reference_steps(mut cpu: CpuState, mut mem: Memory, n: u64) -> CpuState {
+    let mut res = Reservation::default();
+    for _ in 0..n {
+        let pc = cpu.nip;
+        let insn = decode(mem.read_u32(pc).unwrap()).unwrap();
+        match cpu.execute(insn, pc, &mut mem, &mut res) {
+            Ok(next) => cpu.nip = next,
+            Err(e) => panic!("reference raised {e:?} at {pc:#x}"),
+        }
+    }
+    cpu
+}
+
 #[test]
 fn threaded_blocks_match_single_instruction_execution() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -286,5 +300,33 @@ fn blocks_that_branch_to_themselves_loop_in_place_with_exact_step_counts() {
             (g.cpu.crf, g.cpu.xer, g.cpu.ctr),
             (want.crf, want.xer, want.ctr)
         );
+    }
+}
+
+#[test]
+fn endless_loops_stop_at_the_exact_step_limit() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for case in 0..120u64 {
+        let len = [1, 2, 3, 9, 30, 62][case as usize % 6];
+        let body = loop_body(&mut rng, len);
+        let mut code = body.clone();
+        let back = (-4 * (body.len() as i32)) as u32 & 0x03FF_FFFC;
+        code.push(18 << 26 | back); // b back
+        let (cpu, mem) = machine(&code, case);
+        let limit = 1 + rng.below(5_000);
+        let want = reference_steps(cpu.clone(), mem.clone(), limit);
+        let mut g = Guest::from_parts(cpu, mem);
+        if case % 2 == 0 {
+            assert!(matches!(g.run(limit), Stop::StepLimit), "case {case}");
+        } else {
+            while g.steps < limit {
+                let n = (1 + rng.below(300)).min(limit - g.steps);
+                assert!(matches!(g.run(n), Stop::StepLimit), "case {case}");
+            }
+        }
+        assert_eq!(g.steps, limit, "case {case}: steps");
+        assert_eq!(g.cpu.nip, want.nip, "case {case}: nip");
+        assert_eq!(g.cpu.gpr, want.gpr, "case {case}: GPRs");
+        assert_eq!((g.cpu.crf, g.cpu.xer), (want.crf, want.xer), "case {case}");
     }
 }
