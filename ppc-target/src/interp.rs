@@ -100,8 +100,7 @@ fn slot_of(pc: u64) -> usize {
 #[derive(Clone)]
 struct Block {
     pc: u64,
-    insns: Vec<Insn>,
-    ops: Box<threaded::Ops>,
+    code: threaded::Code,
 }
 
 /// A user-mode guest: CPU, memory, and what the personality collected.
@@ -122,6 +121,8 @@ pub struct Guest {
     blocks: Vec<Option<Box<Block>>>,
     /// The ISA level the cached blocks were checked against.
     blocks_isa: crate::models::IsaLevel,
+    /// How the last run of a block ended.
+    pub(crate) exit: threaded::Exit,
 }
 
 impl fmt::Debug for Guest {
@@ -146,6 +147,7 @@ impl Guest {
             steps: 0,
             blocks: (0..BLOCKS).map(|_| None).collect(),
             blocks_isa: isa,
+            exit: threaded::Exit::default(),
         }
     }
 
@@ -265,20 +267,19 @@ impl Guest {
                 break;
             }
         }
-        let mut ops = Vec::with_capacity(threaded::OPS);
         let mut at = pc;
         let mut lowering = threaded::Lowering::default();
+        let mut ops = [threaded::Op::end(0); threaded::OPS];
         for (i, insn) in insns.iter().enumerate() {
-            ops.push(lowering.lower(insn, at, i));
+            ops[i] = lowering.lower(insn, at, i);
             at += insn.len();
         }
-        ops.resize(threaded::OPS, threaded::Op::end(at));
-        let mut ops: Box<threaded::Ops> = ops
-            .into_boxed_slice()
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("resized to OPS"));
+        ops[insns.len()..].fill(threaded::Op::end(at));
         lowering.fuse(&mut ops);
-        Ok(Block { pc, insns, ops })
+        Ok(Block {
+            pc,
+            code: threaded::Code { ops, insns },
+        })
     }
 
     fn flush_blocks(&mut self) {
@@ -316,66 +317,54 @@ impl Guest {
                     }
                 }
             }
-            let Guest {
-                cpu,
-                mem,
-                reservation,
-                blocks,
-                steps,
-                ..
-            } = self;
+            // The block leaves the cache for the time of its run (the handlers get
+            // the guest and the block separately).
+            let mut block = self.blocks[slot].take().expect("block just built");
+            let count = block.code.insns.len();
             // A run cut short by the step limit puts a terminator after the first `n`
             // for the time of the run (and runs the last of them alone if it starts a
             // fused pair).
-            let block = blocks[slot].as_deref_mut().expect("block just built");
-            let count = block.insns.len();
             let n = count.min(usize::try_from(left).unwrap_or(usize::MAX));
+            let ops = &mut block.code.ops;
             let cut = (n < count).then(|| {
-                let pc = block.ops[n].pc;
-                block.ops[n - 1].toggle_pair();
-                (
-                    n,
-                    std::mem::replace(&mut block.ops[n], threaded::Op::end(pc)),
-                )
+                let pc = ops[n].pc;
+                ops[n - 1].toggle_pair();
+                (n, std::mem::replace(&mut ops[n], threaded::Op::end(pc)))
             });
-            let mut m = threaded::Machine {
-                cpu,
-                mem,
-                res: reservation,
-                insns: &block.insns,
-                left: false,
-                loops_left: 0,
-                next: 0,
-                exception: None,
-            };
             // A block that branches back to itself runs again in place, up to
             // LOOPS_PER_RUN times, while the step budget has room for whole passes.
-            if n == count {
+            let granted = if n == count {
                 let passes = (left - count as u64) / count as u64;
-                m.loops_left = passes.min(LOOPS_PER_RUN) as u32;
-            }
-            let granted = m.loops_left;
-            let (ran, left_block) = threaded::run(&mut m, &block.ops);
-            let looped = u64::from(granted - m.loops_left) * count as u64;
+                passes.min(LOOPS_PER_RUN) as u32
+            } else {
+                0
+            };
+            self.exit = threaded::Exit {
+                loops_left: granted,
+                ..threaded::Exit::default()
+            };
+            let (ran, left_block) = threaded::run(self, &block.code);
+            let looped = u64::from(granted - self.exit.loops_left) * count as u64;
+            let ops = &mut block.code.ops;
             if let Some((n, op)) = cut {
-                block.ops[n] = op;
-                block.ops[n - 1].toggle_pair();
+                ops[n] = op;
+                ops[n - 1].toggle_pair();
             }
-            let ops = &block.ops;
             let done = ran as u64 + looped;
             let mut fault = None;
             let at = if !left_block {
                 ops[ran].pc
-            } else if let Some(e) = m.exception.take() {
+            } else if let Some(e) = self.exit.exception.take() {
                 let at = ops[ran - 1].pc;
                 fault = Some((e, at));
                 at
             } else {
-                m.next
+                self.exit.next
             };
-            *steps += done;
+            self.blocks[slot] = Some(block);
+            self.steps += done;
             left -= done;
-            cpu.nip = at;
+            self.cpu.nip = at;
             if let Some((e, at)) = fault {
                 if let Some(stop) = self.exception(e, at) {
                     return stop;

@@ -4,7 +4,7 @@
 //! which the optimizer turns into a jump), so every handler has its own indirect jump
 //! for the host's predictor to learn and no call/return pair is paid per instruction.
 //! A block ends with a sentinel that returns; the depth is bounded by the block length
-//! (times the passes a self-looping block may make, see [`Machine::loops_left`]) even
+//! (times the passes a self-looping block may make, see [`Exit::loops_left`]) even
 //! where the tail call is not optimized (debug builds).
 //!
 //! Two consecutive simple operations, or a common load/store and the simple operation
@@ -24,18 +24,16 @@
 //! goes through a handler that calls `execute` itself.
 
 use crate::decode::{Arith, Insn, Logic, Mem, Target};
-use crate::exec::{compare_operands, load, mask64, store, Bus, Cached, Exception, Reservation};
+use crate::exec::{compare_operands, load, mask64, store, Bus, Cached, Exception};
+use crate::interp::Guest;
 use crate::mem::Memory;
 use crate::state::{spr, CpuState};
 
-/// What a handler sees: the machine and where a block exit goes.
-pub(crate) struct Machine<'a> {
-    pub cpu: &'a mut CpuState,
-    pub mem: &'a mut Memory,
-    pub res: &'a mut Reservation,
-    /// The block's decoded instructions (for the generic handler).
-    pub insns: &'a [Insn],
-    /// Whether an instruction left the block for [`Machine::next`].
+/// Where a run of a block ended, filled in by the handlers (kept in the [`Guest`], so
+/// a handler reaches it, the CPU and the memory at fixed offsets from one pointer).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Exit {
+    /// Whether an instruction left the block for [`Exit::next`].
     pub left: bool,
     /// How many more times a branch back to the block's start may run the block again
     /// without leaving it (each time is the block's whole length in instructions; the
@@ -44,16 +42,24 @@ pub(crate) struct Machine<'a> {
     pub loops_left: u32,
     /// The next instruction address when `left`.
     pub next: u64,
-    /// The exception raised by the instruction whose handler returned `false`.
+    /// The exception raised by the instruction that ran last.
     pub exception: Option<Exception>,
+}
+
+/// A lowered block: its handlers and operands, and its decoded instructions (for the
+/// generic handler).
+#[derive(Clone)]
+pub(crate) struct Code {
+    pub ops: Ops,
+    pub insns: Vec<Insn>,
 }
 
 /// Runs the instruction at index `i` of a block and those after it: `acc` and `acc2`
 /// are the cached values (see [`Lowering`]). Returns how many instructions ran; the
-/// one that ran last left the block when it set [`Machine::next`] or
-/// [`Machine::exception`] (a branch, an exception, or a store into a page holding
+/// one that ran last left the block when it set [`Exit::next`] or
+/// [`Exit::exception`] (a branch, an exception, or a store into a page holding
 /// decoded code), else the block ran to its end.
-pub(crate) type Handler = fn(&mut Machine<'_>, &Ops, usize, &Op, u64, u64) -> usize;
+pub(crate) type Handler = fn(&mut Guest, &Code, usize, &Op, u64, u64) -> usize;
 
 /// Slots of a block: up to `OPS - 1` instructions, then terminators.
 pub(crate) const OPS: usize = 64;
@@ -123,35 +129,35 @@ impl Op {
 
 /// Runs `ops` from the first until a terminator; returns how many ran and whether
 /// the last one left the block.
-pub(crate) fn run(m: &mut Machine<'_>, ops: &Ops) -> (usize, bool) {
+pub(crate) fn run(m: &mut Guest, ops: &Code) -> (usize, bool) {
     let ran = next(m, ops, 0, 0, 0);
-    (ran, m.exception.is_some() || m.left)
+    (ran, m.exit.exception.is_some() || m.exit.left)
 }
 
 /// Continues with the handler at `i`.
 #[inline(always)]
-fn next(m: &mut Machine<'_>, ops: &Ops, i: usize, acc: u64, acc2: u64) -> usize {
-    let op = &ops[i % OPS];
+fn next(m: &mut Guest, ops: &Code, i: usize, acc: u64, acc2: u64) -> usize {
+    let op = &ops.ops[i % OPS];
     (op.run)(m, ops, i, op, acc, acc2)
 }
 
-fn end(_: &mut Machine<'_>, _: &Ops, i: usize, _: &Op, _: u64, _: u64) -> usize {
+fn end(_: &mut Guest, _: &Code, i: usize, _: &Op, _: u64, _: u64) -> usize {
     i
 }
 
 /// Leaves the block after the instruction at `i`, continuing at `to`.
 #[inline(always)]
-fn leave(m: &mut Machine<'_>, i: usize, to: u64) -> usize {
-    m.next = to;
-    m.left = true;
+fn leave(m: &mut Guest, i: usize, to: u64) -> usize {
+    m.exit.next = to;
+    m.exit.left = true;
     i + 1
 }
 
 /// The branch at `i` goes to `to`: back to the block's own start while
-/// [`Machine::loops_left`] allows (a loop runs without leaving the block), else out.
+/// [`Exit::loops_left`] allows (a loop runs without leaving the block), else out.
 #[inline(always)]
-fn branch_exit(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
-    if to == ops[0].pc {
+fn branch_exit(m: &mut Guest, ops: &Code, i: usize, to: u64) -> usize {
+    if to == ops.ops[0].pc {
         again(m, ops, i, to)
     } else {
         leave(m, i, to)
@@ -159,21 +165,21 @@ fn branch_exit(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
 }
 
 /// The branch at `i` goes back to the block's start, `to`: runs the block again
-/// while [`Machine::loops_left`] allows, else leaves it.
+/// while [`Exit::loops_left`] allows, else leaves it.
 #[inline(always)]
-fn again(m: &mut Machine<'_>, ops: &Ops, i: usize, to: u64) -> usize {
-    if m.loops_left == 0 {
+fn again(m: &mut Guest, ops: &Code, i: usize, to: u64) -> usize {
+    if m.exit.loops_left == 0 {
         return leave(m, i, to);
     }
-    m.loops_left -= 1;
+    m.exit.loops_left -= 1;
     // At the start of the block nothing is cached.
     next(m, ops, 0, 0, 0)
 }
 
 /// Leaves the block: the instruction at `i` raised `e`.
 #[inline(always)]
-fn raise(m: &mut Machine<'_>, i: usize, e: Exception) -> usize {
-    m.exception = Some(e);
+fn raise(m: &mut Guest, i: usize, e: Exception) -> usize {
+    m.exit.exception = Some(e);
     i + 1
 }
 
@@ -596,16 +602,16 @@ impl Lowering {
 }
 
 /// Any instruction, through [`CpuState::execute`].
-fn generic(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
-    let insn = m.insns[op.x.imm as usize];
-    match m.cpu.execute(insn, op.pc, m.mem, m.res) {
+fn generic(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+    let insn = ops.insns[op.x.imm as usize];
+    match m.cpu.execute(insn, op.pc, &mut m.mem, &mut m.reservation) {
         Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
         Ok(to) => leave(m, i, to),
         Err(e) => raise(m, i, e),
     }
 }
 
-fn li(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn li(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     m.cpu.gpr[r(op.x.a)] = op.x.imm;
     let (acc, acc2) = push(op.x.imm, acc);
     next(m, ops, i + 1, acc, acc2)
@@ -659,15 +665,8 @@ impl Unary for RotateWordMask {
 }
 
 /// One instruction of a simple operation ([`Step`]): its result becomes `acc`.
-fn single<A: Step>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
-    i: usize,
-    op: &Op,
-    acc: u64,
-    acc2: u64,
-) -> usize {
-    let v = A::step(m.cpu, &op.x, acc, acc2);
+fn single<A: Step>(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+    let v = A::step(&mut m.cpu, &op.x, acc, acc2);
     next(m, ops, i + 1, v, acc)
 }
 
@@ -746,14 +745,14 @@ binary_ops!(logic_handler, Logic, logic:
 /// cmp/cmpl/cmpi/cmpli: `L` 64-bit, `U` unsigned, `X` second operand from a register,
 /// the first from where `S` says. Keeps the cached values.
 fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let cpu = &mut *m.cpu;
+    let cpu = &mut m.cpu;
     let a = src::<S>(&cpu.gpr, op.x.b, acc, acc2);
     let b = if X { cpu.gpr[r(op.x.c)] } else { op.x.imm };
     let (a, b) = compare_operands(L, U, a, b);
@@ -806,14 +805,14 @@ const MEM_OPS: [Mem; 16] = [
 /// This is the path through the translation cache; a miss (or a store that needs dirty
 /// or code tracking) continues in [`memory_slow`], so this one needs no stack frame.
 fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match memory_cached::<K, X, U, SA, SB>(m.cpu, m.mem, op, acc, acc2) {
+    match memory_cached::<K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
         None => memory_slow::<K, X, U, SA, SB>(m, ops, i, op, acc, acc2),
     }
@@ -898,8 +897,8 @@ impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemF
 /// the translation cache the access takes its full path alone, and the operation runs
 /// from its own slot).
 fn memory_pair<M: MemStep, B: Step>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
@@ -907,8 +906,8 @@ fn memory_pair<M: MemStep, B: Step>(
 ) -> usize {
     // The CPU pointer is read once: read again after a store through the memory it
     // would be a load the host may have to order after that store.
-    let cpu = &mut *m.cpu;
-    match M::cached(cpu, m.mem, op, acc, acc2) {
+    let cpu = &mut m.cpu;
+    match M::cached(cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => {
             let v = B::step(cpu, &op.y, acc, acc2);
             next(m, ops, i + 2, v, acc)
@@ -941,14 +940,14 @@ fn effective_address<const X: bool, const SA: u8, const SB: u8>(
 /// tracking (a store into decoded code leaves the block).
 #[inline(never)]
 fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match access::<Memory, K, X, U, SA, SB>(m.cpu, m.mem, op, acc, acc2) {
+    match access::<Memory, K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
         Err(fault) => raise(m, i, Exception::Fault(fault)),
         Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, i, op.pc + 4),
         Ok((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
@@ -987,14 +986,7 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
 }
 
 /// `b` (relative or absolute, no link); `LOOP` when it goes to the block's start.
-fn jump<const LOOP: bool>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
-    i: usize,
-    op: &Op,
-    _: u64,
-    _: u64,
-) -> usize {
+fn jump<const LOOP: bool>(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, _: u64) -> usize {
     if LOOP {
         again(m, ops, i, op.x.imm)
     } else {
@@ -1004,14 +996,14 @@ fn jump<const LOOP: bool>(
 
 /// `bdnz` to a direct target; `LOOP` when it is the block's start.
 fn decrement_branch_nonzero<const LOOP: bool>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     _: u64,
     _: u64,
 ) -> usize {
-    let cpu = &mut *m.cpu;
+    let cpu = &mut m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
     if cpu.ctr == 0 {
         leave(m, i, op.pc + 4)
@@ -1023,7 +1015,7 @@ fn decrement_branch_nonzero<const LOOP: bool>(
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
-fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, _: u64, _: u64) -> usize {
+fn branch(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, _: u64) -> usize {
     let target = match op.x.c as u8 {
         0 => Target::Direct {
             disp: op.x.imm as i64,
@@ -1038,26 +1030,26 @@ fn branch(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, _: u64, _: u64) -> 
     branch_exit(m, ops, i, to)
 }
 
-fn mflr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn mflr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
     m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mfctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn mfctr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
     m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtlr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn mtlr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
     m.cpu.lr = m.cpu.gpr[r(op.x.a)];
     next(m, ops, i + 1, acc, acc2)
 }
 
-fn mtctr(m: &mut Machine<'_>, ops: &Ops, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn mtctr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
     m.cpu.ctr = m.cpu.gpr[r(op.x.a)];
     next(m, ops, i + 1, acc, acc2)
 }
@@ -1126,14 +1118,14 @@ impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
 /// Two simple operations in one dispatch: the second sees the first's result as `acc`
 /// and the incoming `acc` as `acc2`, as the lowering tracked.
 fn pair_run<A: Step, B: Step>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let cpu = &mut *m.cpu;
+    let cpu = &mut m.cpu;
     let v1 = A::step(cpu, &op.x, acc, acc2);
     let v2 = B::step(cpu, &op.y, v1, acc);
     next(m, ops, i + 2, v2, v1)
@@ -1142,14 +1134,14 @@ fn pair_run<A: Step, B: Step>(
 /// A simple operation and the branch after it back to the block's start, in one
 /// dispatch: `bdnz` when `D`, else `b`. `y.imm` is the address after the branch.
 fn step_loop<A: Step, const D: bool>(
-    m: &mut Machine<'_>,
-    ops: &Ops,
+    m: &mut Guest,
+    ops: &Code,
     i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let cpu = &mut *m.cpu;
+    let cpu = &mut m.cpu;
     A::step(cpu, &op.x, acc, acc2);
     if D {
         cpu.ctr = cpu.ctr.wrapping_sub(1);
@@ -1157,7 +1149,7 @@ fn step_loop<A: Step, const D: bool>(
             return leave(m, i + 1, op.y.imm);
         }
     }
-    again(m, ops, i + 1, ops[0].pc)
+    again(m, ops, i + 1, ops.ops[0].pc)
 }
 
 /// The fusable steps (kind and sources), [`step_id`] to find one, and the pair handler
