@@ -59,7 +59,7 @@ pub(crate) struct Code {
 /// one that ran last left the block when it set [`Exit::next`] or
 /// [`Exit::exception`] (a branch, an exception, or a store into a page holding
 /// decoded code), else the block ran to its end.
-pub(crate) type Handler = fn(&mut Guest, &Code, usize, &Op, u64, u64) -> usize;
+pub(crate) type Handler = fn(&mut Guest, &Code, &Op, u64, u64) -> usize;
 
 /// Slots of a block: up to `OPS - 1` instructions, then terminators.
 pub(crate) const OPS: usize = 64;
@@ -130,57 +130,89 @@ impl Op {
 /// Runs `ops` from the first until a terminator; returns how many ran and whether
 /// the last one left the block.
 pub(crate) fn run(m: &mut Guest, ops: &Code) -> (usize, bool) {
-    let ran = next(m, ops, 0, 0, 0);
+    let ran = first(m, ops);
     (ran, m.exit.exception.is_some() || m.exit.left)
 }
 
-/// Continues with the handler at `i`.
+/// Continues with the handler `k` slots after `op`.
 #[inline(always)]
-fn next(m: &mut Guest, ops: &Code, i: usize, acc: u64, acc2: u64) -> usize {
-    let op = &ops.ops[i % OPS];
-    (op.run)(m, ops, i, op, acc, acc2)
+fn next(m: &mut Guest, ops: &Code, op: &Op, k: usize, acc: u64, acc2: u64) -> usize {
+    let op = ahead(ops, op, k);
+    (op.run)(m, ops, op, acc, acc2)
 }
 
-fn end(_: &mut Guest, _: &Code, i: usize, _: &Op, _: u64, _: u64) -> usize {
-    i
+/// Starts (again) with the block's first handler; nothing is cached.
+#[inline(always)]
+fn first(m: &mut Guest, ops: &Code) -> usize {
+    let op = &ops.ops[0];
+    (op.run)(m, ops, op, 0, 0)
 }
 
-/// Leaves the block after the instruction at `i`, continuing at `to`.
+/// The terminator: ends a run; returns how many instructions ran.
+fn end(_: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
+    index(ops, op)
+}
+
+/// The slot `k` after `op` (`k` is 1, or 2 after a fused pair).
+///
+/// Handlers only step forward over the instructions they ran, and a block holds at
+/// most `OPS - 1` instructions followed by terminators, which never step: so from an
+/// instruction's slot, `k` more is still a slot of the same block.
 #[inline(always)]
-fn leave(m: &mut Guest, i: usize, to: u64) -> usize {
+fn ahead<'a>(ops: &'a Code, op: &'a Op, k: usize) -> &'a Op {
+    debug_assert!(index(ops, op) + k < OPS);
+    // SAFETY: `op` is a slot of `ops.ops` (handlers are only called with one) and
+    // the slot `k` after it is one too (above). Walking a pointer instead of an index
+    // takes four host instructions off every dispatch (an index needs a mask for the
+    // compiler to drop the bounds check, and a scale) and frees a register.
+    #[allow(unsafe_code)]
+    unsafe {
+        &*std::ptr::from_ref(op).add(k)
+    }
+}
+
+/// The slot number of `op` in `ops` (how many instructions come before it).
+#[inline(always)]
+fn index(ops: &Code, op: &Op) -> usize {
+    (std::ptr::from_ref(op) as usize - ops.ops.as_ptr() as usize) / std::mem::size_of::<Op>()
+}
+
+/// Leaves the block after the instruction `k` slots after `op` (0: `op` itself),
+/// continuing at `to`; returns how many instructions ran.
+#[inline(always)]
+fn leave(m: &mut Guest, ops: &Code, op: &Op, k: usize, to: u64) -> usize {
     m.exit.next = to;
     m.exit.left = true;
-    i + 1
+    index(ops, op) + k + 1
 }
 
-/// The branch at `i` goes to `to`: back to the block's own start while
+/// The branch `op` goes to `to`: back to the block's own start while
 /// [`Exit::loops_left`] allows (a loop runs without leaving the block), else out.
 #[inline(always)]
-fn branch_exit(m: &mut Guest, ops: &Code, i: usize, to: u64) -> usize {
+fn branch_exit(m: &mut Guest, ops: &Code, op: &Op, to: u64) -> usize {
     if to == ops.ops[0].pc {
-        again(m, ops, i, to)
+        again(m, ops, op, 0, to)
     } else {
-        leave(m, i, to)
+        leave(m, ops, op, 0, to)
     }
 }
 
-/// The branch at `i` goes back to the block's start, `to`: runs the block again
-/// while [`Exit::loops_left`] allows, else leaves it.
+/// The branch `k` slots after `op` goes back to the block's start, `to`: runs the
+/// block again while [`Exit::loops_left`] allows, else leaves it.
 #[inline(always)]
-fn again(m: &mut Guest, ops: &Code, i: usize, to: u64) -> usize {
+fn again(m: &mut Guest, ops: &Code, op: &Op, k: usize, to: u64) -> usize {
     if m.exit.loops_left == 0 {
-        return leave(m, i, to);
+        return leave(m, ops, op, k, to);
     }
     m.exit.loops_left -= 1;
-    // At the start of the block nothing is cached.
-    next(m, ops, 0, 0, 0)
+    first(m, ops)
 }
 
-/// Leaves the block: the instruction at `i` raised `e`.
+/// Leaves the block: the instruction `op` raised `e`.
 #[inline(always)]
-fn raise(m: &mut Guest, i: usize, e: Exception) -> usize {
+fn raise(m: &mut Guest, ops: &Code, op: &Op, e: Exception) -> usize {
     m.exit.exception = Some(e);
-    i + 1
+    index(ops, op) + 1
 }
 
 /// A 5-bit instruction field (a GPR number, BO, BI, a CR field number). As an enum
@@ -602,19 +634,19 @@ impl Lowering {
 }
 
 /// Any instruction, through [`CpuState::execute`].
-fn generic(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn generic(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
     let insn = ops.insns[op.x.imm as usize];
     match m.cpu.execute(insn, op.pc, &mut m.mem, &mut m.reservation) {
-        Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, i + 1, acc, acc2),
-        Ok(to) => leave(m, i, to),
-        Err(e) => raise(m, i, e),
+        Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, op, 1, acc, acc2),
+        Ok(to) => leave(m, ops, op, 0, to),
+        Err(e) => raise(m, ops, op, e),
     }
 }
 
-fn li(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn li(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
     m.cpu.gpr[r(op.x.a)] = op.x.imm;
     let (acc, acc2) = push(op.x.imm, acc);
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
 /// An operation `a ← f(b)` with an immediate, a shift count, or both.
@@ -665,9 +697,9 @@ impl Unary for RotateWordMask {
 }
 
 /// One instruction of a simple operation ([`Step`]): its result becomes `acc`.
-fn single<A: Step>(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn single<A: Step>(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
     let v = A::step(&mut m.cpu, &op.x, acc, acc2);
-    next(m, ops, i + 1, v, acc)
+    next(m, ops, op, 1, v, acc)
 }
 
 fn unary<U: Unary>(from: u8) -> Handler {
@@ -747,7 +779,6 @@ binary_ops!(logic_handler, Logic, logic:
 fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
@@ -757,7 +788,7 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     let b = if X { cpu.gpr[r(op.x.c)] } else { op.x.imm };
     let (a, b) = compare_operands(L, U, a, b);
     cpu.compare(op.x.a as u8, a, b, U);
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
 fn compare_handler(l: bool, unsigned: bool, indexed: bool, from: u8) -> Handler {
@@ -807,14 +838,13 @@ const MEM_OPS: [Mem; 16] = [
 fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
     match memory_cached::<K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
-        Some((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
-        None => memory_slow::<K, X, U, SA, SB>(m, ops, i, op, acc, acc2),
+        Some((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
+        None => memory_slow::<K, X, U, SA, SB>(m, ops, op, acc, acc2),
     }
 }
 
@@ -899,7 +929,6 @@ impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemF
 fn memory_pair<M: MemStep, B: Step>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
@@ -910,9 +939,9 @@ fn memory_pair<M: MemStep, B: Step>(
     match M::cached(cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => {
             let v = B::step(cpu, &op.y, acc, acc2);
-            next(m, ops, i + 2, v, acc)
+            next(m, ops, op, 2, v, acc)
         }
-        None => (M::SLOW)(m, ops, i, op, acc, acc2),
+        None => (M::SLOW)(m, ops, op, acc, acc2),
     }
 }
 
@@ -942,15 +971,14 @@ fn effective_address<const X: bool, const SA: u8, const SB: u8>(
 fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
     match access::<Memory, K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
-        Err(fault) => raise(m, i, Exception::Fault(fault)),
-        Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, i, op.pc + 4),
-        Ok((acc, acc2)) => next(m, ops, i + 1, acc, acc2),
+        Err(fault) => raise(m, ops, op, Exception::Fault(fault)),
+        Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, ops, op, 0, op.pc + 4),
+        Ok((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
     }
 }
 
@@ -986,11 +1014,11 @@ fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -
 }
 
 /// `b` (relative or absolute, no link); `LOOP` when it goes to the block's start.
-fn jump<const LOOP: bool>(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, _: u64) -> usize {
+fn jump<const LOOP: bool>(m: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
     if LOOP {
-        again(m, ops, i, op.x.imm)
+        again(m, ops, op, 0, op.x.imm)
     } else {
-        leave(m, i, op.x.imm)
+        leave(m, ops, op, 0, op.x.imm)
     }
 }
 
@@ -998,7 +1026,6 @@ fn jump<const LOOP: bool>(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, 
 fn decrement_branch_nonzero<const LOOP: bool>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     _: u64,
     _: u64,
@@ -1006,16 +1033,16 @@ fn decrement_branch_nonzero<const LOOP: bool>(
     let cpu = &mut m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
     if cpu.ctr == 0 {
-        leave(m, i, op.pc + 4)
+        leave(m, ops, op, 0, op.pc + 4)
     } else if LOOP {
-        again(m, ops, i, op.x.imm)
+        again(m, ops, op, 0, op.x.imm)
     } else {
-        leave(m, i, op.x.imm)
+        leave(m, ops, op, 0, op.x.imm)
     }
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
-fn branch(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, _: u64) -> usize {
+fn branch(m: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
     let target = match op.x.c as u8 {
         0 => Target::Direct {
             disp: op.x.imm as i64,
@@ -1027,31 +1054,31 @@ fn branch(m: &mut Guest, ops: &Code, i: usize, op: &Op, _: u64, _: u64) -> usize
     let to = m
         .cpu
         .branch(target, op.x.a as u8, op.x.b as u8, op.x.d != F5::R0, op.pc);
-    branch_exit(m, ops, i, to)
+    branch_exit(m, ops, op, to)
 }
 
-fn mflr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn mflr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
     m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
-fn mfctr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, _: u64) -> usize {
+fn mfctr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
     m.cpu.gpr[r(op.x.a)] = v;
     let (acc, acc2) = push(v, acc);
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
-fn mtlr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn mtlr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
     m.cpu.lr = m.cpu.gpr[r(op.x.a)];
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
-fn mtctr(m: &mut Guest, ops: &Code, i: usize, op: &Op, acc: u64, acc2: u64) -> usize {
+fn mtctr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
     m.cpu.ctr = m.cpu.gpr[r(op.x.a)];
-    next(m, ops, i + 1, acc, acc2)
+    next(m, ops, op, 1, acc, acc2)
 }
 
 fn commutative_arith(op: Arith) -> bool {
@@ -1117,18 +1144,11 @@ impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
 
 /// Two simple operations in one dispatch: the second sees the first's result as `acc`
 /// and the incoming `acc` as `acc2`, as the lowering tracked.
-fn pair_run<A: Step, B: Step>(
-    m: &mut Guest,
-    ops: &Code,
-    i: usize,
-    op: &Op,
-    acc: u64,
-    acc2: u64,
-) -> usize {
+fn pair_run<A: Step, B: Step>(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
     let cpu = &mut m.cpu;
     let v1 = A::step(cpu, &op.x, acc, acc2);
     let v2 = B::step(cpu, &op.y, v1, acc);
-    next(m, ops, i + 2, v2, v1)
+    next(m, ops, op, 2, v2, v1)
 }
 
 /// A simple operation and the branch after it back to the block's start, in one
@@ -1136,7 +1156,6 @@ fn pair_run<A: Step, B: Step>(
 fn step_loop<A: Step, const D: bool>(
     m: &mut Guest,
     ops: &Code,
-    i: usize,
     op: &Op,
     acc: u64,
     acc2: u64,
@@ -1146,10 +1165,10 @@ fn step_loop<A: Step, const D: bool>(
     if D {
         cpu.ctr = cpu.ctr.wrapping_sub(1);
         if cpu.ctr == 0 {
-            return leave(m, i + 1, op.y.imm);
+            return leave(m, ops, op, 1, op.y.imm);
         }
     }
-    again(m, ops, i + 1, ops.ops[0].pc)
+    again(m, ops, op, 1, ops.ops[0].pc)
 }
 
 /// The fusable steps (kind and sources), [`step_id`] to find one, and the pair handler
