@@ -86,9 +86,10 @@ impl std::error::Error for LoadError {}
 const BLOCKS: usize = 1 << 12;
 const MAX_BLOCK: usize = threaded::OPS - 1;
 
-/// Passes of a self-looping block per dispatch from [`Guest::run`] (bounds the handler
-/// recursion in unoptimized builds, where tail calls stay calls).
-const LOOPS_PER_RUN: u64 = 16;
+/// Instructions a self-looping block may run in passes after its first, per dispatch
+/// from [`Guest::run`]: bounds the handler recursion (about one frame per
+/// instruction) in unoptimized builds, where tail calls stay calls.
+const LOOP_STEPS_PER_RUN: u64 = 1024;
 
 /// The block-cache slot of an address.
 fn slot_of(pc: u64) -> usize {
@@ -332,10 +333,11 @@ impl Guest {
                 (n, std::mem::replace(&mut ops[n], threaded::Op::end(pc)))
             });
             // A block that branches back to itself runs again in place, up to
-            // LOOPS_PER_RUN times, while the step budget has room for whole passes.
+            // LOOP_STEPS_PER_RUN instructions, while the step budget has room for
+            // whole passes.
             let granted = if n == count {
-                let passes = (left - count as u64) / count as u64;
-                passes.min(LOOPS_PER_RUN) as u32
+                let budget = (left - count as u64).min(LOOP_STEPS_PER_RUN);
+                (budget / count as u64) as u32
             } else {
                 0
             };

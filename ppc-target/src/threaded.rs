@@ -635,11 +635,31 @@ impl Lowering {
 
 /// Any instruction, through [`CpuState::execute`].
 fn generic(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
+    if execute(m, ops, op) {
+        next(m, ops, op, 1, acc, acc2)
+    } else {
+        index(ops, op) + 1
+    }
+}
+
+/// The instruction of `op` through [`CpuState::execute`]: whether the run goes on
+/// with the next slot (else the exit is recorded). Out of line and with nothing
+/// returned through memory, so [`generic`] has no stack frame and its call of the
+/// next handler stays a jump.
+#[inline(never)]
+fn execute(m: &mut Guest, ops: &Code, op: &Op) -> bool {
     let insn = ops.insns[op.x.imm as usize];
     match m.cpu.execute(insn, op.pc, &mut m.mem, &mut m.reservation) {
-        Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => next(m, ops, op, 1, acc, acc2),
-        Ok(to) => leave(m, ops, op, 0, to),
-        Err(e) => raise(m, ops, op, e),
+        Ok(to) if to == op.pc + insn.len() && !m.mem.code_written => true,
+        Ok(to) => {
+            m.exit.next = to;
+            m.exit.left = true;
+            false
+        }
+        Err(e) => {
+            m.exit.exception = Some(e);
+            false
+        }
     }
 }
 
@@ -975,11 +995,23 @@ fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match access::<Memory, K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
+    match access_slow::<K, X, U, SA, SB>(m, op, acc, acc2) {
         Err(fault) => raise(m, ops, op, Exception::Fault(fault)),
         Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, ops, op, 0, op.pc + 4),
         Ok((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
     }
+}
+
+/// The access of [`memory_slow`], out of line: its stack frame is gone before the
+/// next handler is called, so that call stays a jump.
+#[inline(never)]
+fn access_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+    m: &mut Guest,
+    op: &Op,
+    acc: u64,
+    acc2: u64,
+) -> Result<(u64, u64), crate::mem::Fault> {
+    access::<Memory, K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2)
 }
 
 fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -> Handler {
