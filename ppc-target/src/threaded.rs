@@ -309,6 +309,12 @@ impl Lowering {
         }
     }
 
+    /// Where a store's value RS is read from: 1 for `acc`, else 0 (the register file;
+    /// `acc2` is not a variant of its own).
+    fn data(&self, rs: u8) -> u8 {
+        u8::from(self.from(rs) == 1)
+    }
+
     /// Orders the sources of a commutative operation canonically (by where they are
     /// read from), so fewer handler variants cover it.
     fn order(&self, commutative: bool, x: u8, y: u8) -> (u8, u8) {
@@ -433,6 +439,7 @@ impl Lowering {
         let mem = match *insn {
             Insn::Mem {
                 op,
+                rt,
                 ra,
                 rb,
                 update: false,
@@ -442,6 +449,7 @@ impl Lowering {
                 rb.is_some(),
                 self.base(ra),
                 rb.map_or(0, |b| self.from(b)),
+                if op.is_store() { self.data(rt) } else { 0 },
             ),
             _ => None,
         };
@@ -575,7 +583,7 @@ impl Lowering {
                     Some(b) if !update => self.from(b),
                     _ => 0,
                 };
-                let h = memory_handler(kind, rb.is_some(), update, base, index);
+                let h = memory_handler(kind, rb.is_some(), update, base, index, self.data(rt));
                 let cache = match (kind.is_store(), update) {
                     (false, false) => Cache::Produces(rt),
                     (true, false) => Cache::Keeps,
@@ -855,36 +863,58 @@ const MEM_OPS: [Mem; 16] = [
 ///
 /// This is the path through the translation cache; a miss (or a store that needs dirty
 /// or code tracking) continues in [`memory_slow`], so this one needs no stack frame.
-fn memory<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+fn memory<
+    const K: usize,
+    const X: bool,
+    const U: bool,
+    const SA: u8,
+    const SB: u8,
+    const SD: u8,
+>(
     m: &mut Guest,
     ops: &Code,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match memory_cached::<K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
+    match memory_cached::<K, X, U, SA, SB, SD>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
-        None => memory_slow::<K, X, U, SA, SB>(m, ops, op, acc, acc2),
+        None => memory_slow::<K, X, U, SA, SB, SD>(m, ops, op, acc, acc2),
     }
 }
 
 /// The access of [`memory`] through the translation cache alone: the new cached
 /// values, or `None` (nothing done) when it needs the full path.
 #[inline(always)]
-fn memory_cached<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+fn memory_cached<
+    const K: usize,
+    const X: bool,
+    const U: bool,
+    const SA: u8,
+    const SB: u8,
+    const SD: u8,
+>(
     cpu: &mut CpuState,
     mem: &mut Memory,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Option<(u64, u64)> {
-    access::<_, K, X, U, SA, SB>(cpu, &mut Cached(mem), op, acc, acc2).ok()
+    access::<_, K, X, U, SA, SB, SD>(cpu, &mut Cached(mem), op, acc, acc2).ok()
 }
 
 /// The load or store of `op` over `bus`, and the cached values after it: a load
 /// produces what it loaded; a store keeps them (or produces the new RA with update).
 #[inline(always)]
-fn access<B: Bus, const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+fn access<
+    B: Bus,
+    const K: usize,
+    const X: bool,
+    const U: bool,
+    const SA: u8,
+    const SB: u8,
+    const SD: u8,
+>(
     cpu: &mut CpuState,
     bus: &mut B,
     op: &Op,
@@ -894,7 +924,7 @@ fn access<B: Bus, const K: usize, const X: bool, const U: bool, const SA: u8, co
     let kind = MEM_OPS[K];
     let ea = effective_address::<X, SA, SB>(&cpu.gpr, op, acc, acc2);
     let loaded = if kind.is_store() {
-        store(kind, cpu.gpr[r(op.x.a)], ea, bus)?;
+        store(kind, src::<SD>(&cpu.gpr, op.x.a, acc, acc2), ea, bus)?;
         None
     } else {
         let v = load(kind, ea, bus)?;
@@ -912,8 +942,8 @@ fn access<B: Bus, const K: usize, const X: bool, const U: bool, const SA: u8, co
 }
 
 /// A load or store without update, by its form: `K` indexes [`MEM_OPS`], `X` indexed,
-/// `SA`/`SB` where RA and RB come from.
-struct MemForm<const K: usize, const X: bool, const SA: u8, const SB: u8>;
+/// `SA`/`SB`/`SD` where RA, RB and a store's RS come from.
+struct MemForm<const K: usize, const X: bool, const SA: u8, const SB: u8, const SD: u8>;
 
 /// A memory access that can lead a fused pair.
 trait MemStep {
@@ -929,7 +959,9 @@ trait MemStep {
     const SLOW: Handler;
 }
 
-impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemForm<K, X, SA, SB> {
+impl<const K: usize, const X: bool, const SA: u8, const SB: u8, const SD: u8> MemStep
+    for MemForm<K, X, SA, SB, SD>
+{
     #[inline(always)]
     fn cached(
         cpu: &mut CpuState,
@@ -938,9 +970,9 @@ impl<const K: usize, const X: bool, const SA: u8, const SB: u8> MemStep for MemF
         acc: u64,
         acc2: u64,
     ) -> Option<(u64, u64)> {
-        memory_cached::<K, X, false, SA, SB>(cpu, mem, op, acc, acc2)
+        memory_cached::<K, X, false, SA, SB, SD>(cpu, mem, op, acc, acc2)
     }
-    const SLOW: Handler = memory_slow::<K, X, false, SA, SB>;
+    const SLOW: Handler = memory_slow::<K, X, false, SA, SB, SD>;
 }
 
 /// A load or store and the simple operation after it, in one dispatch (on a miss of
@@ -988,14 +1020,21 @@ fn effective_address<const X: bool, const SA: u8, const SB: u8>(
 /// [`memory`] through [`Memory`]'s full path: translation, faults, dirty and code
 /// tracking (a store into decoded code leaves the block).
 #[inline(never)]
-fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+fn memory_slow<
+    const K: usize,
+    const X: bool,
+    const U: bool,
+    const SA: u8,
+    const SB: u8,
+    const SD: u8,
+>(
     m: &mut Guest,
     ops: &Code,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    match access_slow::<K, X, U, SA, SB>(m, op, acc, acc2) {
+    match access_slow::<K, X, U, SA, SB, SD>(m, op, acc, acc2) {
         Err(fault) => raise(m, ops, op, Exception::Fault(fault)),
         Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, ops, op, 0, op.pc + 4),
         Ok((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
@@ -1005,44 +1044,71 @@ fn memory_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const
 /// The access of [`memory_slow`], out of line: its stack frame is gone before the
 /// next handler is called, so that call stays a jump.
 #[inline(never)]
-fn access_slow<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8>(
+fn access_slow<
+    const K: usize,
+    const X: bool,
+    const U: bool,
+    const SA: u8,
+    const SB: u8,
+    const SD: u8,
+>(
     m: &mut Guest,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Result<(u64, u64), crate::mem::Fault> {
-    access::<Memory, K, X, U, SA, SB>(&mut m.cpu, &mut m.mem, op, acc, acc2)
+    access::<Memory, K, X, U, SA, SB, SD>(&mut m.cpu, &mut m.mem, op, acc, acc2)
 }
 
-fn memory_handler(kind: Mem, indexed: bool, update: bool, base: u8, index: u8) -> Handler {
+fn memory_handler(
+    kind: Mem,
+    indexed: bool,
+    update: bool,
+    base: u8,
+    index: u8,
+    data: u8,
+) -> Handler {
+    let k = MEM_OPS.iter().position(|&m| m == kind);
     macro_rules! pick {
-        ($($k:literal)*) => {
-            match MEM_OPS.iter().position(|&m| m == kind) {
-                $(Some($k) => match (indexed, update, base, index) {
-                    (false, true, _, _) => memory::<$k, false, true, 0, 0>,
-                    (true, true, _, _) => memory::<$k, true, true, 0, 0>,
-                    (false, false, 0, _) => memory::<$k, false, false, 0, 0>,
-                    (false, false, 1, _) => memory::<$k, false, false, 1, 0>,
-                    (false, false, 2, _) => memory::<$k, false, false, 2, 0>,
-                    (false, false, _, _) => memory::<$k, false, false, 3, 0>,
-                    (true, false, 0, 0) => memory::<$k, true, false, 0, 0>,
-                    (true, false, 0, 1) => memory::<$k, true, false, 0, 1>,
-                    (true, false, 0, _) => memory::<$k, true, false, 0, 2>,
-                    (true, false, 1, 0) => memory::<$k, true, false, 1, 0>,
-                    (true, false, 1, 1) => memory::<$k, true, false, 1, 1>,
-                    (true, false, 1, _) => memory::<$k, true, false, 1, 2>,
-                    (true, false, 2, 0) => memory::<$k, true, false, 2, 0>,
-                    (true, false, 2, 1) => memory::<$k, true, false, 2, 1>,
-                    (true, false, 2, _) => memory::<$k, true, false, 2, 2>,
-                    (true, false, _, 0) => memory::<$k, true, false, 3, 0>,
-                    (true, false, _, 1) => memory::<$k, true, false, 3, 1>,
-                    (true, false, _, _) => memory::<$k, true, false, 3, 2>,
-                },)*
+        (loads $($l:literal)* stores $($s:literal)*) => {
+            match k {
+                $(Some($l) => memory_form::<$l, 0>(indexed, update, base, index),)*
+                $(Some($s) if data == 1 => memory_form::<$s, 1>(indexed, update, base, index),)*
+                $(Some($s) => memory_form::<$s, 0>(indexed, update, base, index),)*
                 _ => unreachable!("MEM_OPS lists every Mem"),
             }
         };
     }
-    pick!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    pick!(loads 0 1 2 3 4 5 10 11 12 stores 6 7 8 9 13 14 15)
+}
+
+/// [`memory_handler`] for one kind and store data source.
+fn memory_form<const K: usize, const SD: u8>(
+    indexed: bool,
+    update: bool,
+    base: u8,
+    index: u8,
+) -> Handler {
+    match (indexed, update, base, index) {
+        (false, true, _, _) => memory::<K, false, true, 0, 0, SD>,
+        (true, true, _, _) => memory::<K, true, true, 0, 0, SD>,
+        (false, false, 0, _) => memory::<K, false, false, 0, 0, SD>,
+        (false, false, 1, _) => memory::<K, false, false, 1, 0, SD>,
+        (false, false, 2, _) => memory::<K, false, false, 2, 0, SD>,
+        (false, false, _, _) => memory::<K, false, false, 3, 0, SD>,
+        (true, false, 0, 0) => memory::<K, true, false, 0, 0, SD>,
+        (true, false, 0, 1) => memory::<K, true, false, 0, 1, SD>,
+        (true, false, 0, _) => memory::<K, true, false, 0, 2, SD>,
+        (true, false, 1, 0) => memory::<K, true, false, 1, 0, SD>,
+        (true, false, 1, 1) => memory::<K, true, false, 1, 1, SD>,
+        (true, false, 1, _) => memory::<K, true, false, 1, 2, SD>,
+        (true, false, 2, 0) => memory::<K, true, false, 2, 0, SD>,
+        (true, false, 2, 1) => memory::<K, true, false, 2, 1, SD>,
+        (true, false, 2, _) => memory::<K, true, false, 2, 2, SD>,
+        (true, false, _, 0) => memory::<K, true, false, 3, 0, SD>,
+        (true, false, _, 1) => memory::<K, true, false, 3, 1, SD>,
+        (true, false, _, _) => memory::<K, true, false, 3, 2, SD>,
+    }
 }
 
 /// `b` (relative or absolute, no link); `LOOP` when it goes to the block's start.
@@ -1305,23 +1371,23 @@ steps! {
 /// The memory forms that lead fused pairs ([`MemForm`] parameters), [`mem_id`] to
 /// find one, and the pair handler for a form and a step.
 macro_rules! mem_forms {
-    ($($id:ident = ($k:literal, $x:literal, $sa:literal, $sb:literal)),* $(,)?) => {
+    ($($id:ident = ($k:literal, $x:literal, $sa:literal, $sb:literal, $sd:literal)),* $(,)?) => {
         #[derive(Clone, Copy)]
         enum MemId {
             $($id),*
         }
 
-        fn mem_id(kind: Mem, indexed: bool, sa: u8, sb: u8) -> Option<MemId> {
+        fn mem_id(kind: Mem, indexed: bool, sa: u8, sb: u8, sd: u8) -> Option<MemId> {
             let k = MEM_OPS.iter().position(|&m| m == kind)?;
-            match (k, indexed, sa, sb) {
-                $(($k, $x, $sa, $sb) => Some(MemId::$id),)*
+            match (k, indexed, sa, sb, sd) {
+                $(($k, $x, $sa, $sb, $sd) => Some(MemId::$id),)*
                 _ => None,
             }
         }
 
         fn memory_pair_handler(mem: MemId, second: StepId) -> Handler {
             match mem {
-                $(MemId::$id => memory_pair_for::<MemForm<$k, $x, $sa, $sb>>(second),)*
+                $(MemId::$id => memory_pair_for::<MemForm<$k, $x, $sa, $sb, $sd>>(second),)*
             }
         }
     };
@@ -1329,38 +1395,44 @@ macro_rules! mem_forms {
 
 // lwz, ld, stw, std: D-form with RA from the register file or the last result, and
 // X-form with RA from the register file, the last result or 0 and RB from the register
-// file or a cached result.
+// file or a cached result; stw and std also with the stored value the last result.
 mem_forms! {
-    Lwz0 = (3, false, 0, 0),
-    Lwz1 = (3, false, 1, 0),
-    Lwzx00 = (3, true, 0, 0),
-    Lwzx01 = (3, true, 0, 1),
-    Lwzx02 = (3, true, 0, 2),
-    Lwzx10 = (3, true, 1, 0),
-    Lwzx30 = (3, true, 3, 0),
-    Lwzx31 = (3, true, 3, 1),
-    Ld0 = (5, false, 0, 0),
-    Ld1 = (5, false, 1, 0),
-    Ldx00 = (5, true, 0, 0),
-    Ldx01 = (5, true, 0, 1),
-    Ldx02 = (5, true, 0, 2),
-    Ldx10 = (5, true, 1, 0),
-    Ldx30 = (5, true, 3, 0),
-    Ldx31 = (5, true, 3, 1),
-    Stw0 = (8, false, 0, 0),
-    Stw1 = (8, false, 1, 0),
-    Stwx00 = (8, true, 0, 0),
-    Stwx01 = (8, true, 0, 1),
-    Stwx02 = (8, true, 0, 2),
-    Stwx10 = (8, true, 1, 0),
-    Stwx30 = (8, true, 3, 0),
-    Stwx31 = (8, true, 3, 1),
-    Std0 = (9, false, 0, 0),
-    Std1 = (9, false, 1, 0),
-    Stdx00 = (9, true, 0, 0),
-    Stdx01 = (9, true, 0, 1),
-    Stdx02 = (9, true, 0, 2),
-    Stdx10 = (9, true, 1, 0),
-    Stdx30 = (9, true, 3, 0),
-    Stdx31 = (9, true, 3, 1),
+    Lwz0 = (3, false, 0, 0, 0),
+    Lwz1 = (3, false, 1, 0, 0),
+    Lwzx00 = (3, true, 0, 0, 0),
+    Lwzx01 = (3, true, 0, 1, 0),
+    Lwzx02 = (3, true, 0, 2, 0),
+    Lwzx10 = (3, true, 1, 0, 0),
+    Lwzx30 = (3, true, 3, 0, 0),
+    Lwzx31 = (3, true, 3, 1, 0),
+    Ld0 = (5, false, 0, 0, 0),
+    Ld1 = (5, false, 1, 0, 0),
+    Ldx00 = (5, true, 0, 0, 0),
+    Ldx01 = (5, true, 0, 1, 0),
+    Ldx02 = (5, true, 0, 2, 0),
+    Ldx10 = (5, true, 1, 0, 0),
+    Ldx30 = (5, true, 3, 0, 0),
+    Ldx31 = (5, true, 3, 1, 0),
+    Stw0 = (8, false, 0, 0, 0),
+    Stw1 = (8, false, 1, 0, 0),
+    Stwx00 = (8, true, 0, 0, 0),
+    Stwx01 = (8, true, 0, 1, 0),
+    Stwx02 = (8, true, 0, 2, 0),
+    Stwx10 = (8, true, 1, 0, 0),
+    Stwx30 = (8, true, 3, 0, 0),
+    Stwx31 = (8, true, 3, 1, 0),
+    Std0 = (9, false, 0, 0, 0),
+    Std1 = (9, false, 1, 0, 0),
+    Stdx00 = (9, true, 0, 0, 0),
+    Stdx01 = (9, true, 0, 1, 0),
+    Stdx02 = (9, true, 0, 2, 0),
+    Stdx10 = (9, true, 1, 0, 0),
+    Stdx30 = (9, true, 3, 0, 0),
+    Stdx31 = (9, true, 3, 1, 0),
+    Stw0d = (8, false, 0, 0, 1),
+    Stwx00d = (8, true, 0, 0, 1),
+    Stwx30d = (8, true, 3, 0, 1),
+    Std0d = (9, false, 0, 0, 1),
+    Stdx00d = (9, true, 0, 0, 1),
+    Stdx30d = (9, true, 3, 0, 1),
 }
