@@ -1,21 +1,28 @@
 //! Threaded code: a decoded block lowered to one handler per instruction with its
 //! operands extracted (register numbers, immediates, precomputed masks and branch
 //! targets). Each handler ends by jumping to the next one (a call in tail position,
-//! which the optimizer turns into a jump), so every handler has its own indirect jump
-//! for the host's predictor to learn and no call/return pair is paid per instruction.
-//! A block ends with a sentinel that returns; the depth is bounded by the block length
-//! (times the passes a self-looping block may make, see [`Exit::loops_left`]) even
-//! where the tail call is not optimized (debug builds).
+//! which the optimizer turns into a jump: no handler keeps a stack frame across it),
+//! so every handler has its own indirect jump for the host's predictor to learn and no
+//! call/return pair is paid per instruction. A block ends with a sentinel that
+//! returns; the depth is bounded by the block length (times the passes a self-looping
+//! block may make, see [`Exit::loops_left`]) even where the tail call is not optimized
+//! (debug builds).
 //!
-//! Two consecutive simple operations, or a common load/store and the simple operation
-//! after it, are fused into one handler (one dispatch for two instructions); the second
-//! slot keeps its own handler, for runs cut between the two.
+//! A handler gets the [`Guest`] (CPU, memory and run state at fixed offsets from one
+//! pointer), the block's [`Code`] and a pointer to its own slot, one cache line that
+//! holds its operands; it continues with the slot after it (see [`ahead`]).
+//!
+//! Two consecutive simple operations, a common load/store and the simple operation
+//! after it, or a simple operation and a loop's branch back to the block's start, are
+//! fused into one handler (one dispatch for two instructions; the first slot carries
+//! both instructions' operands); the second slot keeps its own handler, for runs cut
+//! between the two.
 //!
 //! The two most recent results travel between handlers in host registers (`acc`, the
 //! last one, and `acc2`, the one before): the lowering knows which GPRs they hold and
-//! picks the handler variant that reads a source from there instead of reloading a
-//! GPR just stored, which would put a store-to-load forwarding delay on the dependency
-//! chain of every instruction.
+//! picks the handler variant that reads a source (an operand, a base or index
+//! register, a stored value) from there instead of reloading a GPR just stored, which
+//! would put a store-to-load forwarding delay on the dependency chain.
 //!
 //! The common fixed-point, load/store, compare and branch forms get their own handlers;
 //! each calls the same [`CpuState`] helpers as [`CpuState::execute`] with the operation
