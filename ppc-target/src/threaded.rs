@@ -247,8 +247,8 @@ impl F5 {
 
 /// A source operand: GPR `x` (`S` = 0), or the cached `acc` (1) or `acc2` (2).
 #[inline(always)]
-fn src<const S: u8>(g: &[u64; 32], x: F5, acc: u64, acc2: u64) -> u64 {
-    match S {
+fn src(s: u8, g: &[u64; 32], x: F5, acc: u64, acc2: u64) -> u64 {
+    match s {
         1 => acc,
         2 => acc2,
         _ => g[r(x)],
@@ -819,7 +819,7 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     acc2: u64,
 ) -> usize {
     let cpu = &mut m.cpu;
-    let a = src::<S>(&cpu.gpr, op.x.b, acc, acc2);
+    let a = src(S, &cpu.gpr, op.x.b, acc, acc2);
     let b = if X { cpu.gpr[r(op.x.c)] } else { op.x.imm };
     let (a, b) = compare_operands(L, U, a, b);
     cpu.compare(op.x.a as u8, a, b, U);
@@ -864,186 +864,124 @@ const MEM_OPS: [Mem; 16] = [
     Mem::Stdbrx,
 ];
 
-/// A load or store: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA and RB
-/// from where `SA` and `SB` say (`SA` = 3: RA = 0, which reads 0). A load produces what
-/// it loaded; a store keeps the cached values (or produces the new RA with update).
+/// A load or store form: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA,
+/// RB and a store's RS are read from where `SA`, `SB` and `SD` say (see [`src`];
+/// `SA` = 3: RA = 0, which reads 0).
+struct Form<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8, const SD: u8>;
+
+/// The constants of a [`Form`], to name one with a single type parameter.
+trait MemForm {
+    const K: usize;
+    const X: bool;
+    const U: bool;
+    const SA: u8;
+    const SB: u8;
+    const SD: u8;
+}
+
+impl<const K: usize, const X: bool, const U: bool, const SA: u8, const SB: u8, const SD: u8> MemForm
+    for Form<K, X, U, SA, SB, SD>
+{
+    const K: usize = K;
+    const X: bool = X;
+    const U: bool = U;
+    const SA: u8 = SA;
+    const SB: u8 = SB;
+    const SD: u8 = SD;
+}
+
+/// A load or store of form `F`. A load produces what it loaded; a store keeps the
+/// cached values (or produces the new RA with update).
 ///
 /// This is the path through the translation cache; a miss (or a store that needs dirty
 /// or code tracking) continues in [`memory_slow`], so this one needs no stack frame.
-fn memory<
-    const K: usize,
-    const X: bool,
-    const U: bool,
-    const SA: u8,
-    const SB: u8,
-    const SD: u8,
->(
-    m: &mut Guest,
-    ops: &Code,
-    op: &Op,
-    acc: u64,
-    acc2: u64,
-) -> usize {
-    match memory_cached::<K, X, U, SA, SB, SD>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
+fn memory<F: MemForm>(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
+    match memory_cached::<F>(&mut m.cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
-        None => memory_slow::<K, X, U, SA, SB, SD>(m, ops, op, acc, acc2),
+        None => memory_slow::<F>(m, ops, op, acc, acc2),
     }
 }
 
 /// The access of [`memory`] through the translation cache alone: the new cached
 /// values, or `None` (nothing done) when it needs the full path.
 #[inline(always)]
-fn memory_cached<
-    const K: usize,
-    const X: bool,
-    const U: bool,
-    const SA: u8,
-    const SB: u8,
-    const SD: u8,
->(
+fn memory_cached<F: MemForm>(
     cpu: &mut CpuState,
     mem: &mut Memory,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Option<(u64, u64)> {
-    access::<_, K, X, U, SA, SB, SD>(cpu, &mut Cached(mem), op, acc, acc2).ok()
+    access::<_, F>(cpu, &mut Cached(mem), op, acc, acc2).ok()
 }
 
-/// The load or store of `op` over `bus`, and the cached values after it: a load
-/// produces what it loaded; a store keeps them (or produces the new RA with update).
+/// The load or store of `op` over `bus`, and the cached values after it.
 #[inline(always)]
-fn access<
-    B: Bus,
-    const K: usize,
-    const X: bool,
-    const U: bool,
-    const SA: u8,
-    const SB: u8,
-    const SD: u8,
->(
+fn access<B: Bus, F: MemForm>(
     cpu: &mut CpuState,
     bus: &mut B,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Result<(u64, u64), B::Error> {
-    let kind = MEM_OPS[K];
-    let ea = effective_address::<X, SA, SB>(&cpu.gpr, op, acc, acc2);
+    let kind = MEM_OPS[F::K];
+    let g = &cpu.gpr;
+    let base = if F::SA == 3 {
+        0
+    } else {
+        src(F::SA, g, op.x.b, acc, acc2)
+    };
+    let offset = if F::X {
+        src(F::SB, g, op.x.c, acc, acc2)
+    } else {
+        op.x.imm
+    };
+    let ea = base.wrapping_add(offset);
     let loaded = if kind.is_store() {
-        store(kind, src::<SD>(&cpu.gpr, op.x.a, acc, acc2), ea, bus)?;
+        store(kind, src(F::SD, g, op.x.a, acc, acc2), ea, bus)?;
         None
     } else {
         let v = load(kind, ea, bus)?;
         cpu.gpr[r(op.x.a)] = v;
         Some(v)
     };
-    if U {
+    if F::U {
         cpu.gpr[r(op.x.b)] = ea;
     }
-    Ok(match (loaded, U) {
+    Ok(match (loaded, F::U) {
         (Some(v), _) => push(v, acc),
         (None, true) => push(ea, acc),
         (None, false) => (acc, acc2),
     })
 }
 
-/// A load or store without update, by its form: `K` indexes [`MEM_OPS`], `X` indexed,
-/// `SA`/`SB`/`SD` where RA, RB and a store's RS come from.
-struct MemForm<const K: usize, const X: bool, const SA: u8, const SB: u8, const SD: u8>;
-
-/// A memory access that can lead a fused pair.
-trait MemStep {
-    /// [`memory_cached`] for the form.
-    fn cached(
-        cpu: &mut CpuState,
-        mem: &mut Memory,
-        op: &Op,
-        acc: u64,
-        acc2: u64,
-    ) -> Option<(u64, u64)>;
-    /// The form's full path (it continues with the next instruction's own handler).
-    const SLOW: Handler;
-}
-
-impl<const K: usize, const X: bool, const SA: u8, const SB: u8, const SD: u8> MemStep
-    for MemForm<K, X, SA, SB, SD>
-{
-    #[inline(always)]
-    fn cached(
-        cpu: &mut CpuState,
-        mem: &mut Memory,
-        op: &Op,
-        acc: u64,
-        acc2: u64,
-    ) -> Option<(u64, u64)> {
-        memory_cached::<K, X, false, SA, SB, SD>(cpu, mem, op, acc, acc2)
-    }
-    const SLOW: Handler = memory_slow::<K, X, false, SA, SB, SD>;
-}
-
-/// A load or store and the simple operation after it, in one dispatch (on a miss of
-/// the translation cache the access takes its full path alone, and the operation runs
-/// from its own slot).
-fn memory_pair<M: MemStep, B: Step>(
+/// A load or store (without update) and the simple operation after it, in one
+/// dispatch (on a miss of the translation cache the access takes its full path alone,
+/// and the operation runs from its own slot).
+fn memory_pair<F: MemForm, B: Step>(
     m: &mut Guest,
     ops: &Code,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> usize {
-    // The CPU pointer is read once: read again after a store through the memory it
-    // would be a load the host may have to order after that store.
     let cpu = &mut m.cpu;
-    match M::cached(cpu, &mut m.mem, op, acc, acc2) {
+    match memory_cached::<F>(cpu, &mut m.mem, op, acc, acc2) {
         Some((acc, acc2)) => {
             let v = B::step(cpu, &op.y, acc, acc2);
             next(m, ops, op, 2, v, acc)
         }
-        None => (M::SLOW)(m, ops, op, acc, acc2),
+        None => memory_slow::<F>(m, ops, op, acc, acc2),
     }
-}
-
-#[inline(always)]
-fn effective_address<const X: bool, const SA: u8, const SB: u8>(
-    g: &[u64; 32],
-    op: &Op,
-    acc: u64,
-    acc2: u64,
-) -> u64 {
-    let base = if SA == 3 {
-        0
-    } else {
-        src::<SA>(g, op.x.b, acc, acc2)
-    };
-    let offset = if X {
-        src::<SB>(g, op.x.c, acc, acc2)
-    } else {
-        op.x.imm
-    };
-    base.wrapping_add(offset)
 }
 
 /// [`memory`] through [`Memory`]'s full path: translation, faults, dirty and code
 /// tracking (a store into decoded code leaves the block).
 #[inline(never)]
-fn memory_slow<
-    const K: usize,
-    const X: bool,
-    const U: bool,
-    const SA: u8,
-    const SB: u8,
-    const SD: u8,
->(
-    m: &mut Guest,
-    ops: &Code,
-    op: &Op,
-    acc: u64,
-    acc2: u64,
-) -> usize {
-    match access_slow::<K, X, U, SA, SB, SD>(m, op, acc, acc2) {
+fn memory_slow<F: MemForm>(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
+    match access_slow::<F>(m, op, acc, acc2) {
         Err(fault) => raise(m, ops, op, Exception::Fault(fault)),
-        Ok(_) if MEM_OPS[K].is_store() && m.mem.code_written => leave(m, ops, op, 0, op.pc + 4),
+        Ok(_) if MEM_OPS[F::K].is_store() && m.mem.code_written => leave(m, ops, op, 0, op.pc + 4),
         Ok((acc, acc2)) => next(m, ops, op, 1, acc, acc2),
     }
 }
@@ -1051,20 +989,13 @@ fn memory_slow<
 /// The access of [`memory_slow`], out of line: its stack frame is gone before the
 /// next handler is called, so that call stays a jump.
 #[inline(never)]
-fn access_slow<
-    const K: usize,
-    const X: bool,
-    const U: bool,
-    const SA: u8,
-    const SB: u8,
-    const SD: u8,
->(
+fn access_slow<F: MemForm>(
     m: &mut Guest,
     op: &Op,
     acc: u64,
     acc2: u64,
 ) -> Result<(u64, u64), crate::mem::Fault> {
-    access::<Memory, K, X, U, SA, SB, SD>(&mut m.cpu, &mut m.mem, op, acc, acc2)
+    access::<Memory, F>(&mut m.cpu, &mut m.mem, op, acc, acc2)
 }
 
 fn memory_handler(
@@ -1097,24 +1028,24 @@ fn memory_form<const K: usize, const SD: u8>(
     index: u8,
 ) -> Handler {
     match (indexed, update, base, index) {
-        (false, true, _, _) => memory::<K, false, true, 0, 0, SD>,
-        (true, true, _, _) => memory::<K, true, true, 0, 0, SD>,
-        (false, false, 0, _) => memory::<K, false, false, 0, 0, SD>,
-        (false, false, 1, _) => memory::<K, false, false, 1, 0, SD>,
-        (false, false, 2, _) => memory::<K, false, false, 2, 0, SD>,
-        (false, false, _, _) => memory::<K, false, false, 3, 0, SD>,
-        (true, false, 0, 0) => memory::<K, true, false, 0, 0, SD>,
-        (true, false, 0, 1) => memory::<K, true, false, 0, 1, SD>,
-        (true, false, 0, _) => memory::<K, true, false, 0, 2, SD>,
-        (true, false, 1, 0) => memory::<K, true, false, 1, 0, SD>,
-        (true, false, 1, 1) => memory::<K, true, false, 1, 1, SD>,
-        (true, false, 1, _) => memory::<K, true, false, 1, 2, SD>,
-        (true, false, 2, 0) => memory::<K, true, false, 2, 0, SD>,
-        (true, false, 2, 1) => memory::<K, true, false, 2, 1, SD>,
-        (true, false, 2, _) => memory::<K, true, false, 2, 2, SD>,
-        (true, false, _, 0) => memory::<K, true, false, 3, 0, SD>,
-        (true, false, _, 1) => memory::<K, true, false, 3, 1, SD>,
-        (true, false, _, _) => memory::<K, true, false, 3, 2, SD>,
+        (false, true, _, _) => memory::<Form<K, false, true, 0, 0, SD>>,
+        (true, true, _, _) => memory::<Form<K, true, true, 0, 0, SD>>,
+        (false, false, 0, _) => memory::<Form<K, false, false, 0, 0, SD>>,
+        (false, false, 1, _) => memory::<Form<K, false, false, 1, 0, SD>>,
+        (false, false, 2, _) => memory::<Form<K, false, false, 2, 0, SD>>,
+        (false, false, _, _) => memory::<Form<K, false, false, 3, 0, SD>>,
+        (true, false, 0, 0) => memory::<Form<K, true, false, 0, 0, SD>>,
+        (true, false, 0, 1) => memory::<Form<K, true, false, 0, 1, SD>>,
+        (true, false, 0, _) => memory::<Form<K, true, false, 0, 2, SD>>,
+        (true, false, 1, 0) => memory::<Form<K, true, false, 1, 0, SD>>,
+        (true, false, 1, 1) => memory::<Form<K, true, false, 1, 1, SD>>,
+        (true, false, 1, _) => memory::<Form<K, true, false, 1, 2, SD>>,
+        (true, false, 2, 0) => memory::<Form<K, true, false, 2, 0, SD>>,
+        (true, false, 2, 1) => memory::<Form<K, true, false, 2, 1, SD>>,
+        (true, false, 2, _) => memory::<Form<K, true, false, 2, 2, SD>>,
+        (true, false, _, 0) => memory::<Form<K, true, false, 3, 0, SD>>,
+        (true, false, _, 1) => memory::<Form<K, true, false, 3, 1, SD>>,
+        (true, false, _, _) => memory::<Form<K, true, false, 3, 2, SD>>,
     }
 }
 
@@ -1230,7 +1161,7 @@ struct BiStep<B, const S1: u8, const S2: u8>(std::marker::PhantomData<B>);
 impl<U: Unary, const S: u8> Step for UnStep<U, S> {
     #[inline(always)]
     fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
-        let v = U::apply(src::<S>(&cpu.gpr, op.b, acc, acc2), op);
+        let v = U::apply(src(S, &cpu.gpr, op.b, acc, acc2), op);
         cpu.gpr[r(op.a)] = v;
         v
     }
@@ -1239,8 +1170,8 @@ impl<U: Unary, const S: u8> Step for UnStep<U, S> {
 impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
     #[inline(always)]
     fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
-        let x = src::<S1>(&cpu.gpr, op.b, acc, acc2);
-        let y = src::<S2>(&cpu.gpr, op.c, acc, acc2);
+        let x = src(S1, &cpu.gpr, op.b, acc, acc2);
+        let y = src(S2, &cpu.gpr, op.c, acc, acc2);
         let v = B::apply(cpu, x, y);
         cpu.gpr[r(op.a)] = v;
         v
@@ -1305,9 +1236,9 @@ macro_rules! steps {
             }
         }
 
-        fn memory_pair_for<M: MemStep>(second: StepId) -> Handler {
+        fn memory_pair_for<F: MemForm>(second: StepId) -> Handler {
             match second {
-                $(StepId::$id => memory_pair::<M, $ty>,)*
+                $(StepId::$id => memory_pair::<F, $ty>,)*
             }
         }
     };
@@ -1375,7 +1306,7 @@ steps! {
     Xor22 = (Xor, 2, 2): BiStep<logic_handler::Xor, 2, 2>,
 }
 
-/// The memory forms that lead fused pairs ([`MemForm`] parameters), [`mem_id`] to
+/// The memory forms that lead fused pairs ([`Form`] parameters, without update), [`mem_id`] to
 /// find one, and the pair handler for a form and a step.
 macro_rules! mem_forms {
     ($($id:ident = ($k:literal, $x:literal, $sa:literal, $sb:literal, $sd:literal)),* $(,)?) => {
@@ -1394,7 +1325,7 @@ macro_rules! mem_forms {
 
         fn memory_pair_handler(mem: MemId, second: StepId) -> Handler {
             match mem {
-                $(MemId::$id => memory_pair_for::<MemForm<$k, $x, $sa, $sb, $sd>>(second),)*
+                $(MemId::$id => memory_pair_for::<Form<$k, $x, false, $sa, $sb, $sd>>(second),)*
             }
         }
     };
