@@ -92,27 +92,52 @@ pub(crate) struct Op {
     y: Operands,
 }
 
-/// An instruction's extracted operands.
+/// An instruction's extracted operands: four 5-bit fields (GPR numbers, BO, BI, a
+/// CR field) and a rotate's shift count packed in one word, so a handler reads them
+/// all with one load (a load per field fills the host's load queue on memory-heavy
+/// loops), and an immediate.
 #[derive(Clone, Copy)]
 struct Operands {
-    a: F5,
-    b: F5,
-    c: F5,
-    d: F5,
-    /// A rotate's shift count.
-    sh: u8,
+    /// `a | b << 5 | c << 10 | d << 15 | sh << 20`.
+    regs: u32,
     imm: u64,
 }
 
 impl Operands {
-    const NONE: Operands = Operands {
-        a: F5::R0,
-        b: F5::R0,
-        c: F5::R0,
-        d: F5::R0,
-        sh: 0,
-        imm: 0,
-    };
+    const NONE: Operands = Operands { regs: 0, imm: 0 };
+
+    fn new(a: u8, b: u8, c: u8, d: u8, sh: u8, imm: u64) -> Operands {
+        let f = |x: u8| u32::from(x & 31);
+        Operands {
+            regs: f(a) | f(b) << 5 | f(c) << 10 | f(d) << 15 | u32::from(sh & 63) << 20,
+            imm,
+        }
+    }
+
+    #[inline(always)]
+    fn a(&self) -> usize {
+        (self.regs & 31) as usize
+    }
+
+    #[inline(always)]
+    fn b(&self) -> usize {
+        (self.regs >> 5 & 31) as usize
+    }
+
+    #[inline(always)]
+    fn c(&self) -> usize {
+        (self.regs >> 10 & 31) as usize
+    }
+
+    #[inline(always)]
+    fn d(&self) -> usize {
+        (self.regs >> 15 & 31) as usize
+    }
+
+    #[inline(always)]
+    fn sh(&self) -> u32 {
+        self.regs >> 20 & 63
+    }
 }
 
 impl Op {
@@ -222,36 +247,13 @@ fn raise(m: &mut Guest, ops: &Code, op: &Op, e: Exception) -> usize {
     index(ops, op) + 1
 }
 
-/// A 5-bit instruction field (a GPR number, BO, BI, a CR field number). As an enum
-/// of 32 values it indexes the 32 GPRs without a mask or a bounds check.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[rustfmt::skip]
-pub(crate) enum F5 {
-    R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15,
-    R16, R17, R18, R19, R20, R21, R22, R23, R24, R25, R26, R27, R28, R29, R30, R31,
-}
-
-impl F5 {
-    /// The low five bits of `x`.
-    fn new(x: u8) -> F5 {
-        use F5::*;
-        #[rustfmt::skip]
-        const ALL: [F5; 32] = [
-            R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15,
-            R16, R17, R18, R19, R20, R21, R22, R23, R24, R25, R26, R27, R28, R29, R30, R31,
-        ];
-        ALL[usize::from(x & 31)]
-    }
-}
-
 /// A source operand: GPR `x` (`S` = 0), or the cached `acc` (1) or `acc2` (2).
 #[inline(always)]
-fn src(s: u8, g: &[u64; 32], x: F5, acc: u64, acc2: u64) -> u64 {
+fn src(s: u8, g: &[u64; 32], x: usize, acc: u64, acc2: u64) -> u64 {
     match s {
         1 => acc,
         2 => acc2,
-        _ => g[r(x)],
+        _ => g[x],
     }
 }
 
@@ -259,11 +261,6 @@ fn src(s: u8, g: &[u64; 32], x: F5, acc: u64, acc2: u64) -> u64 {
 #[inline(always)]
 fn push(v: u64, acc: u64) -> (u64, u64) {
     (v, acc)
-}
-
-#[inline(always)]
-fn r(x: F5) -> usize {
-    x as usize
 }
 
 /// Lowers a block's instructions in order, tracking which GPRs (if any) the cached
@@ -465,14 +462,7 @@ impl Lowering {
     }
 
     fn lower_one(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
-        let operands = |a: u8, b: u8, c: u8, d: u8, sh: u8, imm: u64| Operands {
-            a: F5::new(a),
-            b: F5::new(b),
-            c: F5::new(c),
-            d: F5::new(d),
-            sh,
-            imm,
-        };
+        let operands = Operands::new;
         let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
             run,
             solo: run,
@@ -679,7 +669,7 @@ fn execute(m: &mut Guest, ops: &Code, op: &Op) -> bool {
 }
 
 fn li(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
-    m.cpu.gpr[r(op.x.a)] = op.x.imm;
+    m.cpu.gpr[op.x.a()] = op.x.imm;
     let (acc, acc2) = push(op.x.imm, acc);
     next(m, ops, op, 1, acc, acc2)
 }
@@ -719,14 +709,14 @@ impl Unary for Xori {
 impl Unary for RotateMask {
     #[inline(always)]
     fn apply(x: u64, op: &Operands) -> u64 {
-        x.rotate_left(u32::from(op.sh)) & op.imm
+        x.rotate_left(op.sh()) & op.imm
     }
 }
 
 impl Unary for RotateWordMask {
     #[inline(always)]
     fn apply(x: u64, op: &Operands) -> u64 {
-        let w = (x as u32).rotate_left(u32::from(op.sh));
+        let w = (x as u32).rotate_left(op.sh());
         (u64::from(w) << 32 | u64::from(w)) & op.imm
     }
 }
@@ -819,10 +809,10 @@ fn compare<const L: bool, const U: bool, const X: bool, const S: u8>(
     acc2: u64,
 ) -> usize {
     let cpu = &mut m.cpu;
-    let a = src(S, &cpu.gpr, op.x.b, acc, acc2);
-    let b = if X { cpu.gpr[r(op.x.c)] } else { op.x.imm };
+    let a = src(S, &cpu.gpr, op.x.b(), acc, acc2);
+    let b = if X { cpu.gpr[op.x.c()] } else { op.x.imm };
     let (a, b) = compare_operands(L, U, a, b);
-    cpu.compare(op.x.a as u8, a, b, U);
+    cpu.compare(op.x.a() as u8, a, b, U);
     next(m, ops, op, 1, acc, acc2)
 }
 
@@ -929,24 +919,24 @@ fn access<B: Bus, F: MemForm>(
     let base = if F::SA == 3 {
         0
     } else {
-        src(F::SA, g, op.x.b, acc, acc2)
+        src(F::SA, g, op.x.b(), acc, acc2)
     };
     let offset = if F::X {
-        src(F::SB, g, op.x.c, acc, acc2)
+        src(F::SB, g, op.x.c(), acc, acc2)
     } else {
         op.x.imm
     };
     let ea = base.wrapping_add(offset);
     let loaded = if kind.is_store() {
-        store(kind, src(F::SD, g, op.x.a, acc, acc2), ea, bus)?;
+        store(kind, src(F::SD, g, op.x.a(), acc, acc2), ea, bus)?;
         None
     } else {
         let v = load(kind, ea, bus)?;
-        cpu.gpr[r(op.x.a)] = v;
+        cpu.gpr[op.x.a()] = v;
         Some(v)
     };
     if F::U {
-        cpu.gpr[r(op.x.b)] = ea;
+        cpu.gpr[op.x.b()] = ea;
     }
     Ok(match (loaded, F::U) {
         (Some(v), _) => push(v, acc),
@@ -1079,7 +1069,7 @@ fn decrement_branch_nonzero<const LOOP: bool>(
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
 fn branch(m: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
-    let target = match op.x.c as u8 {
+    let target = match op.x.c() as u8 {
         0 => Target::Direct {
             disp: op.x.imm as i64,
             aa: true,
@@ -1089,31 +1079,31 @@ fn branch(m: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
     };
     let to = m
         .cpu
-        .branch(target, op.x.a as u8, op.x.b as u8, op.x.d != F5::R0, op.pc);
+        .branch(target, op.x.a() as u8, op.x.b() as u8, op.x.d() != 0, op.pc);
     branch_exit(m, ops, op, to)
 }
 
 fn mflr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.lr;
-    m.cpu.gpr[r(op.x.a)] = v;
+    m.cpu.gpr[op.x.a()] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, op, 1, acc, acc2)
 }
 
 fn mfctr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, _: u64) -> usize {
     let v = m.cpu.ctr;
-    m.cpu.gpr[r(op.x.a)] = v;
+    m.cpu.gpr[op.x.a()] = v;
     let (acc, acc2) = push(v, acc);
     next(m, ops, op, 1, acc, acc2)
 }
 
 fn mtlr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
-    m.cpu.lr = m.cpu.gpr[r(op.x.a)];
+    m.cpu.lr = m.cpu.gpr[op.x.a()];
     next(m, ops, op, 1, acc, acc2)
 }
 
 fn mtctr(m: &mut Guest, ops: &Code, op: &Op, acc: u64, acc2: u64) -> usize {
-    m.cpu.ctr = m.cpu.gpr[r(op.x.a)];
+    m.cpu.ctr = m.cpu.gpr[op.x.a()];
     next(m, ops, op, 1, acc, acc2)
 }
 
@@ -1161,8 +1151,8 @@ struct BiStep<B, const S1: u8, const S2: u8>(std::marker::PhantomData<B>);
 impl<U: Unary, const S: u8> Step for UnStep<U, S> {
     #[inline(always)]
     fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
-        let v = U::apply(src(S, &cpu.gpr, op.b, acc, acc2), op);
-        cpu.gpr[r(op.a)] = v;
+        let v = U::apply(src(S, &cpu.gpr, op.b(), acc, acc2), op);
+        cpu.gpr[op.a()] = v;
         v
     }
 }
@@ -1170,10 +1160,10 @@ impl<U: Unary, const S: u8> Step for UnStep<U, S> {
 impl<B: Binary, const S1: u8, const S2: u8> Step for BiStep<B, S1, S2> {
     #[inline(always)]
     fn step(cpu: &mut CpuState, op: &Operands, acc: u64, acc2: u64) -> u64 {
-        let x = src(S1, &cpu.gpr, op.b, acc, acc2);
-        let y = src(S2, &cpu.gpr, op.c, acc, acc2);
+        let x = src(S1, &cpu.gpr, op.b(), acc, acc2);
+        let y = src(S2, &cpu.gpr, op.c(), acc, acc2);
         let v = B::apply(cpu, x, y);
-        cpu.gpr[r(op.a)] = v;
+        cpu.gpr[op.a()] = v;
         v
     }
 }
