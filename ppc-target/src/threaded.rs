@@ -61,8 +61,10 @@ pub(crate) struct Code {
     pub insns: Vec<Insn>,
 }
 
-/// Runs the instruction at index `i` of a block and those after it: `acc` and `acc2`
-/// are the cached values (see [`Lowering`]). Returns how many instructions ran; the
+/// Runs the instruction in slot `op` of a block's `Code` and those after it: `acc` and
+/// `acc2` are the cached values (see [`Lowering`]). Returns how many instructions of
+/// the block ran, counted from its first slot (a self-looping block's earlier passes
+/// are counted by [`Exit::loops_left`]); the
 /// one that ran last left the block when it set [`Exit::next`] or
 /// [`Exit::exception`] (a branch, an exception, or a store into a page holding
 /// decoded code), else the block ran to its end.
@@ -71,13 +73,13 @@ pub(crate) type Handler = fn(&mut Guest, &Code, &Op, u64, u64) -> usize;
 /// Slots of a block: up to `OPS - 1` instructions, then terminators.
 pub(crate) const OPS: usize = 64;
 
-/// A block's lowered instructions; indexing wraps at `OPS`, so it needs no bounds
-/// check (every slot after the last instruction holds a terminator).
+/// A block's lowered instructions; every slot after the last instruction holds a
+/// terminator (so a handler may always step to the slot after its own, see
+/// [`ahead`]).
 pub(crate) type Ops = [Op; OPS];
 
 /// One lowered instruction: its handler and operands, and for the first of a fused
-/// pair the second's operands too (so the pair reads one slot). A cache line each
-/// (a power of two: finding the next slot is a shift).
+/// pair the second's operands too (so the pair reads one slot). A cache line each.
 #[derive(Clone, Copy)]
 #[repr(align(64))]
 pub(crate) struct Op {
@@ -462,16 +464,15 @@ impl Lowering {
     }
 
     fn lower_one(&mut self, insn: &Insn, pc: u64, index: usize) -> Op {
-        let operands = Operands::new;
         let op = |run: Handler, a: u8, b: u8, c: u8, d: u8, imm: u64| Op {
             run,
             solo: run,
             pc,
-            x: operands(a, b, c, d, 0, imm),
+            x: Operands::new(a, b, c, d, 0, imm),
             y: Operands::NONE,
         };
         let rotate = |run: Handler, a: u8, b: u8, sh: u8, mask: u64| Op {
-            x: operands(a, b, 0, 0, sh, mask),
+            x: Operands::new(a, b, 0, 0, sh, mask),
             ..op(run, a, b, 0, 0, mask)
         };
         let generic = (op(generic, 0, 0, 0, 0, index as u64), Cache::Clobbers);
