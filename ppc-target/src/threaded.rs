@@ -195,13 +195,17 @@ fn end(_: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
 #[inline(always)]
 fn ahead<'a>(ops: &'a Code, op: &'a Op, k: usize) -> &'a Op {
     debug_assert!(index(ops, op) + k < OPS);
-    // SAFETY: `op` is a slot of `ops.ops` (handlers are only called with one) and
-    // the slot `k` after it is one too (above). Walking a pointer instead of an index
-    // takes four host instructions off every dispatch (an index needs a mask for the
-    // compiler to drop the bounds check, and a scale) and frees a register.
+    // The pointer is derived from the whole array (not from `op`, whose reference
+    // covers one slot), at `op`'s offset in it; the compiler folds this to `op` + k.
+    let offset = std::ptr::from_ref(op) as usize - ops.ops.as_ptr() as usize;
+    // SAFETY: `op` is a slot of `ops.ops` (handlers are only called with one), so
+    // `offset` is a multiple of the slot size inside the array, and the slot `k`
+    // after it is one too (above). Walking a pointer instead of an index takes four
+    // host instructions off every dispatch (an index needs a mask for the compiler
+    // to drop the bounds check, and a scale) and frees a register.
     #[allow(unsafe_code)]
     unsafe {
-        &*std::ptr::from_ref(op).add(k)
+        &*ops.ops.as_ptr().byte_add(offset).add(k)
     }
 }
 
