@@ -229,18 +229,18 @@ fn leave(m: &mut Guest, ops: &Code, op: &Op, k: usize, to: u64) -> usize {
 #[inline(always)]
 fn branch_exit(m: &mut Guest, ops: &Code, op: &Op, to: u64) -> usize {
     if to == ops.ops[0].pc {
-        again(m, ops, op, 0, to)
+        again(m, ops, op, 0)
     } else {
         leave(m, ops, op, 0, to)
     }
 }
 
-/// The branch `k` slots after `op` goes back to the block's start, `to`: runs the
-/// block again while [`Exit::loops_left`] allows, else leaves it.
+/// The branch `k` slots after `op` goes back to the block's start: runs the block
+/// again while [`Exit::loops_left`] allows, else leaves it for the start.
 #[inline(always)]
-fn again(m: &mut Guest, ops: &Code, op: &Op, k: usize, to: u64) -> usize {
+fn again(m: &mut Guest, ops: &Code, op: &Op, k: usize) -> usize {
     if m.exit.loops_left == 0 {
-        return leave(m, ops, op, k, to);
+        return leave(m, ops, op, k, ops.ops[0].pc);
     }
     m.exit.loops_left -= 1;
     first(m, ops)
@@ -282,7 +282,8 @@ pub(crate) struct Lowering {
     /// Per lowered instruction, its form when it is an access that can lead a pair.
     mems: Vec<Option<MemId>>,
     /// Per lowered instruction, whether it is a `bdnz` (`Some(true)`) or `b`
-    /// (`Some(false)`) back to the block's start.
+    /// (`Some(false)`) back to the block's start (the handler variants that loop in
+    /// place).
     loops: Vec<Option<bool>>,
 }
 
@@ -428,22 +429,8 @@ impl Lowering {
         if index == 0 {
             self.start = pc;
         }
-        self.loops.push(match *insn {
-            Insn::Branch {
-                target: Target::Direct { disp, aa },
-                bo: bo @ (0x10 | 0x14),
-                lk: false,
-                ..
-            } => {
-                let to = if aa {
-                    disp as u64
-                } else {
-                    pc.wrapping_add(disp as u64)
-                };
-                (to == self.start).then_some(bo == 0x10)
-            }
-            _ => None,
-        });
+        // Set by `lower_one` for a `bdnz` or `b` back to the block's start.
+        self.loops.push(None);
         let step = self.step(insn);
         self.steps.push(step);
         let mem = match *insn {
@@ -603,7 +590,10 @@ impl Lowering {
                     Target::Ctr => (2, 0),
                     Target::Tar => return self.finish(generic),
                 };
-                let back = imm == self.start;
+                let back = kind == 0 && imm == self.start && !lk && matches!(bo, 0x10 | 0x14);
+                if back {
+                    *self.loops.last_mut().expect("pushed by lower") = Some(bo == 0x10);
+                }
                 let h: Handler = match (kind, bo, back) {
                     (0, 0x14, false) if !lk => jump::<false>,
                     (0, 0x14, true) if !lk => jump::<true>,
@@ -1047,7 +1037,7 @@ fn memory_form<const K: usize, const SD: u8>(
 /// `b` (relative or absolute, no link); `LOOP` when it goes to the block's start.
 fn jump<const LOOP: bool>(m: &mut Guest, ops: &Code, op: &Op, _: u64, _: u64) -> usize {
     if LOOP {
-        again(m, ops, op, 0, op.x.imm)
+        loop_back::<false>(m, ops, op, 0, || op.pc + 4)
     } else {
         leave(m, ops, op, 0, op.x.imm)
     }
@@ -1061,15 +1051,34 @@ fn decrement_branch_nonzero<const LOOP: bool>(
     _: u64,
     _: u64,
 ) -> usize {
+    if LOOP {
+        return loop_back::<true>(m, ops, op, 0, || op.pc + 4);
+    }
     let cpu = &mut m.cpu;
     cpu.ctr = cpu.ctr.wrapping_sub(1);
-    if cpu.ctr == 0 {
-        leave(m, ops, op, 0, op.pc + 4)
-    } else if LOOP {
-        again(m, ops, op, 0, op.x.imm)
-    } else {
-        leave(m, ops, op, 0, op.x.imm)
+    let to = if cpu.ctr == 0 { op.pc + 4 } else { op.x.imm };
+    leave(m, ops, op, 0, to)
+}
+
+/// The `bdnz` (`D`) or `b` `k` slots after `op`, back to the block's start; `after`
+/// gives the address after the branch (where `bdnz` goes when CTR runs out), read
+/// only then.
+#[inline(always)]
+fn loop_back<const D: bool>(
+    m: &mut Guest,
+    ops: &Code,
+    op: &Op,
+    k: usize,
+    after: impl FnOnce() -> u64,
+) -> usize {
+    if D {
+        let cpu = &mut m.cpu;
+        cpu.ctr = cpu.ctr.wrapping_sub(1);
+        if cpu.ctr == 0 {
+            return leave(m, ops, op, k, after());
+        }
     }
+    again(m, ops, op, k)
 }
 
 /// Any other branch: `a` BO, `b` BI, `c` target kind (direct, LR, CTR), `d` LK.
@@ -1191,15 +1200,8 @@ fn step_loop<A: Step, const D: bool>(
     acc: u64,
     acc2: u64,
 ) -> usize {
-    let cpu = &mut m.cpu;
-    A::step(cpu, &op.x, acc, acc2);
-    if D {
-        cpu.ctr = cpu.ctr.wrapping_sub(1);
-        if cpu.ctr == 0 {
-            return leave(m, ops, op, 1, op.y.imm);
-        }
-    }
-    again(m, ops, op, 1, ops.ops[0].pc)
+    A::step(&mut m.cpu, &op.x, acc, acc2);
+    loop_back::<D>(m, ops, op, 1, || op.y.imm)
 }
 
 /// The fusable steps (kind and sources), [`step_id`] to find one, and the pair handler
