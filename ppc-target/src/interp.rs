@@ -27,7 +27,9 @@ pub const USER_MSR: u64 = 0x9000_0001_0280_6900;
 /// Why a run stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// `exit`/`exit_group` with this status.
+    /// `exit`/`exit_group` with this status. The state is the one just before the
+    /// exiting `sc` (`nip` names it and it is not counted in `steps`), so a guest saved
+    /// here and resumed elsewhere exits there with the same status.
     Exit(u8),
     /// The step limit was reached; `nip` names the next instruction.
     StepLimit,
@@ -382,7 +384,13 @@ impl Guest {
         match e {
             Exception::Syscall { vectored } => {
                 self.cpu.nip = pc + 4;
-                self.syscall(vectored)
+                let stop = self.syscall(vectored);
+                if let Some(Stop::Exit(_)) = stop {
+                    // Exiting changes nothing else: rewind to the `sc`.
+                    self.cpu.nip = pc;
+                    self.steps -= 1;
+                }
+                stop
             }
             e => {
                 let signal = match e {

@@ -4,22 +4,25 @@
 //! told `--machine pseries-2.9`). Each result is checked against an uninterrupted run.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::net::TcpListener;
 
 use ppc_target::asm::{elf_exec, Asm, DATA_BASE};
 use ppc_target::compat::{CompatMode, MachineType};
 use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
 
-use crate::live::{migrate_in, migrate_out, Arrival, Outcome, SourceOptions};
+use crate::live::{connect, listen, migrate_out, DestOptions, Incoming, Landing, Outcome, SourceOptions};
+use crate::live::us;
 use crate::migration::Receiver;
 
-/// Rounds of the built-in guest (each rewrites 256 KiB and prints one `#`).
+/// Rounds of the built-in guest (each rewrites 256 KiB, computes, and prints one `#`).
 pub const ROUNDS: i16 = 24;
+/// Iterations of each round's arithmetic loop (4 instructions each).
+const SPIN: u64 = 300_000;
 
 /// The built-in guest: `ROUNDS` times, a xorshift generator fills a 256 KiB buffer (so
-/// every round dirties 64 pages) and folds its values into a checksum; it prints one `#`
+/// every round dirties 64 pages) and folds its values into a checksum, then a loop of
+/// arithmetic folds more; it prints one `#`
 /// per round, then the checksum in hex, and exits with the checksum's low byte. Only
 /// ISA 2.07 instructions, so it runs in power8 compat mode.
 pub fn program() -> Vec<u8> {
@@ -43,6 +46,12 @@ pub fn program() -> Vec<u8> {
     a.xor(7, x, k).stdx(7, buf, idx).addi(idx, idx, 8);
     a.add(acc, acc, x).rotldi(acc, acc, 7);
     a.bdnz(inner);
+    // ~1.2 M instructions of arithmetic without stores (a guest computes between the
+    // bursts that dirty its buffer).
+    let spin = a.label();
+    a.li64(26, SPIN).mtctr(26);
+    a.bind(spin);
+    a.xor(acc, acc, x).rotldi(acc, acc, 5).add(acc, acc, k).bdnz(spin);
     // write(1, "#", 1)
     a.li(3, 1).mr(4, out).li(5, 1).li(0, 4).sc();
     a.addi(k, k, 1).cmpd(k, rounds).blt(outer);
@@ -107,7 +116,7 @@ pub struct Trial {
     /// What the source saw.
     pub outcome: Outcome,
     /// What the destination measured, when it resumed the guest.
-    pub arrival: Option<Arrival>,
+    pub landing: Option<Landing>,
     /// The destination's refusal, when it refused.
     pub refusal: Option<String>,
 }
@@ -130,17 +139,22 @@ pub fn trial(
         .map(|c| CompatMode::by_name(c).map(|m| m.pvr))
         .transpose()
         .map_err(|e| e.to_string())?;
-    let destination = std::thread::spawn(move || -> Result<(RunResult, Arrival), String> {
-        let (conn, _) = listener.accept().map_err(|e| e.to_string())?;
-        let (mut g, arrival) = migrate_in(Receiver::new(dst_machine, dst_model, dst_compat), conn)?;
-        let stop = g.run(u64::MAX);
-        Ok((
-            RunResult {
-                stdout: g.stdout,
-                stop,
-            },
-            arrival,
-        ))
+    let destination = std::thread::spawn(move || -> Result<(RunResult, Landing), String> {
+        let rx = || Receiver::new(dst_machine, dst_model, dst_compat);
+        match listen(listener, &rx, &DestOptions::default(), &mut |_| {}) {
+            Incoming::Resumed(mut g, landing) => {
+                let stop = g.run(u64::MAX);
+                Ok((
+                    RunResult {
+                        stdout: g.stdout,
+                        stop,
+                    },
+                    landing,
+                ))
+            }
+            Incoming::Refused(e) | Incoming::NotAStream(e) => Err(e),
+            Incoming::Unknown { reason, .. } => Err(format!("outcome unknown: {reason}")),
+        }
     });
 
     let mut g = guest(src.0, src.1);
@@ -149,17 +163,15 @@ pub fn trial(
     if first != Stop::StepLimit {
         return Err("the guest finished before the migration point".into());
     }
-    let conn = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    conn.set_read_timeout(Some(Duration::from_secs(60)))
-        .map_err(|e| e.to_string())?;
+    let opts = SourceOptions::default();
+    let conn = connect(&addr.to_string(), opts.timeout)?;
     let mut printed = g.stdout.len();
     let mut sink = std::io::sink();
-    let opts = SourceOptions::default();
     let outcome = migrate_out(
         &mut g,
         src_machine,
         conn,
-        opts,
+        &opts,
         &mut printed,
         &mut sink,
         progress,
@@ -168,7 +180,7 @@ pub fn trial(
         .join()
         .map_err(|_| "destination thread panicked")?;
     Ok(match (&outcome, dest) {
-        (Outcome::Migrated { .. }, Ok((after, arrival))) => {
+        (Outcome::Migrated(_), Ok((after, landing))) => {
             let mut stdout = g.stdout.clone();
             stdout.extend_from_slice(&after.stdout);
             Trial {
@@ -177,11 +189,11 @@ pub fn trial(
                     stop: after.stop,
                 },
                 outcome,
-                arrival: Some(arrival),
+                landing: Some(landing),
                 refusal: None,
             }
         }
-        (_, dest) => {
+        (Outcome::Failed { .. }, dest) => {
             // Refused (or broken): the source guest runs on to completion.
             let stop = g.run(u64::MAX);
             Trial {
@@ -190,10 +202,11 @@ pub fn trial(
                     stop,
                 },
                 outcome,
-                arrival: None,
+                landing: None,
                 refusal: dest.err(),
             }
         }
+        (o, d) => return Err(format!("source: {o:?}; destination: {:?}", d.err())),
     })
 }
 
@@ -236,25 +249,28 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
     for l in &log {
         w(out, format!("   source: {l}"))?;
     }
-    match (&t.outcome, &t.arrival) {
-        (
-            Outcome::Migrated {
-                stats,
-                total,
-                downtime,
-                ..
-            },
-            Some(arr),
-        ) => {
+    match (&t.outcome, &t.landing) {
+        (Outcome::Migrated(r), Some(l)) => {
+            let s = &r.stats;
             w(out, format!(
-                "   migrated after {after} instructions: {} rounds, {} pages, {} bytes; total {:.1} ms, downtime {:.0} µs (destination: {:.0} µs)",
-                stats.rounds,
-                stats.pages,
-                stats.bytes,
-                total.as_secs_f64() * 1e3,
-                downtime.as_secs_f64() * 1e6,
-                arr.downtime.as_secs_f64() * 1e6
+                "   migrated: stopped at instruction {} (migration started at {after}); {} rounds, {} data pages, {} zero pages, {} bytes; total {:.1} ms",
+                r.switch_step,
+                s.rounds,
+                s.pages,
+                s.zero_pages,
+                s.bytes,
+                r.total.as_secs_f64() * 1e3,
             ))?;
+            w(out, match r.downtime.or(l.downtime) {
+                Some(d) => format!(
+                    "   downtime {:.0} µs: source stop to destination resume, stamps of one clock",
+                    us(d)
+                ),
+                None => format!(
+                    "   downtime at most {:.0} µs (source stop to the destination's answer; the clocks differ)",
+                    us(r.stop_to_answer)
+                ),
+            })?;
             w(out, format!("   result: {}", show(&t.result)))?;
             check(
                 out,
@@ -324,7 +340,7 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
         out,
         format!(
             "   pseries-2.9 POWER9 destination: {}",
-            if t.arrival.is_some() {
+            if t.landing.is_some() {
                 "accepted"
             } else {
                 "refused"
@@ -334,7 +350,7 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
     check(
         out,
         "the older machine type accepted it and the run completed identically",
-        t.arrival.is_some() && t.result == reference_run,
+        t.landing.is_some() && t.result == reference_run,
     )?;
 
     w(

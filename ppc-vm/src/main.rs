@@ -2,15 +2,18 @@
 //! and inspect QEMU streams through the CPU types. A thin CLI over the `ppc-vm` library.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ppc_target::compat::{CompatMode, MachineType};
 use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
-use ppc_vm::live::{migrate_in, migrate_out, Outcome, SourceOptions};
+use ppc_vm::live::{
+    connect, listen, migrate_out, us, DestOptions, Incoming, Outcome, SourceOptions,
+};
 use ppc_vm::migration::{self, Receiver};
 
 #[derive(Parser)]
@@ -37,49 +40,113 @@ struct Target {
     machine: String,
 }
 
+/// Exit status at `--max-steps`.
+const STEP_LIMIT: u8 = 124;
+/// Exit status when ppc-vm itself fails (bad input, a refused incoming migration).
+const FAILURE: u8 = 125;
+/// Exit status when a live migration's outcome is unknown (the guest's state is saved).
+const UNKNOWN: u8 = 126;
+
+const STATUSES: &str = "\
+Exit status: the guest's own exit status, or 128 + N when a signal N killed it; ppc-vm's own
+statuses are 124 (--max-steps reached), 125 (ppc-vm failed: bad input or arguments, an
+unreadable file, a refused incoming migration) and 126 (a live migration's outcome is
+unknown: the guest's state is saved to --state-file and it runs nowhere), each with a last
+stderr line starting 'ppc-vm'. A source whose guest migrated exits 0; the guest's exit
+status is then the destination's.";
+
+#[derive(clap::Args, Clone)]
+struct Network {
+    /// Seconds to wait for the network before giving up: a connect, a blocked send, an
+    /// answer, a silent peer.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = positive_secs)]
+    timeout: Duration,
+    /// Where to save the guest when a migration's outcome is unknown (default:
+    /// ppc-vm-unknown-ROLE-PID.mig in the current directory).
+    #[arg(long, value_name = "FILE")]
+    state_file: Option<PathBuf>,
+}
+
+fn positive_secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!("'{s}' is not a number of seconds in (0, 86400]")),
+    }
+}
+
+fn positive_ms(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3_600_000.0 => Ok(Duration::from_secs_f64(v / 1e3)),
+        _ => Err(format!("'{s}' is not a number of milliseconds above 0")),
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The main job: live-migrate a built-in guest between CPU models on loopback, then the
     /// refusal and backward-migration cases, checking each against an uninterrupted run.
     Demo,
     /// Run a static ppc64 big-endian Linux executable.
+    #[command(after_help = STATUSES)]
     Run {
         /// The program.
         program: PathBuf,
         #[command(flatten)]
         target: Target,
         /// Write a per-instruction trace in the reference trace format.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["save_after", "migrate_to"])]
         trace: Option<PathBuf>,
-        /// Stop after this many instructions.
+        /// Stop the guest once it has run this many instructions in all (across a live
+        /// migration too: the destination gets the limit).
         #[arg(long)]
         max_steps: Option<u64>,
-        /// Run N instructions, write a snapshot to FILE and exit.
-        #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
+        /// Run N instructions, write a snapshot to FILE (atomically) and exit.
+        #[arg(long, num_args = 2, value_names = ["N", "FILE"], conflicts_with = "migrate_to")]
         save_after: Option<Vec<String>>,
-        /// Live-migrate to a `ppc-vm migrate-listen` destination.
-        #[arg(long)]
+        /// Live-migrate to a `ppc-vm migrate-listen` destination (HOST:PORT).
+        #[arg(long, value_name = "ADDR")]
         migrate_to: Option<String>,
-        /// With --migrate-to: instructions to run before migrating.
-        #[arg(long, default_value_t = 0)]
+        /// With --migrate-to: start the migration at this instruction (or where the guest
+        /// stops, if earlier: its stop then happens at the destination).
+        #[arg(long, default_value_t = 0, requires = "migrate_to")]
         after: u64,
-        /// With --migrate-to: instructions the guest runs between two RAM rounds.
-        #[arg(long, default_value_t = 200_000)]
+        /// With --migrate-to: instructions the guest runs between two looks at the
+        /// migration's progress.
+        #[arg(long, default_value_t = 20_000, requires = "migrate_to",
+              value_parser = clap::value_parser!(u64).range(1..))]
         round_steps: u64,
+        /// With --migrate-to: switch over once the pages left would take at most this
+        /// many milliseconds to send (QEMU's downtime-limit).
+        #[arg(long, default_value = "1", value_name = "MS", requires = "migrate_to",
+              value_parser = positive_ms)]
+        downtime_limit: Duration,
+        #[command(flatten)]
+        net: Network,
     },
     /// Resume a snapshot.
+    #[command(after_help = STATUSES)]
     Restore {
         /// The snapshot.
         file: PathBuf,
         #[command(flatten)]
         target: Target,
+        /// Stop the guest after this many instructions (counted from the snapshot).
+        #[arg(long)]
+        max_steps: Option<u64>,
     },
     /// Wait for one incoming live migration, then run the guest to completion.
+    #[command(after_help = STATUSES)]
     MigrateListen {
         /// Address to listen on (e.g. 127.0.0.1:4444).
         addr: String,
         #[command(flatten)]
         target: Target,
+        /// Stop the guest once it has run this many instructions in all (its count
+        /// includes what it ran at the source; the source's own limit holds too).
+        #[arg(long)]
+        max_steps: Option<u64>,
+        #[command(flatten)]
+        net: Network,
     },
     /// Decode every cpu, cpu_common and spapr_cpu section of a QEMU stream (gzip allowed)
     /// through the Rust CPU types and print them as JSON.
@@ -128,7 +195,7 @@ fn finish(stop: Stop) -> ExitCode {
         Stop::Exit(s) => ExitCode::from(s),
         Stop::StepLimit => {
             eprintln!("ppc-vm: stopped at the step limit");
-            ExitCode::from(124)
+            ExitCode::from(STEP_LIMIT)
         }
         s => {
             eprintln!("ppc-vm: guest {s}");
@@ -137,20 +204,51 @@ fn finish(stop: Stop) -> ExitCode {
     }
 }
 
-fn run_forwarding(g: &mut Guest, limit: u64, printed: &mut usize) -> Stop {
-    let mut left = limit;
+/// Runs the guest until it stops or has run `until` instructions in all, forwarding
+/// its stdout.
+fn run_until(g: &mut Guest, until: u64, printed: &mut usize) -> Stop {
     loop {
-        let slice = left.min(1 << 20);
-        let stop = g.run(slice);
+        let left = until.saturating_sub(g.steps);
+        if left == 0 {
+            return Stop::StepLimit;
+        }
+        let stop = g.run(left.min(1 << 20));
         if g.stdout.len() > *printed {
             emit(&g.stdout[*printed..]);
             *printed = g.stdout.len();
         }
-        left -= slice.min(left);
-        if stop != Stop::StepLimit || left == 0 {
+        if stop != Stop::StepLimit {
             return stop;
         }
     }
+}
+
+/// Saves a guest whose migration's outcome is unknown; the exit status says so.
+fn save_unknown(
+    g: &mut Guest,
+    machine: &'static MachineType,
+    file: Option<PathBuf>,
+    who: &str,
+    reason: &str,
+    other: &str,
+) -> ExitCode {
+    let path = file.unwrap_or_else(|| {
+        PathBuf::from(format!("ppc-vm-unknown-{who}-{}.mig", std::process::id()))
+    });
+    let saved = migration::snapshot(g, machine)
+        .map_err(|e| e.to_string())
+        .and_then(|(bytes, _)| migration::save_file(&path, &bytes).map_err(|e| e.to_string()));
+    match saved {
+        Ok(()) => eprintln!(
+            "ppc-vm {who}: outcome unknown: {reason}. The guest is not running here; its state is saved in {}. {other}",
+            path.display()
+        ),
+        Err(e) => eprintln!(
+            "ppc-vm {who}: outcome unknown: {reason}. The guest is not running here, and saving its state to {} failed: {e}",
+            path.display()
+        ),
+    }
+    ExitCode::from(UNKNOWN)
 }
 
 fn write_trace(
@@ -275,6 +373,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             migrate_to,
             after,
             round_steps,
+            downtime_limit,
+            net,
         } => {
             let t = resolve(&target)?;
             let image =
@@ -294,76 +394,116 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let n: u64 = v[0]
                     .parse()
                     .map_err(|_| format!("--save-after: '{}' is not a number", v[0]))?;
-                let stop = run_forwarding(&mut g, n, &mut printed);
-                if stop != Stop::StepLimit {
+                let stop = run_until(&mut g, n.min(limit), &mut printed);
+                if stop != Stop::StepLimit || g.steps < n {
                     eprintln!(
-                        "ppc-vm: the guest finished before instruction {n}; no snapshot written"
+                        "ppc-vm: the guest stopped before instruction {n}; no snapshot written"
                     );
                     return Ok(finish(stop));
                 }
-                let (bytes, stats) =
-                    migration::snapshot(&mut g, t.machine).map_err(|e| e.to_string())?;
-                std::fs::write(&v[1], &bytes).map_err(|e| format!("{}: {e}", v[1]))?;
-                eprintln!(
-                    "ppc-vm: snapshot after {} instructions: {} pages, {} bytes -> {}",
-                    g.steps, stats.pages, stats.bytes, v[1]
-                );
-                return Ok(ExitCode::SUCCESS);
+                let path = PathBuf::from(&v[1]);
+                let saved = migration::snapshot(&mut g, t.machine)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(bytes, stats)| {
+                        migration::save_file(&path, &bytes)
+                            .map(|()| stats)
+                            .map_err(|e| e.to_string())
+                    });
+                match saved {
+                    Ok(stats) => {
+                        eprintln!(
+                            "ppc-vm: snapshot after {} instructions: {} data pages, {} zero pages, {} bytes -> {}",
+                            g.steps, stats.pages, stats.zero_pages, stats.bytes, path.display()
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    Err(e) => eprintln!(
+                        "ppc-vm: snapshot not written: {}: {e}; the guest continues here",
+                        path.display()
+                    ),
+                }
             }
             if let Some(addr) = migrate_to {
-                let stop = run_forwarding(&mut g, after, &mut printed);
-                if stop != Stop::StepLimit {
-                    eprintln!("ppc-vm: the guest finished before the migration point");
-                    return Ok(finish(stop));
-                }
-                let conn =
-                    TcpStream::connect(&addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
-                let mut out = std::io::stdout();
+                // The migration starts at --after, or where the guest stops if earlier.
+                run_until(&mut g, after.min(limit), &mut printed);
                 let opts = SourceOptions {
-                    slice: round_steps.max(1),
+                    slice: round_steps,
+                    downtime_limit,
+                    timeout: net.timeout,
+                    step_limit: limit,
                     ..SourceOptions::default()
                 };
-                let outcome = migrate_out(
-                    &mut g,
-                    t.machine,
-                    conn,
-                    opts,
-                    &mut printed,
-                    &mut out,
-                    &mut |m| eprintln!("ppc-vm source: {m}"),
-                );
+                let mut progress = |m: &str| eprintln!("ppc-vm source: {m}");
+                let outcome = match connect(&addr, net.timeout) {
+                    Ok(conn) => {
+                        progress(&format!(
+                            "migrating to {addr} from instruction {}",
+                            g.steps
+                        ));
+                        migrate_out(
+                            &mut g,
+                            t.machine,
+                            conn,
+                            &opts,
+                            &mut printed,
+                            &mut std::io::stdout(),
+                            &mut progress,
+                        )
+                    }
+                    Err(reason) => Outcome::Failed { reason },
+                };
                 match outcome {
-                    Outcome::Migrated {
-                        stats,
-                        total,
-                        downtime,
-                        answer,
-                    } => {
+                    Outcome::Migrated(r) => {
+                        let s = r.stats;
+                        let downtime = match r.downtime {
+                            Some(d) => format!("downtime {:.0} µs (source stop to destination resume, one clock)", us(d)),
+                            None => format!("downtime at most {:.0} µs (source stop to the destination's answer)", us(r.stop_to_answer)),
+                        };
                         summary("source", &[
-                            format!("migrated after {} instructions: {} rounds, {} pages, {} bytes", g.steps, stats.rounds, stats.pages, stats.bytes),
-                            format!("total {:.1} ms, downtime {:.0} µs (stop to destination's '{answer}')", total.as_secs_f64() * 1e3, downtime.as_secs_f64() * 1e6),
+                            format!("migrated to {addr}: stopped at instruction {}{}; {} rounds, {} data pages, {} zero pages, {} bytes in {:.1} ms",
+                                r.switch_step,
+                                r.guest_stop.map_or(String::new(), |s| format!(" (the guest {s} at the destination)")),
+                                s.rounds, s.pages, s.zero_pages, s.bytes, r.total.as_secs_f64() * 1e3),
+                            downtime,
                         ]);
                         return Ok(ExitCode::SUCCESS);
                     }
-                    Outcome::Failed { reason } => {
-                        eprintln!(
-                            "ppc-vm source: migration failed: {reason}; the guest continues here"
-                        );
+                    Outcome::Failed { reason } => eprintln!(
+                        "ppc-vm source: migration to {addr} failed: {reason}; the guest continues here"
+                    ),
+                    Outcome::Unknown { reason } => {
+                        return Ok(save_unknown(
+                            &mut g,
+                            t.machine,
+                            net.state_file,
+                            "source",
+                            &reason,
+                            "The destination may be running it: restore it only if the destination did not resume it.",
+                        ))
                     }
-                    Outcome::GuestStopped(stop) => return Ok(finish(stop)),
                 }
             }
-            Ok(finish(run_forwarding(&mut g, limit, &mut printed)))
+            Ok(finish(run_until(&mut g, limit, &mut printed)))
         }
-        Command::Restore { file, target } => {
+        Command::Restore {
+            file,
+            target,
+            max_steps,
+        } => {
             let t = resolve(&target)?;
             let data = vmstate_tools::input::read_stream(&file).map_err(|e| e.to_string())?;
             let mut g = migration::restore(&data, t.machine, t.model, t.compat)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             let mut printed = 0;
-            Ok(finish(run_forwarding(&mut g, u64::MAX, &mut printed)))
+            let limit = max_steps.unwrap_or(u64::MAX);
+            Ok(finish(run_until(&mut g, limit, &mut printed)))
         }
-        Command::MigrateListen { addr, target } => {
+        Command::MigrateListen {
+            addr,
+            target,
+            max_steps,
+            net,
+        } => {
             let t = resolve(&target)?;
             let listener =
                 TcpListener::bind(&addr).map_err(|e| format!("listening on {addr}: {e}"))?;
@@ -371,21 +511,43 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "ppc-vm destination: listening on {}",
                 listener.local_addr().map_err(|e| e.to_string())?
             );
-            let (conn, peer) = listener.accept().map_err(|e| e.to_string())?;
-            let rx = Receiver::new(t.machine, t.model, t.compat);
-            let (mut g, arrival) = migrate_in(rx, conn)
-                .map_err(|e| format!("incoming migration from {peer} refused: {e}"))?;
-            summary(
-                "destination",
-                &[format!(
-                "resumed: {} bytes received in {:.1} ms, downtime {:.0} µs (end of RAM to resume)",
-                arrival.bytes,
-                arrival.total.as_secs_f64() * 1e3,
-                arrival.downtime.as_secs_f64() * 1e6
-            )],
-            );
-            let mut printed = 0;
-            Ok(finish(run_forwarding(&mut g, u64::MAX, &mut printed)))
+            let rx = || Receiver::new(t.machine, t.model, t.compat);
+            let opts = DestOptions {
+                timeout: net.timeout,
+            };
+            let incoming = listen(listener, &rx, &opts, &mut |m| {
+                eprintln!("ppc-vm destination: {m}")
+            });
+            match incoming {
+                Incoming::Resumed(mut g, l) => {
+                    let downtime = match l.downtime {
+                        Some(d) => format!("downtime {:.0} µs (source stop to resume, one clock)", us(d)),
+                        None if l.handover.is_some() => "downtime: the source reports it (the clocks differ)".into(),
+                        None => "resumed on loading (the source has no confirmation step)".into(),
+                    };
+                    summary("destination", &[
+                        format!("resumed the guest from {} at instruction {}: {} bytes, {} pages in {:.1} ms",
+                            l.peer, g.steps, l.bytes, l.pages, l.total.as_secs_f64() * 1e3),
+                        downtime,
+                    ]);
+                    let limit = max_steps
+                        .unwrap_or(u64::MAX)
+                        .min(l.handover.map_or(u64::MAX, |h| h.step_limit));
+                    let mut printed = 0;
+                    Ok(finish(run_until(&mut g, limit, &mut printed)))
+                }
+                Incoming::Refused(why) | Incoming::NotAStream(why) => {
+                    Err(format!("incoming migration refused: {why}"))
+                }
+                Incoming::Unknown { mut guest, reason } => Ok(save_unknown(
+                    &mut guest,
+                    t.machine,
+                    net.state_file,
+                    "destination",
+                    &reason,
+                    "The source may have resumed it: restore it only if the source did not run it.",
+                )),
+            }
         }
     }
 }
@@ -395,7 +557,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {
             eprint!("{e}");
-            return ExitCode::from(2);
+            return ExitCode::from(FAILURE);
         }
         Err(e) => {
             print!("{e}");
@@ -406,7 +568,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("ppc-vm: {msg}");
-            ExitCode::from(2)
+            ExitCode::from(FAILURE)
         }
     }
 }

@@ -7,6 +7,7 @@
 //! memory layout from the block list alone.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use ppc_target::compat::{flags, MachineType};
 use ppc_target::interp::Guest;
@@ -14,6 +15,7 @@ use ppc_target::mem::{Memory, PAGE_SIZE};
 use ppc_target::models::CpuModel;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 use vmstate::ram::{self, RamBlock, RamRecord};
+use crate::live::proto::{CMD_OPEN_RETURN_PATH, CMD_PING};
 use vmstate::stream::{self, kind, StreamWriter};
 use vmstate::wire::{Reader, Writer};
 use vmstate::{Context, Error, Result, VmState};
@@ -36,19 +38,31 @@ pub const PAGES_PER_RECORD: usize = 64;
 /// Counters of what a migration sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// RAM rounds (START, PARTs and END).
+    /// RAM rounds: the first (every page), the pre-copy rounds after it, and the last
+    /// one sent with the guest stopped.
     pub rounds: u32,
-    /// Pages sent (a page sent twice counts twice).
+    /// Pages sent with their data (a page sent twice counts twice).
     pub pages: u64,
+    /// Pages sent as zero pages (one byte each).
+    pub zero_pages: u64,
     /// Bytes of stream written.
     pub bytes: u64,
 }
 
-/// Writes a guest as a QEMU stream, in rounds.
+/// Writes a guest as a QEMU stream, in rounds: the first round sends every page, each
+/// later one the pages written since the previous round was taken. A round is encoded
+/// a few pages at a time ([`Sender::encode`]), so a live source can run the guest in
+/// between; a page written after it was encoded is dirty again and goes in a later
+/// round.
 pub struct Sender {
     w: StreamWriter,
     cx: Context,
     machine: &'static MachineType,
+    blocks: Vec<RamBlock>,
+    /// The current round's pages, and how many of them are encoded.
+    round: Vec<(usize, usize)>,
+    next: usize,
+    started: bool,
     /// What has been sent.
     pub stats: Stats,
 }
@@ -57,91 +71,138 @@ fn page_bytes(mem: &Memory, region: usize, page: usize) -> &[u8] {
     &mem.region_bytes(region)[page * PAGE_SIZE as usize..(page + 1) * PAGE_SIZE as usize]
 }
 
+fn is_zero(page: &[u8]) -> bool {
+    page.chunks_exact(64)
+        .all(|c| c.iter().fold(0u8, |a, &b| a | b) == 0)
+}
+
 impl Sender {
-    /// Starts a stream for `machine`.
+    /// Starts a stream for `machine` (header and configuration section).
     pub fn new(machine: &'static MachineType) -> Self {
         Sender {
             w: StreamWriter::new(machine.name, PAGE_SIZE as u32),
             cx: machine.context(),
             machine,
+            blocks: Vec::new(),
+            round: Vec::new(),
+            next: 0,
+            started: false,
             stats: Stats::default(),
         }
     }
 
-    /// Writes `pages` as one or more RAM records of at most [`PAGES_PER_RECORD`] pages:
-    /// a START (with the block list) or PARTs, and an END last when `t` is END.
-    fn ram(&mut self, t: u8, mem: &Memory, pages: &[(usize, usize)]) -> Result<()> {
-        let blocks: Vec<RamBlock> = mem
-            .regions()
-            .iter()
-            .map(|r| RamBlock {
-                name: block_name(&r.name, r.base),
-                used_length: r.len() as u64,
-            })
-            .collect();
-        let chunks: Vec<&[(usize, usize)]> = if pages.is_empty() {
-            vec![&[]]
-        } else {
-            pages.chunks(PAGES_PER_RECORD).collect()
-        };
-        let last = chunks.len() - 1;
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            let kind_now = match t {
-                kind::START if i == 0 => kind::START,
-                kind::END if i == last => kind::END,
-                _ => kind::PART,
-            };
-            self.w
-                .iterative(kind_now, "ram", 0, 4, |w: &mut Writer<'_>| {
-                    if kind_now == kind::START {
-                        ram::write_mem_size(w, &blocks)?;
-                    }
-                    let mut prev = None;
-                    for &(ri, p) in chunk {
-                        let data = page_bytes(mem, ri, p);
-                        let cont = prev == Some(ri);
-                        let offset = p as u64 * PAGE_SIZE;
-                        if data.iter().all(|&b| b == 0) {
-                            ram::write_zero(w, &blocks[ri].name, offset, cont)?;
-                        } else {
-                            ram::write_page(w, &blocks[ri].name, offset, data, cont)?;
-                        }
-                        prev = Some(ri);
-                    }
-                    ram::write_eos(w);
-                    Ok(())
-                })?;
+    /// Writes a command record (e.g. `MIG_CMD_OPEN_RETURN_PATH`, `MIG_CMD_PING`).
+    pub fn command(&mut self, cmd: u16, payload: &[u8]) -> Result<()> {
+        self.w.command(cmd, payload)
+    }
+
+    /// Takes the next round's pages: every page for the first round, then the pages
+    /// written since the last round was taken (the dirty bitmap is cleared). Returns
+    /// how many pages the round holds.
+    pub fn take_round(&mut self, mem: &mut Memory) -> usize {
+        if self.blocks.is_empty() {
+            self.blocks = mem
+                .regions()
+                .iter()
+                .map(|r| RamBlock {
+                    name: block_name(&r.name, r.base),
+                    used_length: r.len() as u64,
+                })
+                .collect();
         }
+        let dirty = mem.take_dirty();
+        self.round = if self.started {
+            dirty
+        } else {
+            mem.regions()
+                .iter()
+                .enumerate()
+                .flat_map(|(ri, r)| (0..r.pages()).map(move |p| (ri, p)))
+                .collect()
+        };
+        self.next = 0;
         self.stats.rounds += 1;
-        self.stats.pages += pages.len() as u64;
+        self.round.len()
+    }
+
+    /// Pages of the current round not encoded yet.
+    pub fn pending(&self) -> usize {
+        self.round.len() - self.next
+    }
+
+    /// Encodes up to `max_pages` more pages of the current round as RAM records of at
+    /// most [`PAGES_PER_RECORD`] pages (the stream's first record is the START with the
+    /// block list, even for no pages; the others are PARTs).
+    pub fn encode(&mut self, mem: &Memory, max_pages: usize) -> Result<()> {
+        let end = self.next + max_pages.min(self.pending());
+        if !self.started {
+            self.started = true;
+            let first = (self.next + PAGES_PER_RECORD).min(end);
+            self.record(kind::START, mem, self.next, first)?;
+            self.next = first;
+        }
+        while self.next < end {
+            let to = (self.next + PAGES_PER_RECORD).min(end);
+            self.record(kind::PART, mem, self.next, to)?;
+            self.next = to;
+        }
         Ok(())
     }
 
-    /// The first round: the block list and every page. Clears the dirty bitmap.
-    pub fn start(&mut self, mem: &mut Memory) -> Result<Vec<u8>> {
-        mem.take_dirty();
-        let all: Vec<(usize, usize)> = mem
-            .regions()
-            .iter()
-            .enumerate()
-            .flat_map(|(ri, r)| (0..r.pages()).map(move |p| (ri, p)))
-            .collect();
-        self.ram(kind::START, mem, &all)?;
-        Ok(self.drain())
+    /// Writes the round's pages `[from, to)` as one record of kind `t`.
+    fn record(&mut self, t: u8, mem: &Memory, from: usize, to: usize) -> Result<()> {
+        let (blocks, pages) = (&self.blocks, &self.round[from..to]);
+        let (mut data_pages, mut zero_pages) = (0, 0);
+        self.w.iterative(t, "ram", 0, 4, |w: &mut Writer<'_>| {
+            if t == kind::START {
+                ram::write_mem_size(w, blocks)?;
+            }
+            let mut prev = None;
+            for &(ri, p) in pages {
+                let data = page_bytes(mem, ri, p);
+                let cont = prev == Some(ri);
+                let offset = p as u64 * PAGE_SIZE;
+                if is_zero(data) {
+                    ram::write_zero(w, &blocks[ri].name, offset, cont)?;
+                    zero_pages += 1;
+                } else {
+                    ram::write_page(w, &blocks[ri].name, offset, data, cont)?;
+                    data_pages += 1;
+                }
+                prev = Some(ri);
+            }
+            ram::write_eos(w);
+            Ok(())
+        })?;
+        self.stats.pages += data_pages;
+        self.stats.zero_pages += zero_pages;
+        Ok(())
     }
 
-    /// A further round with the pages dirtied since the last one; returns the bytes and
-    /// how many pages it carried.
-    pub fn iterate(&mut self, mem: &mut Memory) -> Result<(Vec<u8>, usize)> {
-        let dirty = mem.take_dirty();
-        self.ram(kind::PART, mem, &dirty)?;
-        Ok((self.drain(), dirty.len()))
+    /// The bytes encoded since the last call.
+    pub fn drain(&mut self) -> Vec<u8> {
+        let b = self.w.drain();
+        self.stats.bytes += b.len() as u64;
+        b
     }
 
-    /// Stop-and-copy: the last dirty pages, the CPU sections, EOF and the trailer.
+    /// Stop-and-copy, with the guest stopped: the pages written since the last round
+    /// (and whatever of that round was not encoded yet), the END record, the CPU
+    /// sections, EOF and the JSON description. Returns the bytes not drained yet.
     pub fn complete(mut self, guest: &mut Guest) -> Result<(Vec<u8>, Stats)> {
-        let dirty = guest.mem.take_dirty();
-        self.ram(kind::END, &guest.mem, &dirty)?;
+        let mut rest = self.round.split_off(self.next);
+        self.take_round(&mut guest.mem);
+        rest.append(&mut self.round);
+        rest.sort_unstable();
+        rest.dedup();
+        self.round = rest;
+        self.next = 0;
+        let n = self.round.len();
+        // Everything but the last record's pages (a START comes first if nothing was
+        // sent yet), then the END.
+        self.encode(&guest.mem, n - n.min(PAGES_PER_RECORD))?;
+        self.record(kind::END, &guest.mem, self.next, n)?;
+        self.next = n;
         let halted = CpuCommon::default();
         self.w
             .full_section("cpu_common", 0, &mut halted.clone(), &self.cx)?;
@@ -154,21 +215,48 @@ impl Sender {
         self.stats.bytes += bytes.len() as u64;
         Ok((bytes, self.stats))
     }
-
-    fn drain(&mut self) -> Vec<u8> {
-        let b = self.w.drain();
-        self.stats.bytes += b.len() as u64;
-        b
-    }
 }
 
 /// Writes a whole snapshot of `guest` for `machine`.
 pub fn snapshot(guest: &mut Guest, machine: &'static MachineType) -> Result<(Vec<u8>, Stats)> {
-    let mut s = Sender::new(machine);
-    let mut out = s.start(&mut guest.mem)?;
-    let (rest, stats) = s.complete(guest)?;
-    out.extend_from_slice(&rest);
-    Ok((out, stats))
+    Sender::new(machine).complete(guest)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced,
+/// then renamed over `path`. A failure leaves no partial file and any older file at
+/// `path` intact.
+pub fn save_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // The rename itself is durable once the directory is synced.
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The destination's side: what it is and what it has received.
@@ -194,6 +282,12 @@ pub struct Receiver {
     pub saw_end: bool,
     /// Most guest RAM the stream may make this destination allocate.
     pub max_ram: u64,
+    /// The source opened the return path (`MIG_CMD_OPEN_RETURN_PATH`).
+    pub return_path: bool,
+    /// PING values received and not answered yet (see [`Receiver::take_pings`]).
+    pings: Vec<u32>,
+    /// Pages received (data and zero pages).
+    pub pages: u64,
 }
 
 /// Default cap on the guest RAM an incoming stream may allocate (1 GiB).
@@ -228,6 +322,45 @@ impl Receiver {
             received: 0,
             saw_end: false,
             max_ram: DEFAULT_MAX_RAM,
+            return_path: false,
+            pings: Vec::new(),
+            pages: 0,
+        }
+    }
+
+    /// The PING values received since the last call, in order: each is answered with a
+    /// PONG once everything before it is loaded, which is now.
+    pub fn take_pings(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.pings)
+    }
+
+    /// Whether the stream's header was accepted (it is a QEMU stream).
+    pub fn started(&self) -> bool {
+        self.header
+    }
+
+    /// What is missing when the stream ends here (`None` when it is complete).
+    pub fn finish_error(&self) -> Option<String> {
+        (!self.done).then(|| {
+            err_at(
+                self.base + self.buf.len() as u64,
+                "the stream ends before its end-of-stream record",
+            )
+            .to_string()
+        })
+    }
+
+    /// Whether the whole stream (trailer included) is in.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Bytes fed after the stream's end (what the source sent after it).
+    pub fn take_rest(&mut self) -> Vec<u8> {
+        if self.done {
+            std::mem::take(&mut self.buf)
+        } else {
+            Vec::new()
         }
     }
 
@@ -249,7 +382,12 @@ impl Receiver {
     }
 
     /// The stream ended (connection closed or file read): anything missing is an error.
-    pub fn finish(self) -> Result<Guest> {
+    pub fn finish(mut self) -> Result<Guest> {
+        self.take_guest()
+    }
+
+    /// Once the stream is complete: the guest it carries.
+    pub fn take_guest(&mut self) -> Result<Guest> {
         if !self.done {
             return Err(err_at(
                 self.base + self.buf.len() as u64,
@@ -258,31 +396,36 @@ impl Receiver {
         }
         let cpu = self
             .cpu
+            .take()
             .ok_or_else(|| Error::invalid("the stream carries no cpu section"))?;
-        Ok(Guest::from_parts(cpu, self.mem))
+        Ok(Guest::from_parts(cpu, std::mem::take(&mut self.mem)))
     }
 
-    fn ensure_region(&mut self, block: usize, offset: u64) -> Result<()> {
-        let b = &self.blocks[block];
-        let (name, base) = parse_block_name(&b.name).ok_or_else(|| {
-            err_at(
-                offset,
-                format!("ram: block '{}' is not a ppc-vm block", b.name),
-            )
-        })?;
-        if !self.mem.regions().iter().any(|r| r.base == base) {
-            let total: u64 = self.mem.regions().iter().map(|r| r.len() as u64).sum();
-            let requested = total.saturating_add(b.used_length);
-            if requested > self.max_ram {
-                return Err(Error::new(vmstate::ErrorKind::LimitExceeded {
-                    requested,
-                    limit: self.max_ram,
-                })
-                .at_offset(offset)
-                .in_description("ram"));
-            }
+    /// Allocates the blocks a START record announced (all at once, after checking
+    /// their total against [`Receiver::max_ram`]); returns each block's base address.
+    fn allocate(&mut self, from: usize, offset: u64) -> Result<()> {
+        let total: u64 = self.blocks.iter().map(|b| b.used_length).fold(0, u64::saturating_add);
+        if total > self.max_ram {
+            return Err(Error::new(vmstate::ErrorKind::LimitExceeded {
+                requested: total,
+                limit: self.max_ram,
+            })
+            .at_offset(offset)
+            .in_description("ram"));
+        }
+        let mut regions = Vec::new();
+        for b in &self.blocks[from..] {
+            let (name, base) = parse_block_name(&b.name).ok_or_else(|| {
+                err_at(
+                    offset,
+                    format!("ram: block '{}' is not a ppc-vm block", b.name),
+                )
+            })?;
+            regions.push((name.to_owned(), base, b.used_length));
+        }
+        for (name, base, len) in regions {
             self.mem
-                .add_region(name, base, b.used_length)
+                .add_region(&name, base, len)
                 .map_err(|e| err_at(offset, format!("ram: {e}")))?;
         }
         Ok(())
@@ -327,6 +470,23 @@ impl Receiver {
         let at = r.offset();
         match r.get_u8()? {
             kind::EOF => self.eof = true,
+            kind::COMMAND => {
+                let cmd = r.get_be16()?;
+                let len = r.get_be16()? as usize;
+                let payload = r.take(len)?;
+                match (cmd, len) {
+                    (CMD_OPEN_RETURN_PATH, 0) => self.return_path = true,
+                    (CMD_PING, 4) => self.pings.push(u32::from_be_bytes(
+                        payload.try_into().expect("length checked"),
+                    )),
+                    _ => {
+                        return Err(err_at(
+                            at,
+                            format!("unsupported command {cmd} (payload of {len} bytes)"),
+                        ))
+                    }
+                }
+            }
             kind::CONFIGURATION => {
                 let len = r.get_be32()? as usize;
                 if len > stream::MAX_MACHINE_NAME {
@@ -392,21 +552,32 @@ impl Receiver {
                         format!("unsupported RAM version {version}"),
                     )));
                 }
+                let known = self.blocks.len();
                 let mut blocks = self.blocks.clone();
-                let mut pages: Vec<(usize, u64, Option<Vec<u8>>)> = Vec::new();
+                let mut pages: Vec<(usize, u64, Option<&[u8]>)> = Vec::new();
                 ram::read_body(r, PAGE_SIZE, &mut blocks, &mut |p: RamRecord<'_>| {
-                    pages.push((p.block, p.offset, p.data.map(<[u8]>::to_vec)));
+                    pages.push((p.block, p.offset, p.data));
                     Ok(())
                 })?;
-                self.blocks = blocks;
+                // Nothing is applied before the whole record (footer included) is in.
+                if r.peek(0, 5).is_none() {
+                    r.take(5)?;
+                }
+                if blocks.len() > known {
+                    self.blocks = blocks;
+                    if let Err(e) = self.allocate(known, at) {
+                        self.blocks.truncate(known);
+                        return Err(e);
+                    }
+                }
+                let zero = [0u8; PAGE_SIZE as usize];
                 for (block, offset, data) in pages {
-                    self.ensure_region(block, at)?;
                     let (_, base) = parse_block_name(&self.blocks[block].name)
-                        .expect("checked by ensure_region");
-                    let page = data.unwrap_or_else(|| vec![0; PAGE_SIZE as usize]);
+                        .expect("checked when allocated");
                     self.mem
-                        .write(base + offset, &page)
+                        .write(base + offset, data.unwrap_or(&zero))
                         .map_err(|e| err_at(at, format!("ram: {e}")))?;
+                    self.pages += 1;
                 }
                 if t == kind::END {
                     self.saw_end = true;

@@ -424,7 +424,7 @@ impl StreamWriter {
         StreamWriter {
             out,
             desc,
-            next_id: 0,
+            next_id: 1,
             ids: BTreeMap::new(),
         }
     }
@@ -439,7 +439,9 @@ impl StreamWriter {
         self.out.is_empty()
     }
 
-    /// The section id for (idstr, instance), assigned in registration order.
+    /// The section id for (idstr, instance), assigned in registration order from 1: a
+    /// QEMU destination matches PART and END records by id and takes 0 for a handler
+    /// it has not loaded yet, so no section may have id 0.
     pub fn section_id(&mut self, idstr: &str, instance: u32) -> u32 {
         let next = &mut self.next_id;
         *self
@@ -531,6 +533,22 @@ impl StreamWriter {
         let base = self.out.len() as u64;
         body(&mut Writer::with_desc(&mut self.out, base, None))?;
         self.footer(id);
+        Ok(())
+    }
+
+    /// Writes a command record (`QEMU_VM_COMMAND`: be16 command, be16 length, payload),
+    /// e.g. `MIG_CMD_OPEN_RETURN_PATH` (1, no payload) or `MIG_CMD_PING` (2, a be32).
+    pub fn command(&mut self, cmd: u16, payload: &[u8]) -> Result<()> {
+        let len = u16::try_from(payload.len()).map_err(|_| {
+            Error::invalid(format!(
+                "command {cmd}: payload of {} bytes does not fit its be16 length",
+                payload.len()
+            ))
+        })?;
+        self.out.push(kind::COMMAND);
+        self.out.extend_from_slice(&cmd.to_be_bytes());
+        self.out.extend_from_slice(&len.to_be_bytes());
+        self.out.extend_from_slice(payload);
         Ok(())
     }
 
