@@ -11,8 +11,10 @@ use ppc_target::compat::{CompatMode, MachineType};
 use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
 
-use crate::live::{connect, listen, migrate_out, DestOptions, Incoming, Landing, Outcome, SourceOptions};
 use crate::live::us;
+use crate::live::{
+    connect, listen, migrate_out, DestOptions, Incoming, Landing, Outcome, SourceOptions,
+};
 use crate::migration::Receiver;
 
 /// Rounds of the built-in guest (each rewrites 256 KiB, computes, and prints one `#`).
@@ -51,7 +53,10 @@ pub fn program() -> Vec<u8> {
     let spin = a.label();
     a.li64(26, SPIN).mtctr(26);
     a.bind(spin);
-    a.xor(acc, acc, x).rotldi(acc, acc, 5).add(acc, acc, k).bdnz(spin);
+    a.xor(acc, acc, x)
+        .rotldi(acc, acc, 5)
+        .add(acc, acc, k)
+        .bdnz(spin);
     // write(1, "#", 1)
     a.li(3, 1).mr(4, out).li(5, 1).li(0, 4).sc();
     a.addi(k, k, 1).cmpd(k, rounds).blt(outer);

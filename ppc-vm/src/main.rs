@@ -436,10 +436,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let mut progress = |m: &str| eprintln!("ppc-vm source: {m}");
                 let outcome = match connect(&addr, net.timeout) {
                     Ok(conn) => {
-                        progress(&format!(
-                            "migrating to {addr} from instruction {}",
-                            g.steps
-                        ));
+                        progress(&format!("migrating to {addr} from instruction {}", g.steps));
                         migrate_out(
                             &mut g,
                             t.machine,
@@ -521,8 +518,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             match incoming {
                 Incoming::Resumed(mut g, l) => {
                     let downtime = match l.downtime {
-                        Some(d) => format!("downtime {:.0} µs (source stop to resume, one clock)", us(d)),
-                        None if l.handover.is_some() => "downtime: the source reports it (the clocks differ)".into(),
+                        Some(d) => format!(
+                            "downtime {:.0} µs (source stop to resume, one clock)",
+                            us(d)
+                        ),
+                        None if l.handover.is_some() => {
+                            "downtime: the source reports it (the clocks differ)".into()
+                        }
                         None => "resumed on loading (the source has no confirmation step)".into(),
                     };
                     summary("destination", &[

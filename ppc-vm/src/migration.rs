@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::live::proto::{CMD_OPEN_RETURN_PATH, CMD_PING};
 use ppc_target::compat::{flags, MachineType};
 use ppc_target::interp::Guest;
 use ppc_target::mem::{Memory, PAGE_SIZE};
 use ppc_target::models::CpuModel;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 use vmstate::ram::{self, RamBlock, RamRecord};
-use crate::live::proto::{CMD_OPEN_RETURN_PATH, CMD_PING};
 use vmstate::stream::{self, kind, StreamWriter};
 use vmstate::wire::{Reader, Writer};
 use vmstate::{Context, Error, Result, VmState};
@@ -404,7 +404,11 @@ impl Receiver {
     /// Allocates the blocks a START record announced (all at once, after checking
     /// their total against [`Receiver::max_ram`]); returns each block's base address.
     fn allocate(&mut self, from: usize, offset: u64) -> Result<()> {
-        let total: u64 = self.blocks.iter().map(|b| b.used_length).fold(0, u64::saturating_add);
+        let total: u64 = self
+            .blocks
+            .iter()
+            .map(|b| b.used_length)
+            .fold(0, u64::saturating_add);
         if total > self.max_ram {
             return Err(Error::new(vmstate::ErrorKind::LimitExceeded {
                 requested: total,
@@ -572,8 +576,8 @@ impl Receiver {
                 }
                 let zero = [0u8; PAGE_SIZE as usize];
                 for (block, offset, data) in pages {
-                    let (_, base) = parse_block_name(&self.blocks[block].name)
-                        .expect("checked when allocated");
+                    let (_, base) =
+                        parse_block_name(&self.blocks[block].name).expect("checked when allocated");
                     self.mem
                         .write(base + offset, data.unwrap_or(&zero))
                         .map_err(|e| err_at(at, format!("ram: {e}")))?;

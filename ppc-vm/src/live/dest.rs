@@ -68,7 +68,10 @@ pub enum Incoming {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 fn answer(conn: &TcpStream, m: &Rp) -> io::Result<()> {
@@ -95,8 +98,19 @@ fn handover(b: &[u8]) -> Option<Result<Handover, String>> {
 
 /// Receives one migration on `conn` into `rx`, answering on the return path.
 pub fn receive(
+    rx: Receiver,
+    conn: TcpStream,
+    opts: &DestOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Incoming {
+    receive_from(rx, conn, Vec::new(), opts, progress)
+}
+
+/// [`receive`], with the stream's first bytes already read from `conn`.
+fn receive_from(
     mut rx: Receiver,
     conn: TcpStream,
+    first: Vec<u8>,
     opts: &DestOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Incoming {
@@ -124,8 +138,16 @@ pub fn receive(
     let mut t0 = None;
     let mut confirm = false;
     let mut reader = &conn;
+    let mut first = Some(first).filter(|f| !f.is_empty());
     loop {
-        let n = match reader.read(&mut buf) {
+        let n = match first.take() {
+            Some(f) => {
+                buf[..f.len()].copy_from_slice(&f);
+                Ok(f.len())
+            }
+            None => reader.read(&mut buf),
+        };
+        let n = match n {
             Ok(0) if rx.received == 0 && t0.is_none() => {
                 return Incoming::NotAStream("closed without sending anything".into())
             }
@@ -215,7 +237,10 @@ pub fn receive(
             }
             Ok(n) => rest.extend_from_slice(&buf[..n]),
             Err(e) if is_timeout(&e) => {
-                return unknown(guest, format!("no hand-over from the source for {:?}", opts.timeout))
+                return unknown(
+                    guest,
+                    format!("no hand-over from the source for {:?}", opts.timeout),
+                )
             }
             Err(e) => return unknown(guest, format!("waiting for the hand-over: {e}")),
         }
@@ -257,10 +282,59 @@ fn busy(conn: TcpStream, timeout: Duration) {
     while Instant::now() < until && matches!(c.read(&mut sink), Ok(n) if n > 0) {}
 }
 
-/// Serves incoming migrations on `listener` one at a time until one is received (or
-/// refused after its stream started): connections that never start a stream are
-/// dropped and the listener waits on; one that arrives during a migration is
-/// answered "busy".
+enum Arrival {
+    /// A connection that started a QEMU stream (its first bytes) and got the listener.
+    Stream(TcpStream, SocketAddr, Vec<u8>),
+    /// A connection that was dropped, and why.
+    Dropped(SocketAddr, String),
+}
+
+/// Reads a connection's first bytes: a QEMU stream's header claims the listener (or
+/// gets a "busy" answer when another stream has it); anything else is dropped.
+fn prelude(conn: TcpStream, peer: SocketAddr, taken: &AtomicBool, timeout: Duration) -> Arrival {
+    let _ = conn.set_read_timeout(Some(timeout));
+    let _ = conn.set_write_timeout(Some(timeout));
+    let mut head = Vec::with_capacity(8);
+    let mut c = &conn;
+    while head.len() < 8 {
+        let mut b = [0u8; 8];
+        match c.read(&mut b[..8 - head.len()]) {
+            Ok(0) if head.is_empty() => {
+                return Arrival::Dropped(peer, "closed without sending anything".into())
+            }
+            Ok(0) => return Arrival::Dropped(peer, "closed within the stream's header".into()),
+            Ok(n) => head.extend_from_slice(&b[..n]),
+            Err(e) if is_timeout(&e) => {
+                return Arrival::Dropped(peer, format!("sent no stream header for {timeout:?}"))
+            }
+            Err(e) => return Arrival::Dropped(peer, e.to_string()),
+        }
+    }
+    let magic = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    let version = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+    if magic != vmstate::stream::MAGIC || version != vmstate::stream::VERSION {
+        let why = format!(
+            "not a QEMU migration stream (header {magic:#010x} {version:#010x}, expected 0x5145564d 0x00000003)"
+        );
+        let _ = answer(&conn, &Rp::Reason(why.clone()));
+        let _ = answer(&conn, &Rp::Shut(1));
+        let _ = conn.shutdown(Shutdown::Write);
+        return Arrival::Dropped(peer, why);
+    }
+    if taken
+        .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        busy(conn, timeout);
+        return Arrival::Dropped(peer, "busy: answered and dropped".into());
+    }
+    Arrival::Stream(conn, peer, head)
+}
+
+/// Serves incoming migrations on `listener`: every connection is read on its own until
+/// it shows a QEMU stream's header, so probes, idle or garbage connections never hold
+/// the listener; the first stream is received, a second one meanwhile is answered
+/// "busy". Returns once a stream was received (or refused after it started).
 pub fn listen(
     listener: TcpListener,
     make_rx: &dyn Fn() -> Receiver,
@@ -268,39 +342,38 @@ pub fn listen(
     progress: &mut dyn FnMut(&str),
 ) -> Incoming {
     let taken = Arc::new(AtomicBool::new(false));
-    let (tx, conns) = mpsc::channel::<(TcpStream, SocketAddr)>();
+    let (tx, arrivals) = mpsc::channel::<Arrival>();
     let flag = Arc::clone(&taken);
     let timeout = opts.timeout;
     thread::spawn(move || loop {
         match listener.accept() {
             Ok((c, peer)) => {
-                if flag
-                    .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_ok()
-                {
-                    if tx.send((c, peer)).is_err() {
-                        break;
-                    }
-                } else {
-                    thread::spawn(move || busy(c, timeout));
-                }
+                let (tx, flag) = (tx.clone(), Arc::clone(&flag));
+                thread::spawn(move || {
+                    let _ = tx.send(prelude(c, peer, &flag, timeout));
+                });
             }
             Err(_) => thread::sleep(Duration::from_millis(10)),
         }
     });
     loop {
-        let Ok((conn, peer)) = conns.recv() else {
-            return Incoming::Refused("the listener stopped".into());
-        };
-        progress(&format!("connection from {peer}"));
-        match receive(make_rx(), conn, opts, progress) {
-            Incoming::NotAStream(why) => {
-                progress(&format!(
-                    "dropped the connection from {peer}: {why}; still listening"
-                ));
-                taken.store(false, Ordering::SeqCst);
+        match arrivals.recv() {
+            Err(_) => return Incoming::Refused("the listener stopped".into()),
+            Ok(Arrival::Dropped(peer, why)) => progress(&format!(
+                "dropped the connection from {peer}: {why}; still listening"
+            )),
+            Ok(Arrival::Stream(conn, peer, head)) => {
+                progress(&format!("connection from {peer}"));
+                match receive_from(make_rx(), conn, head, opts, progress) {
+                    Incoming::NotAStream(why) => {
+                        progress(&format!(
+                            "dropped the connection from {peer}: {why}; still listening"
+                        ));
+                        taken.store(false, Ordering::SeqCst);
+                    }
+                    other => return other,
+                }
             }
-            other => return other,
         }
     }
 }

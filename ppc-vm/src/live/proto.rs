@@ -211,7 +211,11 @@ mod tests {
             let b = m.encode();
             assert_eq!(Rp::read(&mut &b[..]).unwrap(), Some(m));
         }
-        assert_eq!(Rp::Shut(1).encode(), [0, 1, 0, 4, 0, 0, 0, 1], "QEMU's SHUT");
+        assert_eq!(
+            Rp::Shut(1).encode(),
+            [0, 1, 0, 4, 0, 0, 0, 1],
+            "QEMU's SHUT"
+        );
         assert_eq!(Rp::read(&mut &[][..]).unwrap(), None);
         assert!(Rp::read(&mut &[0u8, 9, 0, 0][..]).is_err());
         assert!(Rp::read(&mut &[0u8, 1, 0, 4, 0][..]).is_err(), "truncated");

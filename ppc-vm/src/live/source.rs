@@ -215,8 +215,14 @@ impl Link {
                 self.last_written = Instant::now();
             }
             Event::WriteFailed(e) => {
-                let why = if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-                    format!("sending: the destination read nothing for {:?}", self.timeout)
+                let why = if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    format!(
+                        "sending: the destination read nothing for {:?}",
+                        self.timeout
+                    )
                 } else {
                     format!("sending: {e}")
                 };
@@ -339,7 +345,8 @@ pub fn migrate_out(
         // Encode while the writer has room and the guest has had its share.
         while link.in_flight < QUEUE
             && sender.pending() > 0
-            && enc_time.as_secs_f64() <= run_time.as_secs_f64() * opts.encode_share / (1.0 - opts.encode_share) + 1e-3
+            && enc_time.as_secs_f64()
+                <= run_time.as_secs_f64() * opts.encode_share / (1.0 - opts.encode_share) + 1e-3
         {
             let t = Instant::now();
             if let Err(e) = sender.encode(&guest.mem, CHUNK_PAGES) {
