@@ -181,7 +181,13 @@ impl Sender {
 
     /// The bytes encoded since the last call.
     pub fn drain(&mut self) -> Vec<u8> {
-        let b = self.w.drain();
+        self.drain_into(Vec::new())
+    }
+
+    /// The bytes encoded since the last call; encoding goes on into `next` (a buffer
+    /// to recycle: its capacity is kept).
+    pub fn drain_into(&mut self, next: Vec<u8>) -> Vec<u8> {
+        let b = self.w.drain_into(next);
         self.stats.bytes += b.len() as u64;
         b
     }

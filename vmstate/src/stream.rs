@@ -557,6 +557,13 @@ impl StreamWriter {
         core::mem::take(&mut self.out)
     }
 
+    /// Takes the bytes written since the last call and goes on writing into `next`
+    /// (cleared; its capacity is kept), so a sender can recycle its buffers.
+    pub fn drain_into(&mut self, mut next: Vec<u8>) -> Vec<u8> {
+        next.clear();
+        core::mem::replace(&mut self.out, next)
+    }
+
     /// Writes EOF and the JSON trailer and returns the stream (what was not drained).
     pub fn finish(mut self) -> Vec<u8> {
         self.desc.end_array();

@@ -52,7 +52,7 @@ pub struct Landing {
 #[derive(Debug)]
 pub enum Incoming {
     /// The guest is ours: run it.
-    Resumed(Guest, Landing),
+    Resumed(Box<Guest>, Landing),
     /// The stream was refused (the reason was sent to the source, which runs on).
     Refused(String),
     /// The stream loaded but the source's hand-over never came: the guest may run at
@@ -214,7 +214,7 @@ fn receive_from(
         if rx.return_path {
             let _ = answer(&conn, &Rp::Shut(0));
         }
-        return Incoming::Resumed(guest, landing);
+        return Incoming::Resumed(Box::new(guest), landing);
     }
     let _ = answer(&conn, &Rp::Shut(0));
     progress("loaded; waiting for the source to hand the guest over");
@@ -261,7 +261,7 @@ fn receive_from(
     landing.downtime =
         same_clock.then(|| Duration::from_nanos(resumed_ns.saturating_sub(h.stopped_ns)));
     landing.handover = Some(h);
-    Incoming::Resumed(guest, landing)
+    Incoming::Resumed(Box::new(guest), landing)
 }
 
 /// Answers a connection that came while a migration is in progress, and lets it go.

@@ -73,6 +73,13 @@ pub struct Report {
     pub stop_to_answer: Duration,
     /// The destination waited for the hand-over (otherwise it resumed on its own).
     pub confirmed: bool,
+    /// From the start to the stop (the pre-copy phase).
+    pub precopy: Duration,
+    /// Instructions the guest ran during pre-copy.
+    pub precopy_steps: u64,
+    /// The first round (every page): stream bytes and the time until the destination
+    /// had loaded them.
+    pub first_round: (u64, Duration),
 }
 
 /// How a migration ended, seen from the source.
@@ -112,8 +119,8 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream, String> {
 }
 
 enum Event {
-    /// Bytes written, and how long the write took.
-    Written(usize, Duration),
+    /// A buffer written (handed back to be reused), and how long the write took.
+    Written(Vec<u8>, Duration),
     WriteFailed(io::Error),
     Rp(Rp),
     RpEnd(Option<String>),
@@ -127,6 +134,8 @@ struct Link {
     events: Rx<Event>,
     timeout: Duration,
     in_flight: usize,
+    /// Written buffers, to encode into again.
+    pool: Vec<Vec<u8>>,
     queued: u64,
     written: u64,
     /// Time the writer spent in writes (the link's rate is `written / write_time`).
@@ -152,7 +161,7 @@ impl Link {
             for buf in rx {
                 let t = Instant::now();
                 let e = match w.write_all(&buf) {
-                    Ok(()) => Event::Written(buf.len(), t.elapsed()),
+                    Ok(()) => Event::Written(buf, t.elapsed()),
                     Err(e) => Event::WriteFailed(e),
                 };
                 let failed = matches!(e, Event::WriteFailed(_));
@@ -179,6 +188,7 @@ impl Link {
             events,
             timeout,
             in_flight: 0,
+            pool: Vec::new(),
             queued: 0,
             written: 0,
             write_time: Duration::ZERO,
@@ -190,6 +200,11 @@ impl Link {
             resumed: None,
             broken: None,
         })
+    }
+
+    /// A buffer to encode into (a written one when there is one).
+    fn spare(&mut self) -> Vec<u8> {
+        self.pool.pop().unwrap_or_default()
     }
 
     fn queue(&mut self, bytes: Vec<u8>) {
@@ -208,9 +223,10 @@ impl Link {
 
     fn handle(&mut self, e: Event) {
         match e {
-            Event::Written(n, took) => {
+            Event::Written(buf, took) => {
                 self.in_flight -= 1;
-                self.written += n as u64;
+                self.written += buf.len() as u64;
+                self.pool.push(buf);
                 self.write_time += took;
                 self.last_written = Instant::now();
             }
@@ -337,6 +353,8 @@ pub fn migrate_out(
     let mut rtt = None;
     let (mut run_time, mut enc_time) = (Duration::ZERO, Duration::ZERO);
     let mut guest_stop = None;
+    let steps_at_start = guest.steps;
+    let mut first_round = (0, Duration::ZERO);
     loop {
         link.poll();
         if let Some(why) = link.failure() {
@@ -352,7 +370,8 @@ pub fn migrate_out(
             if let Err(e) = sender.encode(&guest.mem, CHUNK_PAGES) {
                 return failed(e.to_string());
             }
-            link.queue(sender.drain());
+            let spare = link.spare();
+            link.queue(sender.drain_into(spare));
             enc_time += t.elapsed();
         }
         if sender.pending() == 0 && pinged.is_none() {
@@ -375,6 +394,9 @@ pub fn migrate_out(
                 let (t, before) = round_start;
                 let s = sender.stats;
                 let sent = s.bytes - before.bytes;
+                if round == 1 {
+                    first_round = (bytes, t0.elapsed());
+                }
                 progress(&format!(
                     "round {round}: {pages} pages ({} data, {} zero), {sent} bytes in {:.1} ms ({:.0} MB/s); {dirty} dirty pages left, expected downtime {:.2} ms",
                     s.pages - before.pages,
@@ -418,6 +440,7 @@ pub fn migrate_out(
 
     // Stop-and-copy.
     let t_stop = Instant::now();
+    let precopy_steps = guest.steps - steps_at_start;
     let stopped_ns = proto::now_ns();
     let switch_step = guest.steps;
     let (rest, stats) = match sender.complete(guest) {
@@ -473,6 +496,9 @@ pub fn migrate_out(
                 .map(|r| Duration::from_nanos(r.resumed_ns.saturating_sub(stopped_ns))),
             stop_to_answer: now - t_stop,
             confirmed: resumed.is_some(),
+            precopy: t_stop - t0,
+            precopy_steps,
+            first_round,
         }
     };
     if !link.will_wait {
