@@ -215,7 +215,7 @@ pub struct Options {
 /// let mut w = StreamWriter::new("pseries-7.2", 4096);
 /// w.full_section("dev", 0, &mut Dev { a: -2, on: true }, &Context::default()).unwrap();
 /// let json = vmstate_tools::analyze::analyze(&w.finish(), Default::default()).unwrap();
-/// assert_eq!(json.to_string(), r#"{"dev (0)":{"a":"0xfffe (-2)","on":true}}"#);
+/// assert_eq!(json.to_string(), r#"{"dev (1)":{"a":"0xfffe (-2)","on":true}}"#);
 /// ```
 pub fn analyze(data: &[u8], opts: Options) -> Result<Value> {
     analyze_with_layout(data, opts).map(|(v, _)| v)

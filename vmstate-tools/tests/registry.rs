@@ -50,10 +50,10 @@ fn a_registry_stream_analyzes_and_round_trips() {
     let stream = vm(&mut serial, &mut rtc, &mut ram, &cx);
 
     let v = vmstate_tools::analyze::analyze(&stream, Default::default()).unwrap();
-    assert_eq!(v["serial (1)"]["divider"], "0x000c");
-    assert_eq!(v["rtc (2)"]["offset"], "0xfffffffffffffffd (-3)");
+    assert_eq!(v["serial (2)"]["divider"], "0x000c");
+    assert_eq!(v["rtc (3)"]["offset"], "0xfffffffffffffffd (-3)");
     assert_eq!(
-        v["ram (0)"]["section sizes"]["pc.ram"],
+        v["ram (1)"]["section sizes"]["pc.ram"],
         "0x0000000000040000"
     );
 

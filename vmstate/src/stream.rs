@@ -24,6 +24,7 @@
 //! assert!(matches!(r.next_record().unwrap(), Record::Configuration { machine } if machine == "pseries-7.2"));
 //! let Record::Full(h) = r.next_record().unwrap() else { panic!() };
 //! assert_eq!((h.idstr.as_str(), h.instance_id, h.version), ("timer", 0, 2));
+//! assert_eq!(h.section_id, 1, "QEMU takes section id 0 for \"not loaded yet\"");
 //! let mut t = Timer::default();
 //! t.load_from(r.body(), h.version, &cx).unwrap();
 //! r.end_section(h.section_id).unwrap();
