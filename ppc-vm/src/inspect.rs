@@ -18,7 +18,7 @@ use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 
 /// Decodes `body` into a fresh `T`, optionally checks the re-encoding, and formats the
 /// values through the type's own description.
-fn decode<T: VmState + Clone>(
+pub(crate) fn decode<T: VmState + Clone>(
     mut obj: T,
     r: &mut Reader<'_>,
     version: u32,
@@ -56,7 +56,7 @@ fn decode<T: VmState + Clone>(
 }
 
 /// The model a `cpu` body was written by: its PVR slot, exactly or by family match.
-fn source_model(body: &[u8]) -> Result<&'static CpuModel> {
+pub(crate) fn source_model(body: &[u8]) -> Result<&'static CpuModel> {
     let at = 8 + 32 * 8 + 8 * 4 + 8 + spr::PVR * 8;
     let pvr = body
         .get(at + 4..at + 8)

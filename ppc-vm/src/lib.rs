@@ -5,6 +5,7 @@ pub mod demo;
 pub mod inspect;
 pub mod live;
 pub mod migration;
+pub mod rewrite;
 
 /// JSON indented by four spaces, as QEMU's analyzer prints it.
 pub fn pretty(v: &serde_json::Value) -> String {

@@ -455,6 +455,13 @@ impl StreamWriter {
             })
     }
 
+    /// Gives (idstr, instance) the section id `id` (as another stream numbered it, so a
+    /// rewritten stream keeps QEMU's numbering); ids assigned later stay above it.
+    pub fn set_section_id(&mut self, idstr: &str, instance: u32, id: u32) {
+        self.ids.insert((idstr.to_owned(), instance), id);
+        self.next_id = self.next_id.max(id.saturating_add(1));
+    }
+
     fn header(&mut self, t: u8, id: u32, idstr: &str, instance: u32, version: u32) -> Result<()> {
         let mut w = Writer::new(&mut self.out);
         w.put_u8(t);
