@@ -6,7 +6,6 @@
 //! RAM blocks are named `ppc-vm.NAME@0xBASE`, so a destination rebuilds the guest's
 //! memory layout from the block list alone.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::live::proto::{CMD_OPEN_RETURN_PATH, CMD_PING};
@@ -16,7 +15,7 @@ use ppc_target::mem::{Memory, PAGE_SIZE};
 use ppc_target::models::CpuModel;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 use vmstate::ram::{self, RamBlock, RamRecord};
-use vmstate::stream::{self, kind, StreamWriter};
+use vmstate::stream::{self, kind, Record, StreamInput, StreamWriter};
 use vmstate::wire::{Reader, Writer};
 use vmstate::{Context, Error, Result, VmState};
 
@@ -265,22 +264,18 @@ pub fn save_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// The destination's side: what it is and what it has received.
+/// The destination's side: what it is and what it has received. The stream is read
+/// with [`StreamInput`], record by record as its bytes arrive (from a socket or a
+/// whole file alike).
 pub struct Receiver {
-    buf: Vec<u8>,
-    /// Absolute stream offset of `buf[0]`.
-    base: u64,
-    header: bool,
+    input: StreamInput,
     machine: &'static MachineType,
     cx: Context,
     model: &'static CpuModel,
     compat: Option<u32>,
-    allow_other_machine: bool,
     mem: Memory,
     blocks: Vec<RamBlock>,
-    sections: HashMap<u32, (String, u32)>,
     cpu: Option<CpuState>,
-    eof: bool,
     done: bool,
     /// Stream bytes consumed.
     pub received: u64,
@@ -299,6 +294,9 @@ pub struct Receiver {
 /// Default cap on the guest RAM an incoming stream may allocate (1 GiB).
 pub const DEFAULT_MAX_RAM: u64 = 1 << 30;
 
+/// Most bytes of one record a destination buffers while it arrives.
+pub const MAX_RECORD: usize = 256 << 20;
+
 fn err_at(offset: u64, msg: impl Into<String>) -> Error {
     Error::invalid(msg.into()).at_offset(offset)
 }
@@ -311,19 +309,14 @@ impl Receiver {
         compat: Option<u32>,
     ) -> Self {
         Receiver {
-            buf: Vec::new(),
-            base: 0,
-            header: false,
+            input: StreamInput::new(MAX_RECORD),
             machine,
             cx: machine.context(),
             model,
             compat,
-            allow_other_machine: false,
             mem: Memory::new(),
             blocks: Vec::new(),
-            sections: HashMap::new(),
             cpu: None,
-            eof: false,
             done: false,
             received: 0,
             saw_end: false,
@@ -342,14 +335,14 @@ impl Receiver {
 
     /// Whether the stream's header was accepted (it is a QEMU stream).
     pub fn started(&self) -> bool {
-        self.header
+        self.input.started()
     }
 
     /// What is missing when the stream ends here (`None` when it is complete).
     pub fn finish_error(&self) -> Option<String> {
         (!self.done).then(|| {
             err_at(
-                self.base + self.buf.len() as u64,
+                self.input.received(),
                 "the stream ends before its end-of-stream record",
             )
             .to_string()
@@ -364,7 +357,7 @@ impl Receiver {
     /// Bytes fed after the stream's end (what the source sent after it).
     pub fn take_rest(&mut self) -> Vec<u8> {
         if self.done {
-            std::mem::take(&mut self.buf)
+            self.input.rest().to_vec()
         } else {
             Vec::new()
         }
@@ -372,16 +365,28 @@ impl Receiver {
 
     /// Feeds stream bytes; returns true once the whole stream (trailer included) is in.
     pub fn feed(&mut self, data: &[u8]) -> Result<bool> {
-        self.buf.extend_from_slice(data);
+        self.input.feed(data)?;
+        let mut input = std::mem::take(&mut self.input);
+        let r = self.drain(&mut input);
+        self.received = input.offset();
+        self.input = input;
+        r
+    }
+
+    fn drain(&mut self, input: &mut StreamInput) -> Result<bool> {
         while !self.done {
-            match self.parse_one() {
-                Ok(n) => {
-                    self.buf.drain(..n);
-                    self.base += n as u64;
-                    self.received = self.base;
+            if input.at_eof() {
+                match input.trailer()? {
+                    Some(json) if json.len() > 16 << 20 => {
+                        return Err(err_at(input.offset(), "JSON description too large"))
+                    }
+                    Some(_) => self.done = true,
+                    None => return Ok(false),
                 }
-                Err(e) if e.is_eof() => return Ok(false),
-                Err(e) => return Err(e),
+                continue;
+            }
+            if input.next(|rec, r| self.record(rec, r))?.is_none() {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -396,7 +401,7 @@ impl Receiver {
     pub fn take_guest(&mut self) -> Result<Guest> {
         if !self.done {
             return Err(err_at(
-                self.base + self.buf.len() as u64,
+                self.input.received(),
                 "the stream ends before its end-of-stream record",
             ));
         }
@@ -408,7 +413,7 @@ impl Receiver {
     }
 
     /// Allocates the blocks a START record announced (all at once, after checking
-    /// their total against [`Receiver::max_ram`]); returns each block's base address.
+    /// their total against [`Receiver::max_ram`]).
     fn allocate(&mut self, from: usize, offset: u64) -> Result<()> {
         let total: u64 = self
             .blocks
@@ -441,114 +446,48 @@ impl Receiver {
         Ok(())
     }
 
-    /// Parses one unit (the header, or one record with its body and footer) from the
-    /// buffer; returns the bytes consumed. An EOF error means "need more bytes".
-    fn parse_one(&mut self) -> Result<usize> {
-        let data = std::mem::take(&mut self.buf);
-        let r = self.parse_unit(&data);
-        self.buf = data;
-        r
-    }
-
-    fn parse_unit(&mut self, data: &[u8]) -> Result<usize> {
-        let mut r = Reader::with_base(data, self.base);
-        if !self.header {
-            let magic = r.get_be32()?;
-            let version = r.get_be32()?;
-            if magic != stream::MAGIC || version != stream::VERSION {
-                return Err(err_at(
-                    self.base,
-                    "not a QEMU migration stream (bad magic or version)",
-                ));
+    /// One record: the body parsed from `r` (the footer is checked after). Nothing
+    /// changes unless the record is complete.
+    fn record(&mut self, rec: &Record, r: &mut Reader<'_>) -> Result<()> {
+        let (h, t) = match rec {
+            Record::Eof => return Ok(()),
+            Record::Configuration { machine } => {
+                return stream::check_machine(machine, self.machine.name)
+                    .map_err(|e| e.at_offset(r.offset()));
             }
-            self.header = true;
-            return Ok(r.consumed());
-        }
-        if self.eof {
-            let at = r.offset();
-            if r.get_u8()? != kind::VMDESCRIPTION {
-                return Err(err_at(at, "expected the JSON description after EOF"));
-            }
-            let len = r.get_be32()? as usize;
-            if len > 16 << 20 {
-                return Err(err_at(at, "JSON description too large"));
-            }
-            r.take(len)?;
-            self.done = true;
-            return Ok(r.consumed());
-        }
-        let at = r.offset();
-        match r.get_u8()? {
-            kind::EOF => self.eof = true,
-            kind::COMMAND => {
-                let cmd = r.get_be16()?;
-                let len = r.get_be16()? as usize;
-                let payload = r.take(len)?;
-                match (cmd, len) {
-                    (CMD_OPEN_RETURN_PATH, 0) => self.return_path = true,
-                    (CMD_PING, 4) => self.pings.push(u32::from_be_bytes(
-                        payload.try_into().expect("length checked"),
+            Record::Command { cmd, payload } => {
+                return match (*cmd, payload.len()) {
+                    (CMD_OPEN_RETURN_PATH, 0) => {
+                        self.return_path = true;
+                        Ok(())
+                    }
+                    (CMD_PING, 4) => {
+                        self.pings.push(u32::from_be_bytes([
+                            payload[0], payload[1], payload[2], payload[3],
+                        ]));
+                        Ok(())
+                    }
+                    (cmd, len) => Err(err_at(
+                        r.offset(),
+                        format!("unsupported command {cmd} (payload of {len} bytes)"),
                     )),
-                    _ => {
-                        return Err(err_at(
-                            at,
-                            format!("unsupported command {cmd} (payload of {len} bytes)"),
-                        ))
-                    }
-                }
-            }
-            kind::CONFIGURATION => {
-                let len = r.get_be32()? as usize;
-                if len > stream::MAX_MACHINE_NAME {
-                    return Err(err_at(at, "configuration: machine name too long"));
-                }
-                let name = String::from_utf8_lossy(r.take(len)?).into_owned();
-                if !self.allow_other_machine {
-                    stream::check_machine(&name, self.machine.name).map_err(|e| e.at_offset(at))?;
-                }
-            }
-            t @ (kind::START | kind::FULL | kind::PART | kind::END) => {
-                let id = r.get_be32()?;
-                let (idstr, version) = if t == kind::START || t == kind::FULL {
-                    let name = String::from_utf8_lossy(r.get_counted_str()?).into_owned();
-                    let instance = r.get_be32()?;
-                    let version = r.get_be32()?;
-                    if instance != 0 {
-                        return Err(err_at(
-                            at,
-                            format!("section {name} instance {instance}: this guest has one vCPU"),
-                        ));
-                    }
-                    (name, version)
-                } else {
-                    self.sections.get(&id).cloned().ok_or_else(|| {
-                        err_at(at, format!("section id {id} was never introduced"))
-                    })?
                 };
-                // Only a complete record (body and footer) changes what we know; a short
-                // one is parsed again when more bytes arrive.
-                let blocks_before = self.blocks.len();
-                let res = self.section(t, &idstr, version, &mut r).and_then(|()| {
-                    let at = r.offset();
-                    if r.get_u8()? != kind::FOOTER || r.get_be32()? != id {
-                        return Err(err_at(
-                            at,
-                            format!("bad section footer for section {id} ({idstr})"),
-                        ));
-                    }
-                    Ok(())
-                });
-                if let Err(e) = res {
-                    self.blocks.truncate(blocks_before);
-                    return Err(e);
-                }
-                if t == kind::START || t == kind::FULL {
-                    self.sections.insert(id, (idstr, version));
-                }
             }
-            other => return Err(err_at(at, format!("unknown section type {other:#04x}"))),
+            Record::Start(h) => (h, kind::START),
+            Record::Full(h) => (h, kind::FULL),
+            Record::Part(h) => (h, kind::PART),
+            Record::End(h) => (h, kind::END),
+        };
+        if h.instance_id != 0 {
+            return Err(err_at(
+                h.offset,
+                format!(
+                    "section {} instance {}: this guest has one vCPU",
+                    h.idstr, h.instance_id
+                ),
+            ));
         }
-        Ok(r.consumed())
+        self.section(t, &h.idstr, h.version, r)
     }
 
     fn section(&mut self, t: u8, idstr: &str, version: u32, r: &mut Reader<'_>) -> Result<()> {
@@ -629,6 +568,7 @@ pub fn restore(
     compat: Option<u32>,
 ) -> Result<Guest> {
     let mut rx = Receiver::new(machine, model, compat);
+    rx.input = StreamInput::new(data.len());
     rx.feed(data)?;
     rx.finish()
 }

@@ -117,11 +117,23 @@ pub enum Record {
     Eof,
 }
 
-/// Walks the records of an in-memory stream.
+/// Walks the records of an in-memory stream. [`StreamInput`] drives the same reader
+/// over a stream that arrives in pieces (a socket).
 pub struct StreamReader<'a> {
     r: Reader<'a>,
     footers: bool,
     /// section id -> header, from START/FULL.
+    sections: BTreeMap<u32, SectionHeader>,
+    eof: bool,
+    /// More bytes may follow the input: a look-ahead that runs out is "need more",
+    /// not "absent".
+    partial: bool,
+}
+
+/// What a [`StreamReader`] knows between two records (kept by [`StreamInput`]).
+#[derive(Clone, Debug, Default)]
+struct ReadState {
+    footers: bool,
     sections: BTreeMap<u32, SectionHeader>,
     eof: bool,
 }
@@ -151,7 +163,40 @@ impl<'a> StreamReader<'a> {
             footers: true,
             sections: BTreeMap::new(),
             eof: false,
+            partial: false,
         })
+    }
+
+    /// A reader of `data`, which starts at stream offset `base` after the header.
+    fn resume(data: &'a [u8], base: u64, state: ReadState, partial: bool) -> Self {
+        StreamReader {
+            r: Reader::with_base(data, base),
+            footers: state.footers,
+            sections: state.sections,
+            eof: state.eof,
+            partial,
+        }
+    }
+
+    fn into_state(self) -> ReadState {
+        ReadState {
+            footers: self.footers,
+            sections: self.sections,
+            eof: self.eof,
+        }
+    }
+
+    /// A look-ahead of `n` bytes `at` ahead: `None` when the stream has fewer, and an
+    /// end-of-input error when they have not arrived yet.
+    fn look(&self, at: usize, n: usize) -> Result<Option<&'a [u8]>> {
+        match self.r.peek(at, n) {
+            None if self.partial => Err(Error::new(ErrorKind::UnexpectedEof {
+                needed: at + n,
+                available: self.r.remaining(),
+            })
+            .at_offset(self.r.offset())),
+            p => Ok(p),
+        }
     }
 
     /// Whether section footers are expected (QEMU's `send-section-footer`).
@@ -268,9 +313,9 @@ impl<'a> StreamReader<'a> {
     /// Skips the optional subsections of the configuration body (target-page-bits,
     /// capabilities, uuid), checking their framing.
     fn skip_configuration_subsections(&mut self) -> Result<()> {
-        while let Some(&[kind::SUBSECTION, len]) = self.r.peek(0, 2) {
+        while let Some(&[kind::SUBSECTION, len]) = self.look(0, 2)? {
             let offset = self.r.offset();
-            let Some(name) = self.r.peek(2, usize::from(len)) else {
+            let Some(name) = self.look(2, usize::from(len))? else {
                 break;
             };
             if !name.starts_with(b"configuration/") {
@@ -342,6 +387,206 @@ impl<'a> StreamReader<'a> {
         core::str::from_utf8(json)
             .map(Some)
             .map_err(|_| bad(offset + 5, "JSON description is not UTF-8"))
+    }
+}
+
+/// A stream that arrives in pieces (from a socket), read record by record with the same
+/// [`StreamReader`] as a whole file: [`feed`](Self::feed) bytes, then take every
+/// complete record with [`next`](Self::next). A record is parsed from its start each
+/// time until it is complete, so its body parser must only change anything once it
+/// returns. Only the record being received is buffered, up to a limit.
+///
+/// ```
+/// use vmstate::stream::{Record, StreamInput, StreamWriter};
+/// use vmstate::{Context, VmState};
+///
+/// #[derive(Clone, Debug, Default, PartialEq, VmState)]
+/// #[vmstate(name = "timer", version = 2)]
+/// struct Timer { ticks: i64 }
+///
+/// let cx = Context::new("pseries-7.2");
+/// let mut w = StreamWriter::new("pseries-7.2", 4096);
+/// w.full_section("timer", 0, &mut Timer { ticks: 7 }, &cx).unwrap();
+/// let bytes = w.finish();
+///
+/// let mut input = StreamInput::new(1 << 20);
+/// let mut got = None;
+/// for piece in bytes.chunks(3) {
+///     input.feed(piece).unwrap();
+///     while let Some((rec, t)) = input
+///         .next(|rec, body| match rec {
+///             Record::Full(h) if h.idstr == "timer" => {
+///                 let mut t = Timer::default();
+///                 t.load_from(body, h.version, &cx)?;
+///                 Ok(Some(t))
+///             }
+///             _ => Ok(None),
+///         })
+///         .unwrap()
+///     {
+///         got = got.or(t);
+///         if rec == Record::Eof {
+///             assert!(input.trailer().unwrap().is_none(), "the trailer is still arriving");
+///         }
+///     }
+/// }
+/// assert_eq!(got, Some(Timer { ticks: 7 }));
+/// assert!(input.trailer().unwrap().unwrap().starts_with("{\"page_size\": 4096"));
+/// ```
+#[derive(Debug, Default)]
+pub struct StreamInput {
+    buf: Vec<u8>,
+    /// `buf[..start]` is consumed (dropped in bulk, not per record).
+    start: usize,
+    /// Stream offset of `buf[start]`.
+    base: u64,
+    /// `None` until the header was read.
+    state: Option<ReadState>,
+    limit: usize,
+}
+
+impl StreamInput {
+    /// An empty input that buffers at most `limit` bytes of one record.
+    pub fn new(limit: usize) -> Self {
+        StreamInput {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// Appends received bytes; an error when one record would exceed the limit.
+    pub fn feed(&mut self, data: &[u8]) -> Result<()> {
+        let pending = self.buf.len() - self.start;
+        if pending.saturating_add(data.len()) > self.limit {
+            return Err(Error::new(ErrorKind::LimitExceeded {
+                requested: (pending + data.len()) as u64,
+                limit: self.limit as u64,
+            })
+            .at_offset(self.base));
+        }
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// Stream offset of the first byte not consumed yet.
+    pub fn offset(&self) -> u64 {
+        self.base
+    }
+
+    /// Stream offset of the end of what was fed.
+    pub fn received(&self) -> u64 {
+        self.base + (self.buf.len() - self.start) as u64
+    }
+
+    /// Whether the header was read (the input is a QEMU stream).
+    pub fn started(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Whether the EOF record was read.
+    pub fn at_eof(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.eof)
+    }
+
+    /// Whether section footers are expected (on by default).
+    pub fn set_footers(&mut self, on: bool) {
+        if let Some(s) = &mut self.state {
+            s.footers = on;
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        self.base += n as u64;
+    }
+
+    /// The next complete record, after `body` parsed its body (START, PART, END and
+    /// FULL records; it gets the record and the reader at the body) and its footer was
+    /// checked; `Ok(None)` when more bytes are needed, and after the EOF record (the
+    /// JSON description follows: [`trailer`](Self::trailer)). Errors other than
+    /// running out of input are final.
+    pub fn next<T>(
+        &mut self,
+        body: impl FnOnce(&Record, &mut Reader<'_>) -> Result<T>,
+    ) -> Result<Option<(Record, T)>> {
+        let Some(state) = self.state.clone() else {
+            match StreamReader::new(&self.buf[self.start..]) {
+                Ok(r) => {
+                    let n = r.r.consumed();
+                    self.state = Some(ReadState {
+                        footers: true,
+                        ..r.into_state()
+                    });
+                    self.consume(n);
+                    return self.next(body);
+                }
+                Err(e) if e.is_eof() => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        };
+        if state.eof {
+            return Ok(None);
+        }
+        let mut r = StreamReader::resume(&self.buf[self.start..], self.base, state, true);
+        let res = (|| -> Result<(Record, T)> {
+            let rec = r.next_record()?;
+            let id = match &rec {
+                Record::Start(h) | Record::Part(h) | Record::End(h) | Record::Full(h) => {
+                    Some(h.section_id)
+                }
+                _ => None,
+            };
+            let t = body(&rec, &mut r.r)?;
+            if let Some(id) = id {
+                r.end_section(id)?;
+            }
+            Ok((rec, t))
+        })();
+        match res {
+            Ok(x) => {
+                let n = r.r.consumed();
+                self.state = Some(r.into_state());
+                self.consume(n);
+                Ok(Some(x))
+            }
+            Err(e) if e.is_eof() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After the EOF record: the JSON description once it is all in (`Ok(None)`
+    /// before). The bytes after it stay in the input ([`rest`](Self::rest)).
+    pub fn trailer(&mut self) -> Result<Option<String>> {
+        let Some(state) = self.state.clone().filter(|s| s.eof) else {
+            return Err(Error::invalid(
+                "the JSON description comes after the end-of-stream record",
+            )
+            .at_offset(self.base));
+        };
+        let mut r = StreamReader::resume(&self.buf[self.start..], self.base, state, true);
+        if r.r.remaining() == 0 {
+            return Ok(None);
+        }
+        match r.trailer() {
+            Ok(Some(json)) => {
+                let json = json.to_owned();
+                let n = r.r.consumed();
+                self.consume(n);
+                Ok(Some(json))
+            }
+            Ok(None) => Ok(None),
+            Err(e) if e.is_eof() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The bytes fed and not consumed.
+    pub fn rest(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 }
 
