@@ -31,6 +31,7 @@ pub mod exec;
 pub mod interp;
 pub mod mem;
 pub mod models;
+pub mod pseries;
 pub mod state;
 mod threaded;
 

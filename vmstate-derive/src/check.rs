@@ -135,7 +135,7 @@ fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
 // The count of a variable array is read from an earlier integer field of the same body.
 fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
     for (i, f) in c.fields.iter().enumerate() {
-        let FieldKind::VArray { count, max } = &f.kind else {
+        let FieldKind::VArray { count, max, .. } = &f.kind else {
             continue;
         };
         match c.fields.iter().position(|g| g.member == count) {

@@ -478,7 +478,7 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
                 quote!(#krate::Count::Fixed(1)),
             )
         }
-        FieldKind::VArray { count, max } => {
+        FieldKind::VArray { count, max, buffer } => {
             let count_name = c
                 .fields
                 .iter()
@@ -486,10 +486,18 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
                 .map(|g| g.name.value.clone())
                 .unwrap_or_default();
             let max = max.value as usize;
-            (
-                quote_spanned!(ty.span()=> <<#ty as #p::VarStorage>::Item as #krate::Field>::ELEM),
-                quote!(#krate::Count::Variable { count_field: #count_name, max: #max }),
-            )
+            if *buffer {
+                // QEMU describes a VBUFFER with size 0: its size is the count's value.
+                (
+                    quote_spanned!(ty.span()=> #p::vbuffer_elem::<#ty>()),
+                    quote!(#krate::Count::Variable { count_field: #count_name, max: #max }),
+                )
+            } else {
+                (
+                    quote_spanned!(ty.span()=> <<#ty as #p::VarStorage>::Item as #krate::Field>::ELEM),
+                    quote!(#krate::Count::Variable { count_field: #count_name, max: #max }),
+                )
+            }
         }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
@@ -542,6 +550,13 @@ fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_
             let n = bytes.value as usize;
             quote!(#p::save_unused(Self::DESCRIPTION, #index, #n, __w);)
         }
+        FieldKind::VArray {
+            count,
+            buffer: true,
+            ..
+        } => quote_spanned! {ty.span()=>
+            #p::save_vbuffer(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w)?;
+        },
         FieldKind::VArray { count, .. } => {
             quote_spanned! {ty.span()=>
                 #p::save_varray(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w, __cx)?;
@@ -579,6 +594,13 @@ fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
             let n = bytes.value as usize;
             quote!(#p::load_unused(#fd, #n, __r)?;)
         }
+        FieldKind::VArray {
+            count,
+            buffer: true,
+            ..
+        } => quote_spanned! {ty.span()=>
+            #p::load_vbuffer(&mut self.#member, #p::CountField::to_count(self.#count), #fd, __r)?;
+        },
         FieldKind::VArray { count, .. } => quote_spanned! {ty.span()=>
             #p::load_varray(&mut self.#member, #p::CountField::to_count(self.#count), #fd, __r, __cx)?;
         },

@@ -116,8 +116,13 @@ pub enum FieldKind {
     Buffer,
     /// Padding: zeros on save, skipped on load; the Rust field is not touched.
     Unused { bytes: Spanned<u64> },
-    /// A variable array whose count is another field.
-    VArray { count: Ident, max: Spanned<u64> },
+    /// A variable array whose count is another field; with `buffer` too, a byte buffer
+    /// of that many bytes (QEMU's `VMSTATE_VBUFFER*`).
+    VArray {
+        count: Ident,
+        max: Spanned<u64>,
+        buffer: bool,
+    },
     /// A subsection carried by this field's (VmState) type.
     Subsection {
         name: LitStr,
@@ -315,11 +320,23 @@ impl<'a> Field<'a> {
         let mut gate = Attr::none(cx, "if_compat`/`unless_compat");
         let mut kind: Attr<'_, (FieldKind, Span)> = Attr::none(cx, "kind");
 
-        let mut set_kind = |span: Span, k: FieldKind| {
-            if kind.value.is_some() {
-                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip`");
-            } else {
-                kind.set(span, (k, span));
+        let mut set_kind = |span: Span, k: FieldKind| match (kind.value.take(), k) {
+            (None, k) => kind.set(span, (k, span)),
+            // `buffer` and `varray` together: a buffer whose size is another field.
+            (Some((FieldKind::Buffer, s)), FieldKind::VArray { count, max, .. })
+            | (Some((FieldKind::VArray { count, max, .. }, s)), FieldKind::Buffer) => {
+                kind.value = Some((
+                    FieldKind::VArray {
+                        count,
+                        max,
+                        buffer: true,
+                    },
+                    s,
+                ));
+            }
+            (prev, _) => {
+                kind.value = prev;
+                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
             }
         };
 
@@ -358,7 +375,7 @@ impl<'a> Field<'a> {
                         let Some(max) = max else {
                             return Err(meta.error("`varray` needs `max = N`: the largest count the destination accepts"));
                         };
-                        set_kind(span, FieldKind::VArray { count, max });
+                        set_kind(span, FieldKind::VArray { count, max, buffer: false });
                     }
                     SUBSECTION => {
                         let mut sname: Option<LitStr> = None;

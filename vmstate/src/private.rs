@@ -367,6 +367,73 @@ pub fn load_varray<S: VarStorage>(
     run(r).map_err(|e| e.in_field(f.name))
 }
 
+/// The element of a byte buffer sized by another field (`VMSTATE_VBUFFER*`): QEMU
+/// describes it with size 0 in `-dump-vmstate`.
+pub const fn vbuffer_elem<S: VarStorage<Item = u8>>() -> Elem {
+    Elem::Leaf(Info {
+        name: "buffer",
+        size: 0,
+    })
+}
+
+/// Saves a byte buffer of `count` bytes (`VMSTATE_VBUFFER*`): one `buffer` of that size
+/// in the JSON description.
+pub fn save_vbuffer<S: VarStorage<Item = u8>>(
+    storage: &mut S,
+    count: i64,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+) -> Result<()> {
+    let f = &d.fields[index];
+    let offset = w.offset();
+    let count = varray_count(f, count, offset, true).map_err(|e| e.in_field(f.name))?;
+    let bytes = storage
+        .prefix_mut(count)
+        .map_err(|e| e.at_offset(offset).in_field(f.name))?;
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry {
+            name: &name,
+            total: 1,
+            first: 0,
+            compressible: f.compressible(),
+        };
+        describe_leaves(
+            j,
+            &entry,
+            Info {
+                name: "buffer",
+                size: count,
+            },
+            1,
+        );
+    }
+    w.put_bytes(bytes);
+    Ok(())
+}
+
+/// Loads a byte buffer whose size was read earlier (checked against its maximum and the
+/// input before anything is allocated).
+pub fn load_vbuffer<S: VarStorage<Item = u8>>(
+    storage: &mut S,
+    count: i64,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+) -> Result<()> {
+    let mut run = |r: &mut Reader<'_>| -> Result<()> {
+        let offset = r.offset();
+        let count = varray_count(f, count, offset, false)?;
+        let src = r.take(count)?;
+        storage
+            .prepare(count)
+            .map_err(|e| e.at_offset(offset))?
+            .copy_from_slice(src);
+        Ok(())
+    };
+    run(r).map_err(|e| e.in_field(f.name))
+}
+
 /// Saves `n` unused (zero) bytes.
 #[inline]
 pub fn save_unused(d: &'static Description, index: usize, n: usize, w: &mut Writer<'_>) {

@@ -1,0 +1,6 @@
+//! The pseries machine's migrated devices, as QEMU 7.2 saves them: each a derived
+//! [`VmState`](vmstate::VmState) that loads QEMU's section bytes and saves them back
+//! byte-identically, with QEMU's JSON description and `-dump-vmstate` entry (see
+//! [`devices`]).
+
+pub mod devices;
