@@ -48,8 +48,9 @@ use crate::compat::flags;
 pub struct Timers {
     /// Offset of the guest's tick counter.
     pub cpu_ticks_offset: i64,
+    /// Eight bytes once holding a field QEMU removed (`VMSTATE_UNUSED(8)`).
     #[vmstate(unused = 8)]
-    _dummy: (),
+    pub removed: (),
     /// Offset of the virtual clock.
     #[vmstate(since = 2)]
     pub cpu_clock_offset: i64,
