@@ -59,6 +59,14 @@ fn check_name(cx: &Ctxt, c: &Container<'_>) {
             "a description name must be 1 to 255 bytes (it travels as a counted string)",
         );
     }
+    for f in &c.fields {
+        if f.name.value.is_empty() {
+            cx.error_at(
+                f.name.span,
+                "a field's wire name cannot be empty (it names the field in the stream's description and in errors)",
+            );
+        }
+    }
 }
 
 // A field that appears in version `since` must exist in the version this struct writes;
@@ -174,6 +182,32 @@ fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
         if max.value == 0 {
             cx.error_at(max.span, "`varray` max must be at least 1");
         }
+        // The count must be on the wire whenever the array is: otherwise a load of a
+        // version without the count would size the array by the destination's value.
+        if let Some(g) = c.fields.iter().find(|g| g.member == count) {
+            let since = |f: &crate::model::Field<'_>| f.since.as_ref().map_or(0, |s| s.value);
+            let gate = |f: &crate::model::Field<'_>| match &f.gate {
+                Some(crate::model::Gate::If(s)) => Some((true, s.value())),
+                Some(crate::model::Gate::Unless(s)) => Some((false, s.value())),
+                None => None,
+            };
+            let test = |f: &crate::model::Field<'_>| {
+                f.test.as_ref().map(|t| quote::quote!(#t).to_string())
+            };
+            if !matches!(g.kind, FieldKind::Skip)
+                && (since(g) > since(f)
+                    || gate(g) != gate(f)
+                    || (g.test.is_some() && test(g) != test(f)))
+            {
+                cx.error_spanned_by(
+                    count,
+                    format!(
+                        "`varray` count field `{count}` has its own `since`, `test` or compat gate: it must be on the wire whenever `{}` is (give both the same conditions)",
+                        f.member
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -185,6 +219,17 @@ fn check_unused(cx: &Ctxt, c: &Container<'_>) {
                 cx.error_at(
                     bytes.span,
                     "`unused` of zero bytes: give the wire size of the removed field",
+                );
+            }
+            // The padding replaces a removed field: a real field there would silently
+            // never be migrated.
+            if !matches!(f.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+                cx.error_spanned_by(
+                    f.ty,
+                    format!(
+                        "an `unused` field holds nothing: declare `{}` as `()` (a value here would never be migrated; use `skip` for host-only state)",
+                        f.member
+                    ),
                 );
             }
         }

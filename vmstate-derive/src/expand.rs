@@ -71,6 +71,25 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             #krate::SubsectionDesc { description: <#ty as #krate::VmState>::DESCRIPTION, gate: #gate }
         }
     });
+    // A fixed array cannot hold more than its length: `max` above it is a mistake.
+    let varray_asserts = c.fields.iter().filter_map(|f| {
+        let FieldKind::VArray { max, .. } = &f.kind else {
+            return None;
+        };
+        let ty = f.ty;
+        let m = max.value as usize;
+        let msg = format!(
+            "`varray` max = {m} exceeds the capacity of `{}`'s storage (a fixed array holds its length)",
+            f.member
+        );
+        Some(quote_spanned! {max.span=>
+            const _: () = {
+                if #m > <#ty as #p::VarStorage>::CAPACITY {
+                    ::core::panic!(#msg);
+                }
+            };
+        })
+    });
     let sub_asserts = subs.iter().map(|f| {
         let ty = f.ty;
         let FieldKind::Subsection { name: sname, .. } = &f.kind else {
@@ -223,6 +242,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         #[allow(non_upper_case_globals, unused_qualifications, clippy::needless_borrow)]
         const _: () = {
             #(#sub_asserts)*
+            #(#varray_asserts)*
 
             #[automatically_derived]
             impl #krate::VmState for #ident {

@@ -431,7 +431,9 @@ impl<'a> Field<'a> {
                 let default = if matches!(kind, FieldKind::Unused { .. }) {
                     "unused".to_owned()
                 } else {
-                    member.to_string()
+                    // `r#type` is `type` on the wire.
+                    let m = member.to_string();
+                    m.strip_prefix("r#").map_or(m.clone(), str::to_owned)
                 };
                 Spanned {
                     value: default,

@@ -604,6 +604,8 @@ count_field!(u8, u16, u32, i32);
 pub trait VarStorage {
     /// Element type.
     type Item: Field;
+    /// The most elements it can hold (a fixed array's length; `usize::MAX` for a `Vec`).
+    const CAPACITY: usize;
     /// The first `n` elements, for saving; an error when the storage holds fewer.
     fn prefix_mut(&mut self, n: usize) -> Result<&mut [Self::Item]>;
     /// Makes room for exactly `n` elements and returns them, for loading.
@@ -612,6 +614,7 @@ pub trait VarStorage {
 
 impl<T: Field, const N: usize> VarStorage for [T; N] {
     type Item = T;
+    const CAPACITY: usize = N;
     fn prefix_mut(&mut self, n: usize) -> Result<&mut [T]> {
         self.get_mut(..n).ok_or_else(|| {
             Error::new(ErrorKind::InvalidState(
@@ -633,6 +636,7 @@ impl<T: Field, const N: usize> VarStorage for [T; N] {
 
 impl<T: Field + Default> VarStorage for Vec<T> {
     type Item = T;
+    const CAPACITY: usize = usize::MAX;
     fn prefix_mut(&mut self, n: usize) -> Result<&mut [T]> {
         let len = self.len();
         self.get_mut(..n).ok_or_else(|| {

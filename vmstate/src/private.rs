@@ -350,8 +350,10 @@ pub fn load_varray<S: VarStorage>(
     let mut run = |r: &mut Reader<'_>| -> Result<()> {
         let offset = r.offset();
         let count = varray_count(f, count, offset, false)?;
-        // Refuse before allocating when the input cannot hold that many elements.
-        if let Some(size) = f.elem_size() {
+        // Refuse before allocating when the input cannot hold that many elements (only
+        // for an encoding of known size: a codec may write less than its described
+        // size, e.g. a one-byte null marker; `max` bounds the rest).
+        if let Some(size) = S::Item::FIXED_SIZE {
             let needed = count.saturating_mul(size);
             if needed > r.remaining() {
                 return Err(Error::new(ErrorKind::UnexpectedEof {
