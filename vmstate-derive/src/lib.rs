@@ -12,7 +12,9 @@ mod model;
 
 /// Derives `vmstate::VmState` (and `vmstate::Field`, so the struct can be nested).
 ///
-/// See the `vmstate` crate documentation for the attributes.
+/// Every attribute, the signature each function attribute expects, and QEMU's
+/// `VMSTATE_*` families beside their equivalents are listed in the `vmstate` crate's
+/// `attributes` module (`vmstate::attributes`).
 #[proc_macro_derive(VmState, attributes(vmstate))]
 pub fn derive_vm_state(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -4,7 +4,9 @@
 //! vmstate section, byte for byte as QEMU writes it: big-endian fields, per-field
 //! `since` versions and existence tests, subsections gated by `needed`, hooks in QEMU's
 //! order, unused padding, variable arrays bounded by a declared maximum, nested structs,
-//! `_equal` checks, and an old-version loader. Schema mistakes are compile errors.
+//! `_equal` checks, and an old-version loader. Schema mistakes are compile errors. Every
+//! attribute, the signature of each hook, and QEMU's `VMSTATE_*` families beside their
+//! equivalents: [`attributes`].
 //!
 //! ```
 //! use vmstate::{Context, VmState};
@@ -78,6 +80,7 @@ extern crate alloc;
 
 use alloc::{string::String, vec::Vec};
 
+pub mod attributes;
 mod context;
 mod error;
 mod field;
