@@ -71,7 +71,7 @@
 //!
 //! | attribute | wire | QEMU |
 //! |---|---|---|
-//! | (none) | the field's codec (`Field`): integers big-endian, `bool` one byte, `f64` its bits, arrays element by element, nested structs without a header, `Timer`, `Bitmap<N>` | `VMSTATE_UINT32`, `_INT64`, `_BOOL`, `_FLOAT64`, `_UINT8_ARRAY`, `_STRUCT`, `_STRUCT_ARRAY`, `_TIMER_PTR`, `_BITMAP` (fixed length) |
+//! | (none) | the field's codec (`Field`): integers big-endian, `bool` one byte, `f64` its bits, arrays element by element, nested structs without a header (also behind a `Box`), `Timer`, `Bitmap<N>` | `VMSTATE_UINT32`, `_INT64`, `_BOOL`, `_FLOAT64`, `_UINT8_ARRAY`, `_STRUCT`, `_STRUCT_ARRAY`, `_STRUCT_POINTER`, `_TIMER_PTR`, `_BITMAP` (fixed length) |
 //! | `name = "env.gpr"` | the wire name (default: the Rust name, `r#type` as `type`); several Rust fields may not share one, except `unused` | the C expression QEMU prints |
 //! | `since = N` | present from version `N` on | `VMSTATE_*_V` |
 //! | `test = path` | present when the function says so | `VMSTATE_*_TEST` |
@@ -154,6 +154,6 @@
 //! ## QEMU families without an attribute yet
 //!
 //! `VMSTATE_WITH_TMP`, `_ARRAY_OF_POINTER` (through a custom [`Field`](crate::Field)
-//! today), `_STRUCT_POINTER` to a `Box`, `_VALIDATE`, `_QTAILQ`/`_QLIST`/`_GTREE`,
+//! today), `_VALIDATE`, `_QTAILQ`/`_QLIST`/`_GTREE`,
 //! `_SUB_ARRAY`, `_VSTRUCT`, `_BITMAP` with a run-time length, `Fifo8` as a type, and
 //! subsections over the parent's own fields.

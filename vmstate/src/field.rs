@@ -123,6 +123,60 @@ pub trait Field: Sized {
     }
 }
 
+/// A value behind a pointer is encoded as the value itself, as QEMU's
+/// `VMSTATE_STRUCT_POINTER` (a `Box<T>` field of a derived struct is `T` on the wire).
+///
+/// ```
+/// use vmstate::{Context, VmState};
+///
+/// #[derive(Clone, Debug, Default, PartialEq, VmState)]
+/// #[vmstate(name = "ovec", version = 1)]
+/// struct OptionVector { bits: u64 }
+///
+/// #[derive(Clone, Debug, Default, PartialEq, VmState)]
+/// #[vmstate(name = "machine", version = 1)]
+/// struct Machine { cas: Box<OptionVector> }
+///
+/// let cx = Context::default();
+/// let mut m = Machine { cas: Box::new(OptionVector { bits: 5 }) };
+/// let mut body = Vec::new();
+/// m.save(&mut body, &cx).unwrap();
+/// assert_eq!(body, 5u64.to_be_bytes());
+/// let mut back = Machine::default();
+/// back.load(&body, 1, &cx).unwrap();
+/// assert_eq!(back, m);
+/// ```
+impl<T: Field> Field for Box<T> {
+    const ELEM: Elem = T::ELEM;
+    const COUNT: usize = T::COUNT;
+    const FIXED_SIZE: Option<usize> = T::FIXED_SIZE;
+    const FLAT: bool = T::FLAT;
+
+    fn put_fixed(&self, out: &mut [u8]) {
+        (**self).put_fixed(out)
+    }
+
+    fn get_fixed(&mut self, bytes: &[u8]) {
+        (**self).get_fixed(bytes)
+    }
+
+    fn loads_cleanly(rest: &[u8]) -> bool {
+        T::loads_cleanly(rest)
+    }
+
+    fn put(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+        (**self).put(w, cx)
+    }
+
+    fn get(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
+        (**self).get(r, cx)
+    }
+
+    fn put_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
+        (**self).put_described(w, cx, entry)
+    }
+}
+
 /// Writes values one by one (errors name the element's index).
 pub(crate) fn put_each<T: Field>(items: &mut [T], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
     for (i, item) in items.iter_mut().enumerate() {
