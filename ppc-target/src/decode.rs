@@ -536,6 +536,11 @@ pub enum Insn {
         ra: u8,
         disp: i64,
     },
+    /// `dcbz`: the 128-byte block holding EA = (RA|0) + RB ← zeros.
+    Dcbz {
+        ra: u8,
+        rb: u8,
+    },
     /// `stq`: the doubleword at EA ← RS, the one after it ← RS+1 (RS even).
     Stq {
         rs: u8,
@@ -1525,7 +1530,10 @@ fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
                 rb: b,
             })
         }
-        598 | 854 => Ok(Insn::Nop),
+        // sync, eieio; and the cache hints (dcbst, dcbf, dcbtst, dcbt, icbi): no effect
+        // on an interpreter's memory.
+        598 | 854 | 54 | 86 | 246 | 278 | 982 => Ok(Insn::Nop),
+        1014 => Ok(Insn::Dcbz { ra: a, rb: b }),
         _ => Err(bad_ext(31, xo10)),
     }
 }

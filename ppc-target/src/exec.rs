@@ -1,6 +1,10 @@
 //! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
 //! are values ([`Exception`]), never panics.
 
+/// The block `dcbz` clears: the cache line of POWER processors (and the
+/// `AT_DCACHEBSIZE` the Linux personality reports).
+pub const DCBZ_BLOCK: u64 = 128;
+
 use crate::decode::{Arith, CrOp, FArith, FConv, FMem, FMove, Insn, Logic, Mem, Target, VsrMove};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
@@ -780,6 +784,11 @@ impl CpuState {
             Insn::Lq { rt, ra, disp } => {
                 let ea = self.ea(ra, None, disp);
                 self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
+            }
+            Insn::Dcbz { ra, rb } => {
+                let ea = self.ea(ra, Some(rb), 0) & !(DCBZ_BLOCK - 1);
+                mem.write(ea, &[0; DCBZ_BLOCK as usize])
+                    .map_err(Exception::Fault)?;
             }
             Insn::Stq { rs, ra, disp } => {
                 let ea = self.ea(ra, None, disp);

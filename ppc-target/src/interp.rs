@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::decode::{decode, decode_prefixed, Insn};
 use crate::exec::{Exception, Reservation};
+use crate::linux::{LinuxState, Outcome};
 use crate::mem::{Fault, Memory};
 use crate::models::CpuModel;
 use crate::state::CpuState;
@@ -73,6 +74,13 @@ impl fmt::Display for Stop {
     }
 }
 
+/// What the auxiliary vector tells about the executable.
+struct Aux {
+    phdr: u64,
+    phnum: u64,
+    entry: u64,
+}
+
 /// An ELF that cannot run here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError(pub String);
@@ -126,6 +134,8 @@ pub struct Guest {
     blocks_isa: crate::models::IsaLevel,
     /// How the last run of a block ended.
     pub(crate) exit: threaded::Exit,
+    /// The Linux personality's state (program break, ...).
+    pub linux: LinuxState,
 }
 
 impl fmt::Debug for Guest {
@@ -151,6 +161,7 @@ impl Guest {
             blocks: (0..BLOCKS).map(|_| None).collect(),
             blocks_isa: isa,
             exit: threaded::Exit::default(),
+            linux: LinuxState::default(),
         }
     }
 
@@ -195,6 +206,18 @@ impl Guest {
         }
         mem.add_region("stack", STACK_TOP - STACK_SIZE, STACK_SIZE)
             .map_err(LoadError)?;
+        let heap = mem
+            .regions()
+            .iter()
+            .filter(|r| r.name.starts_with("seg"))
+            .map(|r| r.base + r.len() as u64)
+            .max()
+            .unwrap_or(0);
+        let phdr = segments
+            .iter()
+            .find(|p| p.p_type == elf::abi::PT_LOAD && p.p_offset == 0)
+            .map_or(0, |p| p.p_vaddr + hdr.e_phoff);
+        let phnum = u64::from(hdr.e_phnum);
 
         let mut cpu = CpuState::new(model);
         cpu.msr = USER_MSR;
@@ -212,19 +235,69 @@ impl Guest {
                 .map_err(|e| LoadError(format!("entry descriptor: {e}")))?;
         }
         let mut g = Guest::from_parts(cpu, mem);
-        g.cpu.gpr[1] = g.setup_stack(argv0).map_err(|e| LoadError(e.to_string()))?;
+        g.linux.brk_start = heap;
+        g.linux.brk = heap;
+        g.linux.brk_mapped = heap;
+        g.linux.exe = argv0.as_bytes().iter().take(4096).copied().collect();
+        g.linux.exe_len = g.linux.exe.len() as u32;
+        let aux = Aux { phdr, phnum, entry };
+        g.cpu.gpr[1] = g
+            .setup_stack(argv0, &aux)
+            .map_err(|e| LoadError(e.to_string()))?;
         Ok(g)
     }
 
-    /// argc, argv, envp (empty) and a minimal auxv at the top of the stack; returns r1.
-    fn setup_stack(&mut self, argv0: &str) -> Result<u64, Fault> {
-        let mut sp = STACK_TOP - 0x200;
-        let s = sp;
-        self.mem.write(s, argv0.as_bytes())?;
-        self.mem.write(s + argv0.len() as u64, &[0])?;
-        sp = (s - 0x100) & !15;
-        // argc, argv[0], NULL, envp NULL, auxv: AT_PAGESZ 4096, AT_NULL.
-        let words = [1u64, s, 0, 0, 6, 4096, 0, 0];
+    /// The initial stack as Linux builds it: argc, argv, an empty environment and the
+    /// auxiliary vector, with the strings and `AT_RANDOM`'s 16 bytes above; returns r1.
+    fn setup_stack(&mut self, argv0: &str, aux: &Aux) -> Result<u64, Fault> {
+        let top = STACK_TOP - 0x200;
+        let name = top;
+        self.mem.write(name, argv0.as_bytes())?;
+        self.mem.write(name + argv0.len() as u64, &[0])?;
+        let platform = (name + argv0.len() as u64 + 16) & !15;
+        let plat = self
+            .cpu
+            .model
+            .name
+            .split('_')
+            .next()
+            .unwrap_or("power9")
+            .as_bytes()
+            .to_vec();
+        self.mem.write(platform, &plat)?;
+        self.mem.write(platform + plat.len() as u64, &[0])?;
+        let random = name - 32;
+        let bytes = self.random_bytes(16);
+        self.mem.write(random, &bytes)?;
+        let f = self.cpu.model.facilities;
+        let (hwcap, hwcap2) = crate::linux::hwcaps(self.cpu.isa, f.fpu, f.isel);
+        let auxv: [(u64, u64); 19] = [
+            (3, aux.phdr),  // AT_PHDR
+            (4, 56),        // AT_PHENT
+            (5, aux.phnum), // AT_PHNUM
+            (6, 4096),      // AT_PAGESZ
+            (7, 0),         // AT_BASE
+            (8, 0),         // AT_FLAGS
+            (9, aux.entry), // AT_ENTRY
+            (11, 0),        // AT_UID
+            (12, 0),        // AT_EUID
+            (13, 0),        // AT_GID
+            (14, 0),        // AT_EGID
+            (15, platform), // AT_PLATFORM
+            (16, hwcap),    // AT_HWCAP
+            (17, 100),      // AT_CLKTCK
+            (19, 128),      // AT_DCACHEBSIZE
+            (20, 128),      // AT_ICACHEBSIZE
+            (23, 0),        // AT_SECURE
+            (25, random),   // AT_RANDOM
+            (26, hwcap2),   // AT_HWCAP2
+        ];
+        let mut words = vec![1u64, name, 0, 0];
+        for (k, v) in auxv {
+            words.extend_from_slice(&[k, v]);
+        }
+        words.extend_from_slice(&[31, name, 0, 0]); // AT_EXECFN, AT_NULL
+        let sp = (random - 8 * words.len() as u64 - 64) & !15;
         for (i, w) in words.iter().enumerate() {
             self.mem.write(sp + 8 * i as u64, &w.to_be_bytes())?;
         }
@@ -407,34 +480,13 @@ impl Guest {
         }
     }
 
-    /// The Linux system calls a small static program needs (r0 = number, r3.. = args).
+    /// A system call (r0 = number, r3..r8 = arguments) through the Linux personality.
     fn syscall(&mut self, vectored: bool) -> Option<Stop> {
-        const ENOSYS: u64 = 38;
-        const EBADF: u64 = 9;
-        const EFAULT: u64 = 14;
-        let nr = self.cpu.gpr[0];
-        let (a0, a1, a2) = (self.cpu.gpr[3], self.cpu.gpr[4], self.cpu.gpr[5]);
-        let result: Result<u64, u64> = match nr {
-            1 | 234 => return Some(Stop::Exit(a0 as u8)),
-            4 => match a0 {
-                1 | 2 => match usize::try_from(a2)
-                    .ok()
-                    .filter(|&n| n <= 1 << 24)
-                    .map(|n| self.mem.read_bytes(a1, n))
-                {
-                    Some(Ok(bytes)) => {
-                        if a0 == 1 {
-                            self.stdout.extend_from_slice(&bytes);
-                        } else {
-                            self.stderr.extend_from_slice(&bytes);
-                        }
-                        Ok(a2)
-                    }
-                    _ => Err(EFAULT),
-                },
-                _ => Err(EBADF),
-            },
-            _ => Err(ENOSYS),
+        let g = &self.cpu.gpr;
+        let args = [g[3], g[4], g[5], g[6], g[7], g[8]];
+        let result = match self.linux_syscall(g[0], args) {
+            Outcome::Exit(status) => return Some(Stop::Exit(status)),
+            Outcome::Return(r) => r,
         };
         let so = &mut self.cpu.crf[0];
         match (result, vectored) {

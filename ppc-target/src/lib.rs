@@ -29,6 +29,7 @@ pub mod compat;
 pub mod decode;
 pub mod exec;
 pub mod interp;
+pub mod linux;
 pub mod mem;
 pub mod models;
 pub mod pseries;

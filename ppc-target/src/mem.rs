@@ -305,13 +305,104 @@ impl Memory {
     /// Reads `N` bytes.
     #[inline(always)]
     pub fn read<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], Fault> {
-        let at = match self.tlb.hit(addr, N, false) {
-            Some(at) => at,
-            None => self.translate(addr, N, false)?,
-        };
         let mut b = [0u8; N];
-        b.copy_from_slice(&self.backing[at..at + N]);
+        match self.tlb.hit(addr, N, false) {
+            Some(at) => b.copy_from_slice(&self.backing[at..at + N]),
+            None => match self.translate(addr, N, false) {
+                Ok(at) => b.copy_from_slice(&self.backing[at..at + N]),
+                Err(f) => self.copy_out(addr, &mut b).map_err(|_| f)?,
+            },
+        }
         Ok(b)
+    }
+
+    /// Copies bytes out across adjacent regions (an access that straddles two of them,
+    /// as the kernel's adjacent mappings allow).
+    #[cold]
+    fn copy_out(&mut self, addr: u64, out: &mut [u8]) -> Result<(), Fault> {
+        let mut pos = 0;
+        while pos < out.len() {
+            let a = addr.wrapping_add(pos as u64);
+            let (i, off) = self.find(a, 1).ok_or(Fault {
+                addr: a,
+                size: 1,
+                write: false,
+            })?;
+            let r = &self.regions[i];
+            let n = (out.len() - pos).min(r.len - off);
+            out[pos..pos + n].copy_from_slice(&self.backing[r.start + off..r.start + off + n]);
+            pos += n;
+        }
+        Ok(())
+    }
+
+    /// Writes bytes across adjacent regions, marking their pages dirty.
+    #[cold]
+    fn copy_in(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        // Check the whole range first: a faulting write changes nothing.
+        let mut pos = 0;
+        let mut parts = Vec::new();
+        while pos < data.len() {
+            let a = addr.wrapping_add(pos as u64);
+            let (i, off) = self.find(a, 1).ok_or(Fault {
+                addr: a,
+                size: 1,
+                write: true,
+            })?;
+            let n = (data.len() - pos).min(self.regions[i].len - off);
+            parts.push((i, off, pos, n));
+            pos += n;
+        }
+        for (i, off, pos, n) in parts {
+            let r = &mut self.regions[i];
+            let at = r.start + off;
+            self.backing[at..at + n].copy_from_slice(&data[pos..pos + n]);
+            self.code_written |= r.mark(off, n);
+        }
+        Ok(())
+    }
+
+    /// Grows the region based at `base` to `len` bytes (rounded up to pages), zero
+    /// filled: a heap that grows in place.
+    pub fn grow_region(&mut self, base: u64, len: u64) -> Result<(), String> {
+        let i = self
+            .regions
+            .iter()
+            .position(|r| r.base == base)
+            .ok_or_else(|| format!("no region at {base:#x}"))?;
+        let new_len = (len.div_ceil(PAGE_SIZE) * PAGE_SIZE) as usize;
+        let old = self.regions[i].len;
+        if new_len <= old {
+            return Ok(());
+        }
+        let end = base + new_len as u64;
+        if self
+            .regions
+            .iter()
+            .any(|r| r.base != base && r.base < end && base < r.base + r.len as u64)
+        {
+            return Err(format!(
+                "growing the region at {base:#x} would overlap another"
+            ));
+        }
+        let at = self.regions[i].start + old;
+        let extra = new_len - old;
+        self.backing.splice(at..at, core::iter::repeat_n(0, extra));
+        for r in &mut self.regions {
+            if r.start >= at && r.base != base {
+                r.start += extra;
+            }
+        }
+        let r = &mut self.regions[i];
+        r.len = new_len;
+        let pages = new_len / PAGE_SIZE as usize;
+        r.dirty.resize(pages.div_ceil(64), 0);
+        r.code.resize(pages.div_ceil(64), 0);
+        for p in old / PAGE_SIZE as usize..pages {
+            r.dirty[p / 64] |= 1 << (p % 64);
+        }
+        self.tlb.flush();
+        Ok(())
     }
 
     /// Where `size` bytes at `addr` sit in the backing store, through the regions;
@@ -336,7 +427,10 @@ impl Memory {
         if data.is_empty() {
             return Ok(());
         }
-        self.write_found(addr, data).map(|_| ())
+        match self.write_found(addr, data) {
+            Ok(_) => Ok(()),
+            Err(f) => self.copy_in(addr, data).map_err(|_| f),
+        }
     }
 
     /// [`Memory::write`] of non-empty `data`; returns its region and offset there.
@@ -401,7 +495,10 @@ impl Memory {
 
     #[cold]
     fn store_slow(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
-        let (i, off) = self.write_found(addr, data)?;
+        let (i, off) = match self.write_found(addr, data) {
+            Ok(x) => x,
+            Err(f) => return self.copy_in(addr, data).map_err(|_| f),
+        };
         // Later stores to this page skip dirty tracking until the bitmap is taken,
         // unless the page holds decoded code (they must raise `code_written`).
         let r = &self.regions[i];
@@ -448,13 +545,13 @@ impl Memory {
 
     /// Copies a byte range out (for `write` syscalls).
     pub fn read_bytes(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, Fault> {
-        let (i, off) = self.find(addr, len).ok_or(Fault {
-            addr,
-            size: 0,
-            write: false,
-        })?;
-        let at = self.regions[i].start + off;
-        Ok(self.backing[at..at + len].to_vec())
+        if let Some((i, off)) = self.find(addr, len) {
+            let at = self.regions[i].start + off;
+            return Ok(self.backing[at..at + len].to_vec());
+        }
+        let mut out = vec![0; len];
+        self.copy_out(addr, &mut out)?;
+        Ok(out)
     }
 
     /// Marks every page of every region dirty (the first migration round sends all).

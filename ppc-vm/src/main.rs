@@ -159,6 +159,15 @@ enum Command {
     },
 }
 
+/// The guest's stderr goes to ours as it is written.
+fn emit_stderr(g: &mut Guest) {
+    if !g.stderr.is_empty() {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(&std::mem::take(&mut g.stderr));
+        let _ = err.flush();
+    }
+}
+
 fn emit(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(bytes);
@@ -217,6 +226,7 @@ fn run_until(g: &mut Guest, until: u64, printed: &mut usize) -> Stop {
             emit(&g.stdout[*printed..]);
             *printed = g.stdout.len();
         }
+        emit_stderr(g);
         if stop != Stop::StepLimit {
             return stop;
         }
@@ -331,6 +341,7 @@ fn write_trace(
     std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))?;
     emit(&g.stdout[*printed..]);
     *printed = g.stdout.len();
+    emit_stderr(g);
     Ok(stop)
 }
 
@@ -382,6 +393,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let argv0 = program.to_string_lossy();
             let mut g = Guest::load_elf(&image, t.model, &argv0)
                 .map_err(|e| format!("{}: {e}", program.display()))?;
+            if let Ok(abs) = std::fs::canonicalize(&program) {
+                g.set_exe(&abs.to_string_lossy());
+            }
             if let Some(c) = t.compat {
                 g.cpu.set_compat(c).map_err(|e| e.to_string())?;
             }

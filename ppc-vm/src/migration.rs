@@ -1,6 +1,7 @@
 //! Snapshots and live migration of a user-mode guest, in QEMU's stream format: the
 //! configuration section (machine type), the `ram` section (version 4: block list, then
-//! pages in rounds), the per-vCPU `cpu_common`, `cpu` and (pseries ≥ 3.0) `spapr_cpu`
+//! pages in rounds), the per-vCPU `cpu_common`, `cpu` and (pseries ≥ 3.0) `spapr_cpu`,
+//! the Linux personality's `ppc-vm/linux`
 //! sections, EOF and the JSON description. `vmstate analyze` reads what we write.
 //!
 //! RAM blocks are named `ppc-vm.NAME@0xBASE`, so a destination rebuilds the guest's
@@ -11,6 +12,7 @@ use std::path::Path;
 use crate::live::proto::{CMD_OPEN_RETURN_PATH, CMD_PING};
 use ppc_target::compat::{flags, MachineType};
 use ppc_target::interp::Guest;
+use ppc_target::linux::LinuxState;
 use ppc_target::mem::{Memory, PAGE_SIZE};
 use ppc_target::models::CpuModel;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
@@ -216,6 +218,9 @@ impl Sender {
             self.w
                 .full_section("spapr_cpu", 0, &mut SpaprCpu::default(), &self.cx)?;
         }
+        // The Linux personality's kernel-side state (program break, ...).
+        self.w
+            .full_section("ppc-vm/linux", 0, &mut guest.linux, &self.cx)?;
         let bytes = self.w.finish();
         self.stats.bytes += bytes.len() as u64;
         Ok((bytes, self.stats))
@@ -276,6 +281,7 @@ pub struct Receiver {
     mem: Memory,
     blocks: Vec<RamBlock>,
     cpu: Option<CpuState>,
+    linux: Option<LinuxState>,
     done: bool,
     /// Stream bytes consumed.
     pub received: u64,
@@ -317,6 +323,7 @@ impl Receiver {
             mem: Memory::new(),
             blocks: Vec::new(),
             cpu: None,
+            linux: None,
             done: false,
             received: 0,
             saw_end: false,
@@ -409,7 +416,11 @@ impl Receiver {
             .cpu
             .take()
             .ok_or_else(|| Error::invalid("the stream carries no cpu section"))?;
-        Ok(Guest::from_parts(cpu, std::mem::take(&mut self.mem)))
+        let mut g = Guest::from_parts(cpu, std::mem::take(&mut self.mem));
+        if let Some(l) = self.linux.take() {
+            g.linux = l;
+        }
+        Ok(g)
     }
 
     /// Allocates the blocks a START record announced (all at once, after checking
@@ -541,6 +552,11 @@ impl Receiver {
                 SpaprCpu::default()
                     .load_from(r, version, &self.cx)
                     .map_err(in_section)?;
+            }
+            "ppc-vm/linux" => {
+                let mut linux = LinuxState::default();
+                linux.load_from(r, version, &self.cx).map_err(in_section)?;
+                self.linux = Some(linux);
             }
             "cpu" => {
                 let mut cpu = CpuState::new(self.model);

@@ -125,6 +125,17 @@ fn read_field(field: &Map<String, Value>, r: &mut Reader<'_>) -> Result<Value> {
 
 /// Walks one description body (`fields` then the described `subsections`).
 pub fn walk_struct(desc: &Map<String, Value>, r: &mut Reader<'_>) -> Result<Map<String, Value>> {
+    // A description that cannot be followed fails where the walk stands in the stream.
+    walk_struct_at(desc, r).map_err(|e| match e.offset() {
+        Some(_) => e,
+        None => {
+            let at = r.offset();
+            e.at_offset(at)
+        }
+    })
+}
+
+fn walk_struct_at(desc: &Map<String, Value>, r: &mut Reader<'_>) -> Result<Map<String, Value>> {
     let mut data = Map::new();
     let fields = match desc.get("fields") {
         Some(Value::Array(f)) => f.as_slice(),

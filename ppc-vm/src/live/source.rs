@@ -304,12 +304,15 @@ impl Drop for Link {
     }
 }
 
-/// Forwards the guest's new stdout bytes.
-fn forward(guest: &Guest, printed: &mut usize, out: &mut dyn Write) {
+/// Forwards the guest's new stdout bytes (and its stderr to ours).
+fn forward(guest: &mut Guest, printed: &mut usize, out: &mut dyn Write) {
     if guest.stdout.len() > *printed {
         let _ = out.write_all(&guest.stdout[*printed..]);
         let _ = out.flush();
         *printed = guest.stdout.len();
+    }
+    if !guest.stderr.is_empty() {
+        let _ = std::io::stderr().write_all(&std::mem::take(&mut guest.stderr));
     }
 }
 
