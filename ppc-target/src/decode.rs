@@ -171,6 +171,48 @@ pub enum FArith {
     Div,
 }
 
+/// The fused multiply-add forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum FmaOp {
+    Madd,
+    Msub,
+    Nmadd,
+    Nmsub,
+}
+
+/// The fused multiply-add or square root of an A-form `w` (opcode 59 or 63), if it is one.
+fn fp_a_form(w: u32, single: bool) -> Option<Result<Insn, DecodeError>> {
+    let (t, a, b) = (rt(w), ra(w), rb(w));
+    let c = ((w >> 6) & 31) as u8;
+    let rc = w & 1 != 0;
+    let op = match (w >> 1) & 31 {
+        22 if a == 0 && c == 0 => {
+            return Some(Ok(Insn::Fsqrt {
+                frt: t,
+                frb: b,
+                rc,
+                single,
+            }))
+        }
+        22 => return Some(Err(DecodeError::Invalid)),
+        28 => FmaOp::Msub,
+        29 => FmaOp::Madd,
+        30 => FmaOp::Nmsub,
+        31 => FmaOp::Nmadd,
+        _ => return None,
+    };
+    Some(Ok(Insn::Fma {
+        op,
+        frt: t,
+        fra: a,
+        frc: c,
+        frb: b,
+        rc,
+        single,
+    }))
+}
+
 /// One-operand floating-point conversions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -520,6 +562,24 @@ pub enum Insn {
         frt: u8,
         frb: u8,
         rc: bool,
+    },
+    /// `fsqrt`, `fsqrts`: FRT ← √FRB.
+    Fsqrt {
+        frt: u8,
+        frb: u8,
+        rc: bool,
+        single: bool,
+    },
+    /// `fmadd`, `fmsub`, `fnmadd`, `fnmsub` (and the single forms): FRT ←
+    /// ±((FRA × FRC) ± FRB), rounded once.
+    Fma {
+        op: FmaOp,
+        frt: u8,
+        fra: u8,
+        frc: u8,
+        frb: u8,
+        rc: bool,
+        single: bool,
     },
     /// `fsel`: FRT ← FRA ≥ 0 ? FRC : FRB.
     Fsel {
@@ -880,6 +940,9 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
 
 /// Primary opcode 59: single-precision arithmetic (`fadds`, `fsubs`, `fmuls`, `fdivs`).
 fn decode_59(w: u32) -> Result<Insn, DecodeError> {
+    if let Some(r) = fp_a_form(w, true) {
+        return r;
+    }
     let (t, a, b) = (rt(w), ra(w), rb(w));
     let c = ((w >> 6) & 31) as u8;
     let (op, frb) = match (w >> 1) & 31 {
@@ -902,6 +965,9 @@ fn decode_59(w: u32) -> Result<Insn, DecodeError> {
 
 /// Primary opcode 63: the floating-point moves and `mffs` of the subset.
 fn decode_63(w: u32) -> Result<Insn, DecodeError> {
+    if let Some(r) = fp_a_form(w, false) {
+        return r;
+    }
     let xo = (w >> 1) & 0x3FF;
     let rc = w & 1 != 0;
     let (t, a, b) = (rt(w), ra(w), rb(w));

@@ -5,7 +5,9 @@
 /// `AT_DCACHEBSIZE` the Linux personality reports).
 pub const DCBZ_BLOCK: u64 = 128;
 
-use crate::decode::{Arith, CrOp, FArith, FConv, FMem, FMove, Insn, Logic, Mem, Target, VsrMove};
+use crate::decode::{
+    Arith, CrOp, FArith, FConv, FMem, FMove, FmaOp, Insn, Logic, Mem, Target, VsrMove,
+};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{spr, xer, CpuState};
@@ -960,6 +962,36 @@ impl CpuState {
                     self.record_fp();
                 }
             }
+            Insn::Fsqrt {
+                frt,
+                frb,
+                rc,
+                single,
+            } => {
+                let b = self.fpu.fpr[(frb & 31) as usize].0;
+                let r = self.fsqrt(b, single);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fma {
+                op,
+                frt,
+                fra,
+                frc,
+                frb,
+                rc,
+                single,
+            } => {
+                let f = |r: u8| self.fpu.fpr[(r & 31) as usize].0;
+                let (a, c, b) = (f(fra), f(frc), f(frb));
+                let r = self.fma(op, a, c, b, single);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Fsel {
                 frt,
                 fra,
@@ -1058,6 +1090,127 @@ impl CpuState {
                 }
                 r.to_bits()
             }
+        };
+        self.arith_status(set, result)
+    }
+
+    /// `fsqrt`: a NaN propagates (quieted), a negative operand is invalid (VXSQRT).
+    fn fsqrt(&mut self, b: u64, single: bool) -> u64 {
+        use fpscr::*;
+        use std::cmp::Ordering;
+        let x = f64::from_bits(b);
+        let mut set = 0;
+        if is_snan(b) {
+            set |= VXSNAN;
+        }
+        let result = if x.is_nan() {
+            let q = b | 0x0008_0000_0000_0000;
+            if single {
+                q & !0x1FFF_FFFF
+            } else {
+                q
+            }
+        } else if x < 0.0 {
+            set |= VXSQRT;
+            0x7FF8_0000_0000_0000
+        } else {
+            let r = x.sqrt();
+            // The exact root against r: the sign of x − r² (one rounding, sign kept).
+            let res = (-r).mul_add(r, x);
+            let dir = if !r.is_finite() || res == 0.0 {
+                Ordering::Equal
+            } else if res > 0.0 {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
+            let finite_in = x.is_finite();
+            if single {
+                return self.finish_single(r, dir, finite_in, set);
+            }
+            if dir.is_ne() {
+                set |= XX;
+            }
+            r.to_bits()
+        };
+        self.arith_status(set, result)
+    }
+
+    /// The fused multiply-adds: one rounding of ±((a × c) ± b).
+    fn fma(&mut self, op: FmaOp, a: u64, c: u64, b: u64, single: bool) -> u64 {
+        use fpscr::*;
+        use std::cmp::Ordering;
+        let (x, z, y) = (f64::from_bits(a), f64::from_bits(c), f64::from_bits(b));
+        let y = if matches!(op, FmaOp::Msub | FmaOp::Nmsub) {
+            -y
+        } else {
+            y
+        };
+        let negate = matches!(op, FmaOp::Nmadd | FmaOp::Nmsub);
+        let mut set = 0;
+        if is_snan(a) || is_snan(b) || is_snan(c) {
+            set |= VXSNAN;
+        }
+        let result = if x.is_nan() || y.is_nan() || z.is_nan() {
+            // The first NaN of FRA, FRB, FRC, quieted (and not negated).
+            let n = if x.is_nan() {
+                a
+            } else if y.is_nan() {
+                b
+            } else {
+                c
+            };
+            let q = n | 0x0008_0000_0000_0000;
+            if single {
+                q & !0x1FFF_FFFF
+            } else {
+                q
+            }
+        } else if (x.is_infinite() && z == 0.0) || (x == 0.0 && z.is_infinite()) {
+            set |= VXIMZ;
+            0x7FF8_0000_0000_0000
+        } else if (x * z).is_infinite()
+            && y.is_infinite()
+            && (x * z).is_sign_negative() != y.is_sign_negative()
+            && x.is_infinite() | z.is_infinite()
+        {
+            set |= VXISI;
+            0x7FF8_0000_0000_0000
+        } else {
+            let r = x.mul_add(z, y);
+            let finite_in = x.is_finite() && y.is_finite() && z.is_finite();
+            // The exact a·c + b against r, from error-free transformations:
+            // a·c = p + ep exactly, p + b = s + e exactly.
+            let dir = if finite_in && r.is_finite() && r != 0.0 {
+                let p = x * z;
+                let ep = x.mul_add(z, -p);
+                let s = p + y;
+                let bv = s - p;
+                let e = (p - (s - bv)) + (y - bv);
+                let res = (s - r) + (e + ep);
+                if res == 0.0 {
+                    Ordering::Equal
+                } else if (res > 0.0) == (r > 0.0) {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            } else {
+                Ordering::Equal
+            };
+            let r = if negate { -r } else { r };
+            if single {
+                return self.finish_single(r, dir, finite_in, set);
+            }
+            if finite_in && r.is_infinite() {
+                set |= OX | XX;
+            } else if dir.is_ne() {
+                set |= XX;
+                if r.abs() < f64::MIN_POSITIVE {
+                    set |= UX;
+                }
+            }
+            r.to_bits()
         };
         self.arith_status(set, result)
     }

@@ -136,6 +136,8 @@ pub struct Guest {
     pub(crate) exit: threaded::Exit,
     /// The Linux personality's state (program break, ...).
     pub linux: LinuxState,
+    /// Log every system call to `stderr` (`--strace`; not migrated).
+    pub strace: bool,
 }
 
 impl fmt::Debug for Guest {
@@ -162,6 +164,7 @@ impl Guest {
             blocks_isa: isa,
             exit: threaded::Exit::default(),
             linux: LinuxState::default(),
+            strace: false,
         }
     }
 
@@ -172,6 +175,16 @@ impl Guest {
         model: &'static CpuModel,
         argv0: &str,
     ) -> Result<Self, LoadError> {
+        Self::load_elf_args(image, model, &[argv0])
+    }
+
+    /// [`Guest::load_elf`] with the whole argument vector (`argv[0]` first).
+    pub fn load_elf_args(
+        image: &[u8],
+        model: &'static CpuModel,
+        argv: &[&str],
+    ) -> Result<Self, LoadError> {
+        let argv0 = argv.first().copied().unwrap_or("");
         use elf::endian::BigEndian;
         let file = elf::ElfBytes::<BigEndian>::minimal_parse(image)
             .map_err(|e| LoadError(format!("not an ELF64 big-endian file: {e}")))?;
@@ -242,19 +255,32 @@ impl Guest {
         g.linux.exe_len = g.linux.exe.len() as u32;
         let aux = Aux { phdr, phnum, entry };
         g.cpu.gpr[1] = g
-            .setup_stack(argv0, &aux)
+            .setup_stack(argv, &aux)
             .map_err(|e| LoadError(e.to_string()))?;
         Ok(g)
     }
 
     /// The initial stack as Linux builds it: argc, argv, an empty environment and the
     /// auxiliary vector, with the strings and `AT_RANDOM`'s 16 bytes above; returns r1.
-    fn setup_stack(&mut self, argv0: &str, aux: &Aux) -> Result<u64, Fault> {
-        let top = STACK_TOP - 0x200;
-        let name = top;
-        self.mem.write(name, argv0.as_bytes())?;
-        self.mem.write(name + argv0.len() as u64, &[0])?;
-        let platform = (name + argv0.len() as u64 + 16) & !15;
+    fn setup_stack(&mut self, argv: &[&str], aux: &Aux) -> Result<u64, Fault> {
+        let strings: usize = argv.iter().map(|a| a.len() + 1).sum();
+        if strings > 128 << 10 {
+            return Err(Fault {
+                addr: STACK_TOP,
+                size: 0,
+                write: true,
+            });
+        }
+        let name = (STACK_TOP - 0x200 - strings as u64) & !15;
+        let mut at = name;
+        let mut ptrs = Vec::new();
+        for a in argv {
+            self.mem.write(at, a.as_bytes())?;
+            self.mem.write(at + a.len() as u64, &[0])?;
+            ptrs.push(at);
+            at += a.len() as u64 + 1;
+        }
+        let platform = (at + 16) & !15;
         let plat = self
             .cpu
             .model
@@ -292,7 +318,9 @@ impl Guest {
             (25, random),   // AT_RANDOM
             (26, hwcap2),   // AT_HWCAP2
         ];
-        let mut words = vec![1u64, name, 0, 0];
+        let mut words = vec![ptrs.len() as u64];
+        words.extend_from_slice(&ptrs);
+        words.extend_from_slice(&[0, 0]); // argv's NULL, an empty environment
         for (k, v) in auxv {
             words.extend_from_slice(&[k, v]);
         }

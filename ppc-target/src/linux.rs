@@ -14,7 +14,15 @@ pub mod nr {
     pub const EXIT: u64 = 1;
     pub const READ: u64 = 3;
     pub const WRITE: u64 = 4;
+    pub const OPEN: u64 = 5;
     pub const CLOSE: u64 = 6;
+    pub const LSEEK: u64 = 19;
+    pub const GETTIMEOFDAY: u64 = 78;
+    pub const MMAP: u64 = 90;
+    pub const MUNMAP: u64 = 91;
+    pub const MREMAP: u64 = 163;
+    pub const CLOCK_GETTIME: u64 = 246;
+    pub const OPENAT: u64 = 286;
     pub const GETPID: u64 = 20;
     pub const GETUID: u64 = 24;
     pub const BRK: u64 = 45;
@@ -41,6 +49,12 @@ pub mod nr {
 }
 
 const ENOENT: u64 = 2;
+const EIO: u64 = 5;
+const ENOMEM: u64 = 12;
+const EACCES: u64 = 13;
+const ENODEV: u64 = 19;
+const EISDIR: u64 = 21;
+const EMFILE: u64 = 24;
 const EBADF: u64 = 9;
 const EFAULT: u64 = 14;
 const EINVAL: u64 = 22;
@@ -60,12 +74,40 @@ pub struct LinuxState {
     pub brk_mapped: u64,
     /// State of the generator behind `getrandom` and `AT_RANDOM`.
     pub random: u64,
+    /// Where the next anonymous mapping goes.
+    pub mmap_next: u64,
+    /// Anonymous mappings made so far (regions `mmapN`).
+    pub mmaps: u32,
+    /// Open files.
+    pub nfiles: u32,
+    /// The open host files (read only), by descriptor.
+    #[vmstate(varray(count = nfiles, max = 1024))]
+    pub files: Vec<OpenFile>,
     /// Length of `exe`.
     pub exe_len: u32,
     /// The program's path (`/proc/self/exe`).
     #[vmstate(buffer, varray(count = exe_len, max = 4096))]
     pub exe: Vec<u8>,
 }
+
+/// A host file the guest opened (read only): reopened by path on each access, so the
+/// descriptor migrates as path and position.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "ppc-vm/linux/file", version = 1, minimum_version = 1)]
+pub struct OpenFile {
+    /// The guest's descriptor.
+    pub fd: u32,
+    /// The file position.
+    pub pos: u64,
+    /// Length of `path`.
+    pub path_len: u32,
+    /// The host path.
+    #[vmstate(buffer, varray(count = path_len, max = 4096))]
+    pub path: Vec<u8>,
+}
+
+/// Where anonymous mappings start (above the heap, below the stack's 256 GiB line).
+pub const MMAP_BASE: u64 = 0x0000_2000_0000_0000;
 
 /// Most the program break may grow.
 pub const MAX_HEAP: u64 = 1 << 30;
@@ -123,6 +165,48 @@ fn next_random(state: &mut u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// A system call's name (for `--strace`).
+pub fn name(n: u64) -> &'static str {
+    match n {
+        nr::EXIT => "exit",
+        nr::READ => "read",
+        nr::WRITE => "write",
+        nr::OPEN => "open",
+        nr::CLOSE => "close",
+        nr::LSEEK => "lseek",
+        nr::GETPID => "getpid",
+        nr::GETUID => "getuid",
+        nr::BRK => "brk",
+        nr::GETGID => "getgid",
+        nr::GETEUID => "geteuid",
+        nr::GETEGID => "getegid",
+        nr::IOCTL => "ioctl",
+        nr::GETTIMEOFDAY => "gettimeofday",
+        nr::READLINK => "readlink",
+        nr::MMAP => "mmap",
+        nr::MUNMAP => "munmap",
+        nr::FSTAT => "fstat",
+        nr::UNAME => "uname",
+        nr::MPROTECT => "mprotect",
+        nr::WRITEV => "writev",
+        nr::MREMAP => "mremap",
+        nr::RT_SIGACTION => "rt_sigaction",
+        nr::RT_SIGPROCMASK => "rt_sigprocmask",
+        nr::GETTID => "gettid",
+        nr::SET_TID_ADDRESS => "set_tid_address",
+        nr::EXIT_GROUP => "exit_group",
+        nr::CLOCK_GETTIME => "clock_gettime",
+        nr::OPENAT => "openat",
+        nr::NEWFSTATAT => "newfstatat",
+        nr::READLINKAT => "readlinkat",
+        nr::SET_ROBUST_LIST => "set_robust_list",
+        nr::PRLIMIT64 => "prlimit64",
+        nr::GETRANDOM => "getrandom",
+        nr::RSEQ => "rseq",
+        _ => "unknown",
+    }
 }
 
 /// What a system call did.
@@ -203,6 +287,146 @@ impl Guest {
         Ok(len)
     }
 
+    fn file(&self, fd: u64) -> Result<usize, u64> {
+        self.linux
+            .files
+            .iter()
+            .position(|f| u64::from(f.fd) == fd)
+            .ok_or(EBADF)
+    }
+
+    fn host_path(&self, i: usize) -> std::path::PathBuf {
+        std::path::PathBuf::from(String::from_utf8_lossy(&self.linux.files[i].path).into_owned())
+    }
+
+    fn open(&mut self, dirfd: i64, path: u64, flags: u64) -> Result<u64, u64> {
+        const AT_FDCWD: i64 = -100;
+        let p = self.read_cstr(path)?;
+        if flags & 3 != 0 {
+            return Err(EACCES); // read-only
+        }
+        if dirfd != AT_FDCWD && !p.starts_with(b"/") {
+            return Err(EBADF);
+        }
+        let path = String::from_utf8_lossy(&p).into_owned();
+        let abs = std::fs::canonicalize(&path).map_err(|e| errno(&e))?;
+        if abs.is_dir() {
+            return Err(EISDIR);
+        }
+        std::fs::File::open(&abs).map_err(|e| errno(&e))?;
+        if self.linux.files.len() >= 1024 {
+            return Err(EMFILE);
+        }
+        let fd = (3..).find(|fd| self.file(*fd).is_err()).unwrap_or(3);
+        let bytes = abs.to_string_lossy().as_bytes().to_vec();
+        self.linux.files.push(OpenFile {
+            fd: fd as u32,
+            pos: 0,
+            path_len: bytes.len() as u32,
+            path: bytes,
+        });
+        self.linux.nfiles = self.linux.files.len() as u32;
+        Ok(fd)
+    }
+
+    fn read_file(&mut self, fd: u64, buf: u64, len: u64) -> Result<u64, u64> {
+        use std::io::{Read, Seek, SeekFrom};
+        let i = self.file(fd)?;
+        let n = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= 1 << 24)
+            .ok_or(EFAULT)?;
+        let mut f = std::fs::File::open(self.host_path(i)).map_err(|e| errno(&e))?;
+        f.seek(SeekFrom::Start(self.linux.files[i].pos))
+            .map_err(|e| errno(&e))?;
+        let mut data = vec![0; n];
+        let mut got = 0;
+        while got < n {
+            match f.read(&mut data[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) => return Err(errno(&e)),
+            }
+        }
+        self.mem.write(buf, &data[..got]).map_err(|_| EFAULT)?;
+        self.linux.files[i].pos += got as u64;
+        Ok(got as u64)
+    }
+
+    fn lseek(&mut self, fd: u64, off: i64, whence: u64) -> Result<u64, u64> {
+        let i = self.file(fd)?;
+        let size = std::fs::metadata(self.host_path(i))
+            .map_err(|e| errno(&e))?
+            .len();
+        let base = match whence {
+            0 => 0,
+            1 => self.linux.files[i].pos as i64,
+            2 => size as i64,
+            _ => return Err(EINVAL),
+        };
+        let pos = base.checked_add(off).filter(|&p| p >= 0).ok_or(EINVAL)?;
+        self.linux.files[i].pos = pos as u64;
+        Ok(pos as u64)
+    }
+
+    fn close(&mut self, fd: u64) -> Result<u64, u64> {
+        if fd <= 2 {
+            return Ok(0);
+        }
+        let i = self.file(fd)?;
+        self.linux.files.remove(i);
+        self.linux.nfiles = self.linux.files.len() as u32;
+        Ok(0)
+    }
+
+    /// A `struct stat` of an open host file.
+    fn stat_file(&mut self, fd: u64, buf: u64) -> Result<u64, u64> {
+        let i = self.file(fd)?;
+        let m = std::fs::metadata(self.host_path(i)).map_err(|e| errno(&e))?;
+        let mut st = [0u8; 144];
+        st[16..24].copy_from_slice(&1u64.to_be_bytes());
+        st[24..28].copy_from_slice(&0o100_644u32.to_be_bytes()); // S_IFREG | 0644
+        st[48..56].copy_from_slice(&m.len().to_be_bytes());
+        st[56..64].copy_from_slice(&4096u64.to_be_bytes());
+        st[64..72].copy_from_slice(&m.len().div_ceil(512).to_be_bytes());
+        self.mem.write(buf, &st).map_err(|_| EFAULT)?;
+        Ok(0)
+    }
+
+    /// An anonymous private mapping (`MAP_ANONYMOUS`): fresh zero pages, each mapping
+    /// a region of its own; file mappings are not supported.
+    fn mmap(&mut self, len: u64, flags: u64, fd: i64) -> Result<u64, u64> {
+        const MAP_ANONYMOUS: u64 = 0x20;
+        const MAP_FIXED: u64 = 0x10;
+        if flags & MAP_ANONYMOUS == 0 || fd != -1 {
+            return Err(ENODEV);
+        }
+        if flags & MAP_FIXED != 0 || len == 0 || len > MAX_HEAP {
+            return Err(EINVAL);
+        }
+        let page = crate::mem::PAGE_SIZE;
+        let len = len.div_ceil(page) * page;
+        if self.linux.mmap_next == 0 {
+            self.linux.mmap_next = MMAP_BASE;
+        }
+        let at = self.linux.mmap_next;
+        self.mem
+            .add_region(&format!("mmap{}", self.linux.mmaps), at, len)
+            .map_err(|_| ENOMEM)?;
+        self.linux.mmaps += 1;
+        // A guard page between mappings.
+        self.linux.mmap_next = at + len + page;
+        Ok(at)
+    }
+
+    /// The host's real-time clock as (seconds, nanoseconds).
+    fn now() -> (u64, u64) {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (d.as_secs(), u64::from(d.subsec_nanos()))
+    }
+
     /// A `struct stat` of a character device (the standard streams).
     fn stat_chardev(&mut self, buf: u64) -> Result<u64, u64> {
         let mut st = [0u8; 144];
@@ -217,7 +441,13 @@ impl Guest {
     pub(crate) fn linux_syscall(&mut self, nr: u64, a: [u64; 6]) -> Outcome {
         use Outcome::*;
         let r = match nr {
-            nr::EXIT | nr::EXIT_GROUP => return Exit(a[0] as u8),
+            nr::EXIT | nr::EXIT_GROUP => {
+                if self.strace {
+                    let line = format!("1000 {}({})\n", name(nr), a[0]);
+                    self.stderr.extend_from_slice(line.as_bytes());
+                }
+                return Exit(a[0] as u8);
+            }
             nr::WRITE => self.write_fd(a[0], a[1], a[2]),
             nr::WRITEV => (|| {
                 let mut total = 0;
@@ -231,17 +461,38 @@ impl Guest {
             })(),
             nr::READ => match a[0] {
                 0 => Ok(0), // stdin is empty
-                _ => Err(EBADF),
+                fd => self.read_file(fd, a[1], a[2]),
             },
-            nr::CLOSE => Ok(0),
+            nr::OPEN => self.open(-100, a[0], a[1]),
+            nr::OPENAT => self.open(a[0] as i64, a[1], a[2]),
+            nr::LSEEK => self.lseek(a[0], a[1] as i64, a[2]),
+            nr::CLOSE => self.close(a[0]),
+            nr::MMAP => self.mmap(a[1], a[3], a[4] as i64),
+            nr::MUNMAP => Ok(0), // the pages stay; the address range is never reused
+            nr::CLOCK_GETTIME | nr::GETTIMEOFDAY => (|| {
+                let (sec, ns) = Self::now();
+                let (buf, frac) = if nr == nr::CLOCK_GETTIME {
+                    (a[1], ns)
+                } else {
+                    (a[0], ns / 1000)
+                };
+                if buf != 0 {
+                    let mut b = sec.to_be_bytes().to_vec();
+                    b.extend_from_slice(&frac.to_be_bytes());
+                    self.mem.write(buf, &b).map_err(|_| EFAULT)?;
+                }
+                Ok(0)
+            })(),
             nr::BRK => Ok(self.brk(a[0])),
             nr::MPROTECT => Ok(0),
             nr::GETPID | nr::GETTID | nr::SET_TID_ADDRESS => Ok(1000),
             nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
             nr::IOCTL => Err(ENOTTY),
             nr::FSTAT if a[0] <= 2 => self.stat_chardev(a[1]),
-            nr::NEWFSTATAT if a[0] <= 2 && a[3] & 0x1000 != 0 => self.stat_chardev(a[2]),
-            nr::FSTAT | nr::NEWFSTATAT => Err(EBADF),
+            nr::FSTAT => self.stat_file(a[0], a[1]),
+            nr::NEWFSTATAT if a[3] & 0x1000 != 0 && a[0] <= 2 => self.stat_chardev(a[2]),
+            nr::NEWFSTATAT if a[3] & 0x1000 != 0 => self.stat_file(a[0], a[2]),
+            nr::NEWFSTATAT => Err(ENOSYS),
             nr::READLINK | nr::READLINKAT => (|| {
                 let path_arg = if nr == nr::READLINK { a[0] } else { a[1] };
                 let (buf, len) = if nr == nr::READLINK {
@@ -291,6 +542,34 @@ impl Guest {
             nr::SET_ROBUST_LIST | nr::RSEQ => Err(ENOSYS),
             _ => Err(ENOSYS),
         };
+        if self.strace {
+            let line = match r {
+                Ok(v) => format!(
+                    "{} {}({:#x},{:#x},{:#x},{:#x}) = {v:#x}\n",
+                    1000,
+                    name(nr),
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3]
+                ),
+                Err(e) => format!(
+                    "{} {}({:#x},{:#x},{:#x},{:#x}) = -1 errno={e}\n",
+                    1000,
+                    name(nr),
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3]
+                ),
+            };
+            self.stderr.extend_from_slice(line.as_bytes());
+        }
         Return(r)
     }
+}
+
+/// The errno of a host I/O error.
+fn errno(e: &std::io::Error) -> u64 {
+    e.raw_os_error().map_or(EIO, |n| n as u64)
 }

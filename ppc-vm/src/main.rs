@@ -86,11 +86,15 @@ enum Command {
     /// The main job: live-migrate a built-in guest between CPU models on loopback, then the
     /// refusal and backward-migration cases, checking each against an uninterrupted run.
     Demo,
-    /// Run a static ppc64 big-endian Linux executable.
+    /// Run a static ppc64 big-endian Linux executable (hand-written or gcc-built with
+    /// glibc).
     #[command(after_help = STATUSES)]
     Run {
         /// The program.
         program: PathBuf,
+        /// Its arguments (after `--`).
+        #[arg(last = true)]
+        args: Vec<String>,
         #[command(flatten)]
         target: Target,
         /// Write a per-instruction trace in the reference trace format.
@@ -100,6 +104,9 @@ enum Command {
         /// migration too: the destination gets the limit).
         #[arg(long)]
         max_steps: Option<u64>,
+        /// Log every system call on stderr (as qemu-user's -strace).
+        #[arg(long)]
+        strace: bool,
         /// Run N instructions, write a snapshot to FILE (atomically) and exit.
         #[arg(long, num_args = 2, value_names = ["N", "FILE"], conflicts_with = "migrate_to")]
         save_after: Option<Vec<String>>,
@@ -377,9 +384,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Run {
             program,
+            args,
             target,
             trace,
             max_steps,
+            strace,
             save_after,
             migrate_to,
             after,
@@ -391,11 +400,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let image =
                 std::fs::read(&program).map_err(|e| format!("{}: {e}", program.display()))?;
             let argv0 = program.to_string_lossy();
-            let mut g = Guest::load_elf(&image, t.model, &argv0)
+            let argv: Vec<&str> = std::iter::once(&*argv0)
+                .chain(args.iter().map(String::as_str))
+                .collect();
+            let mut g = Guest::load_elf_args(&image, t.model, &argv)
                 .map_err(|e| format!("{}: {e}", program.display()))?;
             if let Ok(abs) = std::fs::canonicalize(&program) {
                 g.set_exe(&abs.to_string_lossy());
             }
+            g.strace = strace;
             if let Some(c) = t.compat {
                 g.cpu.set_compat(c).map_err(|e| e.to_string())?;
             }

@@ -39,7 +39,13 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().unwrap()
 }
 
-const PROGRAMS: [&str; 2] = ["stdio", "work"];
+/// The programs, with an argument (`files` reads the file it is given: its own source).
+const PROGRAMS: [(&str, Option<&str>); 4] = [
+    ("stdio", None),
+    ("work", None),
+    ("fpmath", None),
+    ("files", Some("../tests/data/c-programs/src/files.c")),
+];
 
 #[test]
 fn c_programs_match_qemu_user() {
@@ -48,9 +54,19 @@ fn c_programs_match_qemu_user() {
     if !have && std::env::var_os("REQUIRE_QEMU").is_some() {
         panic!("qemu-ppc64 is required (REQUIRE_QEMU is set) but missing");
     }
-    for name in PROGRAMS {
+    for (name, arg) in PROGRAMS {
         let p = program(name, &dir);
-        let ours = run(&["run", p.to_str().unwrap(), "--cpu", "power9"]);
+        let arg = arg.map(|a| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(a)
+                .to_string_lossy()
+                .into_owned()
+        });
+        let mut args = vec!["run", p.to_str().unwrap(), "--cpu", "power9"];
+        if let Some(a) = &arg {
+            args.extend_from_slice(&["--", a]);
+        }
+        let ours = run(&args);
         assert!(
             ours.stderr.is_empty(),
             "{name}: {}",
@@ -58,7 +74,11 @@ fn c_programs_match_qemu_user() {
         );
         assert!(!ours.stdout.is_empty(), "{name}");
         if have {
-            let theirs = Command::new("qemu-ppc64").arg(&p).output().unwrap();
+            let theirs = Command::new("qemu-ppc64")
+                .arg(&p)
+                .args(arg.iter())
+                .output()
+                .unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&ours.stdout),
                 String::from_utf8_lossy(&theirs.stdout),

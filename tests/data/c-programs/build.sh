@@ -7,6 +7,6 @@ set -eu
 cd "$(dirname "$0")"
 for src in src/*.c; do
     name=$(basename "$src" .c)
-    powerpc64-linux-gnu-gcc -O2 -static -o "bin/$name.elf" "$src"
+    powerpc64-linux-gnu-gcc -O2 -static -o "bin/$name.elf" "$src" -lm
     gzip -9 -n -f "bin/$name.elf"
 done

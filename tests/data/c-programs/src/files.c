@@ -1,0 +1,17 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+int main(int argc, char **argv) {
+    FILE *f = fopen(argc > 1 ? argv[1] : "/etc/hostname", "r");
+    if (!f) { perror("fopen"); return 1; }
+    char line[256]; int n = 0; long total = 0;
+    while (fgets(line, sizeof line, f)) { n++; total += strlen(line); }
+    fclose(f);
+    printf("%d lines, %ld bytes\n", n, total);
+    char *big = malloc(1 << 20); memset(big, 7, 1 << 20);
+    long s = 0; for (int i = 0; i < (1 << 20); i += 4096) s += big[i];
+    printf("sum %ld sqrt %.5f\n", s, sqrt((double)s));
+    free(big);
+    return 0;
+}
