@@ -1115,14 +1115,11 @@ impl CpuState {
             0x7FF8_0000_0000_0000
         } else {
             let r = x.sqrt();
-            // The exact root against r: the sign of x − r² (one rounding, sign kept).
-            let res = (-r).mul_add(r, x);
-            let dir = if !r.is_finite() || res == 0.0 {
+            // The exact root against r: x against r², exactly.
+            let dir = if !r.is_finite() || x == 0.0 {
                 Ordering::Equal
-            } else if res > 0.0 {
-                Ordering::Greater
             } else {
-                Ordering::Less
+                exact_cmp(r, r, x).reverse()
             };
             let finite_in = x.is_finite();
             if single {
@@ -1179,21 +1176,14 @@ impl CpuState {
         } else {
             let r = x.mul_add(z, y);
             let finite_in = x.is_finite() && y.is_finite() && z.is_finite();
-            // The exact a·c + b against r, from error-free transformations:
-            // a·c = p + ep exactly, p + b = s + e exactly.
-            let dir = if finite_in && r.is_finite() && r != 0.0 {
-                let p = x * z;
-                let ep = x.mul_add(z, -p);
-                let s = p + y;
-                let bv = s - p;
-                let e = (p - (s - bv)) + (y - bv);
-                let res = (s - r) + (e + ep);
-                if res == 0.0 {
-                    Ordering::Equal
-                } else if (res > 0.0) == (r > 0.0) {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
+            // The exact a·c + b against r, in exact integer arithmetic.
+            let dir = if finite_in && r.is_finite() {
+                match fma_residual(x, z, y, r) {
+                    Ordering::Equal => Ordering::Equal,
+                    // A result that underflowed to zero is below the exact one.
+                    _ if r == 0.0 => Ordering::Greater,
+                    o if (o == Ordering::Greater) == (r > 0.0) => Ordering::Greater,
+                    _ => Ordering::Less,
                 }
             } else {
                 Ordering::Equal
@@ -1731,6 +1721,66 @@ fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
         // |x/y| against |r| is |x| against |r·y|.
         FArith::Div => exact_cmp(r, y, x).reverse(),
     }
+}
+
+/// The sign of x·y + z − r, exactly (finite operands): each term is an integer times a
+/// power of two, summed in a fixed-width big integer that spans the whole double
+/// range (products included).
+fn fma_residual(x: f64, y: f64, z: f64, r: f64) -> std::cmp::Ordering {
+    const LIMBS: usize = 56; // 3,584 bits: 2^-2148 .. 2^1130 plus carries
+    fn parts(v: f64) -> (u128, i32) {
+        let b = v.abs().to_bits();
+        let e = ((b >> 52) & 0x7FF) as i32;
+        let m = b & 0x000F_FFFF_FFFF_FFFF;
+        if e == 0 {
+            (u128::from(m), -1074)
+        } else {
+            (u128::from(m | 1 << 52), e - 1075)
+        }
+    }
+    fn add(acc: &mut [u64; LIMBS], m: u128, shift: u32) {
+        let (limb, bits) = ((shift / 64) as usize, shift % 64);
+        // m << bits spans at most three limbs.
+        let lo = (m << bits) as u64;
+        let mid = ((m << bits) >> 64) as u64;
+        let hi = if bits == 0 {
+            0
+        } else {
+            (m >> (128 - bits)) as u64
+        };
+        let mut carry = 0u128;
+        for (k, v) in [lo, mid, hi].into_iter().enumerate() {
+            let t = u128::from(acc[limb + k]) + u128::from(v) + carry;
+            acc[limb + k] = t as u64;
+            carry = t >> 64;
+        }
+        let mut k = limb + 3;
+        while carry != 0 && k < LIMBS {
+            let t = u128::from(acc[k]) + carry;
+            acc[k] = t as u64;
+            carry = t >> 64;
+            k += 1;
+        }
+    }
+    let ((mx, ex), (my, ey), (mz, ez), (mr, er)) = (parts(x), parts(y), parts(z), parts(r));
+    let terms = [
+        (
+            mx * my,
+            ex + ey,
+            x.is_sign_negative() != y.is_sign_negative(),
+        ),
+        (mz, ez, z.is_sign_negative()),
+        (mr, er, !r.is_sign_negative()),
+    ];
+    let base = -2148;
+    let (mut pos, mut neg) = ([0u64; LIMBS], [0u64; LIMBS]);
+    for (m, e, negative) in terms {
+        if m != 0 {
+            let acc = if negative { &mut neg } else { &mut pos };
+            add(acc, m, (e - base) as u32);
+        }
+    }
+    pos.iter().rev().cmp(neg.iter().rev())
 }
 
 /// Compares |x·y| with |r| exactly (finite operands).

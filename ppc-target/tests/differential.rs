@@ -1,6 +1,7 @@
 //! Differential test against a live qemu-ppc64: random instruction sequences generated
 //! from the decoder itself (random words kept when they decode to a register-only
-//! instruction of the subset, plus loads and stores into a buffer), wrapped in an ELF by
+//! instruction of the subset, plus loads and stores into a buffer, and the floating-point
+//! arithmetic, fused multiply-adds and square roots with their FPSCR effects), wrapped in an ELF by
 //! our own encoder, run on both; every case dumps r0–r30, CR, XER, LR and CTR to stdout
 //! and f0–f31 to stdout and the two outputs must be identical.
 //!
@@ -83,6 +84,8 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Fcmp { .. }
         | Insn::FConv { .. }
         | Insn::Fsel { .. }
+        | Insn::Fsqrt { .. }
+        | Insn::Fma { .. }
         | Insn::Mffs { .. }
         | Insn::VsrMove { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
@@ -140,6 +143,18 @@ fn random_op(rng: &mut Rng) -> u32 {
                 rng.below(32) as u32,
             );
             let rc = rng.below(2) as u32;
+            if rng.below(3) == 0 {
+                // fsqrt(s), and the fused multiply-adds (double and single forms).
+                let primary = [63u32, 59][rng.below(2) as usize];
+                let c = rng.below(32) as u32;
+                return match rng.below(3) {
+                    0 => primary << 26 | t << 21 | b << 11 | 22 << 1 | rc,
+                    _ => {
+                        let xo = 28 + rng.below(4) as u32;
+                        primary << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc
+                    }
+                };
+            }
             match rng.below(3) {
                 0 => {
                     let xo = [18u32, 20, 21, 25][rng.below(4) as usize];
