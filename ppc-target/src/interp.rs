@@ -251,8 +251,13 @@ impl Guest {
         g.linux.brk_start = heap;
         g.linux.brk = heap;
         g.linux.brk_mapped = heap;
-        g.linux.exe = argv0.as_bytes().iter().take(4096).copied().collect();
-        g.linux.exe_len = g.linux.exe.len() as u32;
+        // `/proc/self/exe` is absolute (glibc checks): the caller sets the real path
+        // with `set_exe`; until then a relative argv[0] is taken from the root.
+        if argv0.starts_with('/') {
+            g.set_exe(argv0);
+        } else {
+            g.set_exe(&format!("/{argv0}"));
+        }
         let aux = Aux { phdr, phnum, entry };
         g.cpu.gpr[1] = g
             .setup_stack(argv, &aux)

@@ -1,7 +1,8 @@
 //! `ppc-vm demo`: the main job on a built-in guest. A small program runs on POWER9 in
 //! power8 compat mode and is live-migrated mid-run over loopback to a POWER8; then the
 //! refusal case (a raw POWER9 guest to POWER8) and the backward-migration case (a source
-//! told `--machine pseries-2.9`). Each result is checked against an uninterrupted run.
+//! told `--machine pseries-2.9`), and a gcc-built C program migrated mid-run. Each result
+//! is checked against an uninterrupted run.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -93,8 +94,19 @@ pub struct RunResult {
     pub stop: Stop,
 }
 
+/// A gcc-built static glibc program (`tests/data/c-programs/src/work.c`): sieves,
+/// sorting, formatting and floating point in twelve rounds.
+pub fn c_program() -> Vec<u8> {
+    let gz = include_bytes!("../../tests/data/c-programs/bin/work.elf.gz");
+    vmstate_tools::input::decompress(gz.to_vec()).expect("the bundled program unpacks")
+}
+
 fn guest(model: &str, compat: Option<&str>) -> Guest {
-    let mut g = Guest::load_elf(&program(), CpuModel::by_name(model).expect("model"), "demo")
+    guest_of(&program(), model, compat)
+}
+
+fn guest_of(elf: &[u8], model: &str, compat: Option<&str>) -> Guest {
+    let mut g = Guest::load_elf(elf, CpuModel::by_name(model).expect("model"), "demo")
         .expect("built-in guest");
     if let Some(c) = compat {
         g.cpu
@@ -106,7 +118,12 @@ fn guest(model: &str, compat: Option<&str>) -> Guest {
 
 /// Runs the built-in guest without migration.
 pub fn reference(model: &str, compat: Option<&str>) -> RunResult {
-    let mut g = guest(model, compat);
+    reference_of(&program(), model, compat)
+}
+
+/// Runs a program without migration.
+pub fn reference_of(elf: &[u8], model: &str, compat: Option<&str>) -> RunResult {
+    let mut g = guest_of(elf, model, compat);
     let stop = g.run(u64::MAX);
     RunResult {
         stdout: g.stdout,
@@ -130,6 +147,17 @@ pub struct Trial {
 /// `after` instructions to a destination (`dst_model`, `dst_machine`) on loopback, and
 /// finishes it wherever it ends up.
 pub fn trial(
+    src: (&str, Option<&str>, &str),
+    dst: (&str, Option<&str>, &str),
+    after: u64,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Trial, String> {
+    trial_of(&program(), src, dst, after, progress)
+}
+
+/// [`trial`] of another program.
+pub fn trial_of(
+    elf: &[u8],
     src: (&str, Option<&str>, &str),
     dst: (&str, Option<&str>, &str),
     after: u64,
@@ -162,7 +190,7 @@ pub fn trial(
         }
     });
 
-    let mut g = guest(src.0, src.1);
+    let mut g = guest_of(elf, src.0, src.1);
     let src_machine = MachineType::by_name(src.2).ok_or("unknown machine type")?;
     let first = g.run(after);
     if first != Stop::StepLimit {
@@ -356,6 +384,53 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
         out,
         "the older machine type accepted it and the run completed identically",
         t.landing.is_some() && t.result == reference_run,
+    )?;
+
+    w(
+        out,
+        "\n4. A gcc-built C program (static glibc: sieves, qsort, printf, floating point), POWER9 in power8 compat mode -> POWER8, mid-run".into(),
+    )?;
+    let elf = c_program();
+    let c_reference = reference_of(&elf, "power8", None);
+    let mut g = guest_of(&elf, "power8", None);
+    g.run(u64::MAX);
+    let c_after = g.steps / 3;
+    let t = trial_of(
+        &elf,
+        ("power9", Some("power8"), "pseries-7.2"),
+        ("power8", None, "pseries-7.2"),
+        c_after,
+        &mut |_| {},
+    )?;
+    let last = |r: &RunResult| {
+        let text = String::from_utf8_lossy(&r.stdout);
+        format!(
+            "{} lines, last \"{}\" ({})",
+            text.lines().count(),
+            text.lines().last().unwrap_or(""),
+            r.stop
+        )
+    };
+    match &t.outcome {
+        Outcome::Migrated(r) => w(
+            out,
+            format!(
+                "   migrated at instruction {} of {}; downtime {}",
+                r.switch_step,
+                g.steps,
+                r.downtime
+                    .map_or_else(|| "unknown".to_owned(), |d| format!("{:.0} µs", us(d)))
+            ),
+        )?,
+        o => w(out, format!("   migration failed: {o:?}"))?,
+    }
+    w(out, format!("   result: {}", last(&t.result)))?;
+    check(
+        out,
+        "the migrated C program equals its uninterrupted run",
+        matches!(t.outcome, Outcome::Migrated(_))
+            && matches!(c_reference.stop, Stop::Exit(_))
+            && t.result == c_reference,
     )?;
 
     w(

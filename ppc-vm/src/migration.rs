@@ -59,9 +59,12 @@ pub struct Sender {
     w: StreamWriter,
     cx: Context,
     machine: &'static MachineType,
+    /// The block list last announced (a record announces it again when the guest's
+    /// memory grew: a new mapping, a larger heap).
     blocks: Vec<RamBlock>,
-    /// The current round's pages, and how many of them are encoded.
-    round: Vec<(usize, usize)>,
+    /// The current round's pages (region base, page index), and how many of them are
+    /// encoded.
+    round: Vec<(u64, usize)>,
     next: usize,
     started: bool,
     /// What has been sent.
@@ -101,24 +104,17 @@ impl Sender {
     /// written since the last round was taken (the dirty bitmap is cleared). Returns
     /// how many pages the round holds.
     pub fn take_round(&mut self, mem: &mut Memory) -> usize {
-        if self.blocks.is_empty() {
-            self.blocks = mem
-                .regions()
-                .iter()
-                .map(|r| RamBlock {
-                    name: block_name(&r.name, r.base),
-                    used_length: r.len() as u64,
-                })
-                .collect();
-        }
         let dirty = mem.take_dirty();
+        let regions = mem.regions();
         self.round = if self.started {
             dirty
+                .into_iter()
+                .map(|(ri, p)| (regions[ri].base, p))
+                .collect()
         } else {
-            mem.regions()
+            regions
                 .iter()
-                .enumerate()
-                .flat_map(|(ri, r)| (0..r.pages()).map(move |p| (ri, p)))
+                .flat_map(|r| (0..r.pages()).map(move |p| (r.base, p)))
                 .collect()
         };
         self.next = 0;
@@ -150,16 +146,31 @@ impl Sender {
         Ok(())
     }
 
-    /// Writes the round's pages `[from, to)` as one record of kind `t`.
+    /// Writes the round's pages `[from, to)` as one record of kind `t`; the START, and
+    /// any record after the guest's memory grew, begins with the current block list.
     fn record(&mut self, t: u8, mem: &Memory, from: usize, to: usize) -> Result<()> {
+        let current: Vec<RamBlock> = mem
+            .regions()
+            .iter()
+            .map(|r| RamBlock {
+                name: block_name(&r.name, r.base),
+                used_length: r.len() as u64,
+            })
+            .collect();
+        let announce = t == kind::START || current != self.blocks;
+        self.blocks = current;
         let (blocks, pages) = (&self.blocks, &self.round[from..to]);
+        let regions = mem.regions();
         let (mut data_pages, mut zero_pages) = (0, 0);
         self.w.iterative(t, "ram", 0, 4, |w: &mut Writer<'_>| {
-            if t == kind::START {
+            if announce {
                 ram::write_mem_size(w, blocks)?;
             }
             let mut prev = None;
-            for &(ri, p) in pages {
+            for &(base, p) in pages {
+                let ri = regions
+                    .binary_search_by_key(&base, |r| r.base)
+                    .map_err(|_| Error::invalid(format!("no memory region at {base:#x}")))?;
                 let data = page_bytes(mem, ri, p);
                 let cont = prev == Some(ri);
                 let offset = p as u64 * PAGE_SIZE;
@@ -423,11 +434,11 @@ impl Receiver {
         Ok(g)
     }
 
-    /// Allocates the blocks a START record announced (all at once, after checking
-    /// their total against [`Receiver::max_ram`]).
-    fn allocate(&mut self, from: usize, offset: u64) -> Result<()> {
-        let total: u64 = self
-            .blocks
+    /// Takes a block list a record announced (the START's, or a later one after the
+    /// source's memory grew): known blocks may only grow, new ones are allocated, and
+    /// the total stays within [`Receiver::max_ram`].
+    fn reconcile(&mut self, blocks: Vec<RamBlock>, offset: u64) -> Result<()> {
+        let total: u64 = blocks
             .iter()
             .map(|b| b.used_length)
             .fold(0, u64::saturating_add);
@@ -439,21 +450,45 @@ impl Receiver {
             .at_offset(offset)
             .in_description("ram"));
         }
-        let mut regions = Vec::new();
-        for b in &self.blocks[from..] {
+        for old in &self.blocks {
+            match blocks.iter().find(|b| b.name == old.name) {
+                None => {
+                    return Err(err_at(
+                        offset,
+                        format!("ram: block '{}' is no longer listed", old.name),
+                    ))
+                }
+                Some(b) if b.used_length < old.used_length => {
+                    return Err(err_at(offset, format!("ram: block '{}' shrank", old.name)))
+                }
+                Some(_) => {}
+            }
+        }
+        let mut plan = Vec::new();
+        for b in &blocks {
             let (name, base) = parse_block_name(&b.name).ok_or_else(|| {
                 err_at(
                     offset,
                     format!("ram: block '{}' is not a ppc-vm block", b.name),
                 )
             })?;
-            regions.push((name.to_owned(), base, b.used_length));
+            let old = self.blocks.iter().find(|o| o.name == b.name);
+            plan.push((
+                name.to_owned(),
+                base,
+                b.used_length,
+                old.map(|o| o.used_length),
+            ));
         }
-        for (name, base, len) in regions {
-            self.mem
-                .add_region(&name, base, len)
-                .map_err(|e| err_at(offset, format!("ram: {e}")))?;
+        for (name, base, len, old) in plan {
+            match old {
+                None => self.mem.add_region(&name, base, len),
+                Some(o) if o < len => self.mem.grow_region(base, len),
+                Some(_) => Ok(()),
+            }
+            .map_err(|e| err_at(offset, format!("ram: {e}")))?;
         }
+        self.blocks = blocks;
         Ok(())
     }
 
@@ -512,8 +547,15 @@ impl Receiver {
                         format!("unsupported RAM version {version}"),
                     )));
                 }
-                let known = self.blocks.len();
-                let mut blocks = self.blocks.clone();
+                // A record that starts with a block list announces the whole list.
+                let announces = r
+                    .peek(0, 8)
+                    .is_some_and(|w| w[7] & ram::flags::MEM_SIZE as u8 != 0);
+                let mut blocks = if announces {
+                    Vec::new()
+                } else {
+                    self.blocks.clone()
+                };
                 let mut pages: Vec<(usize, u64, Option<&[u8]>)> = Vec::new();
                 ram::read_body(r, PAGE_SIZE, &mut blocks, &mut |p: RamRecord<'_>| {
                     pages.push((p.block, p.offset, p.data));
@@ -523,12 +565,8 @@ impl Receiver {
                 if r.peek(0, 5).is_none() {
                     r.take(5)?;
                 }
-                if blocks.len() > known {
-                    self.blocks = blocks;
-                    if let Err(e) = self.allocate(known, at) {
-                        self.blocks.truncate(known);
-                        return Err(e);
-                    }
+                if announces {
+                    self.reconcile(blocks, at)?;
                 }
                 let zero = [0u8; PAGE_SIZE as usize];
                 for (block, offset, data) in pages {
