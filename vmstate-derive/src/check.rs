@@ -14,6 +14,7 @@ pub fn check(cx: &Ctxt, c: &Container<'_>) {
     check_duplicate_names(cx, c);
     check_subsections(cx, c);
     check_varrays(cx, c);
+    check_types(cx, c);
     check_unused(cx, c);
     check_kind_combinations(cx, c);
     check_gates(cx, c);
@@ -151,16 +152,29 @@ fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
                 count,
                 format!("`varray` count field `{count}` does not exist"),
             ),
-            Some(j) if j >= i => cx.error_spanned_by(
-                count,
-                format!(
+            Some(j) if j >= i && !matches!(c.fields[j].kind, FieldKind::Skip) => cx
+                .error_spanned_by(
+                    count,
+                    format!(
                     "`varray` count field `{count}` must come before the array: it is loaded first"
                 ),
-            ),
+                ),
+            Some(j) if j >= i => {}
             Some(j) => {
                 let g = &c.fields[j];
-                let is_int = matches!(g.ty, syn::Type::Path(p) if p.qself.is_none()
-                    && ["u8", "u16", "u32", "i32"].iter().any(|t| p.path.is_ident(t)));
+                // `u32`, `core::primitive::u32`, ...; other names (an alias) are left to
+                // the `CountField` bound, which names the type when it does not fit.
+                let is_int = match g.ty {
+                    syn::Type::Path(p) if p.qself.is_none() => {
+                        let last = p.path.segments.last().map(|s| s.ident.to_string());
+                        let known_bad = [
+                            "u64", "i64", "i8", "i16", "u128", "i128", "usize", "isize", "bool",
+                            "f32", "f64",
+                        ];
+                        !last.is_some_and(|l| known_bad.contains(&l.as_str()))
+                    }
+                    _ => false,
+                };
                 if !is_int {
                     cx.error_spanned_by(
                         count,
@@ -212,6 +226,45 @@ fn check_varrays(cx: &Ctxt, c: &Container<'_>) {
 }
 
 // Zero bytes of padding is a no-op on the wire and almost certainly a mistake.
+// Types with no QEMU encoding, named with what to write instead (one clear error
+// rather than the trait errors of every generated use).
+fn check_types(cx: &Ctxt, c: &Container<'_>) {
+    // After an attribute error the field's kind is unknown: say nothing more about it.
+    if cx.has_errors() {
+        return;
+    }
+    for f in &c.fields {
+        if !matches!(f.kind, FieldKind::Value | FieldKind::Equal) {
+            continue;
+        }
+        let hint = match f.ty {
+            syn::Type::Tuple(t) if !t.elems.is_empty() => {
+                Some("a tuple has no vmstate encoding: use a nested `#[derive(VmState)]` struct")
+            }
+            syn::Type::Reference(_) | syn::Type::Ptr(_) => {
+                Some("a reference or pointer cannot be migrated: own the value (a `Box<T>` is `T` on the wire)")
+            }
+            syn::Type::Path(p) if p.qself.is_none() => {
+                match p.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+                    Some("Vec") => Some("a `Vec` is a variable array: add `#[vmstate(varray(count = <field>, max = N))]` (or `buffer, varray(...)` for bytes)"),
+                    Some("Option") => Some("`Option` has no QEMU encoding: implement `vmstate::Field` for a type of yours (e.g. QEMU's one-byte null marker), or use a subsection with `needed`"),
+                    Some("usize" | "isize") => Some("`usize`/`isize` change width with the host: use `u32`/`u64`/`i32`/`i64`"),
+                    Some("f32") => Some("QEMU has no float32 vmstate type: keep the bits in a `u32`"),
+                    Some("char") => Some("`char` has no QEMU encoding: use `u8` or `u32`"),
+                    Some("u128" | "i128") => Some("QEMU has no 128-bit integer type: use two `u64` fields or `[u8; 16]` with `buffer`"),
+                    Some("String") => Some("a `String` is a byte buffer on the wire: use `[u8; N]` with `buffer`, or `Vec<u8>` with `buffer, varray(count = <len field>, max = N)`"),
+                    Some("HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "VecDeque") => Some("collections have no direct QEMU encoding: migrate a count and a `varray` of entries"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(h) = hint {
+            cx.error_spanned_by(f.ty, format!("field `{}`: {h}", f.member));
+        }
+    }
+}
+
 fn check_unused(cx: &Ctxt, c: &Container<'_>) {
     for f in &c.fields {
         if let FieldKind::Unused { bytes } = &f.kind {

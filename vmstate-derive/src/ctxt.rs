@@ -37,6 +37,11 @@ impl Ctxt {
             .push(err);
     }
 
+    /// Whether an error was recorded so far.
+    pub fn has_errors(&self) -> bool {
+        self.errors.borrow().as_ref().is_some_and(|e| !e.is_empty())
+    }
+
     /// All errors combined, or `Ok` when there were none.
     pub fn check(self) -> syn::Result<()> {
         let mut errors = self

@@ -242,7 +242,16 @@ impl<'a> Container<'a> {
                     }
                     VERSION => version.set(span, parse_u64(&meta)?),
                     MINIMUM_VERSION => minimum_version.set(span, parse_u64(&meta)?),
-                    CRATE => krate.set(span, meta.value()?.parse::<syn::Path>()?),
+                    CRATE => {
+                        // `crate = path` or `crate = "path"`, as serde accepts.
+                        let v = meta.value()?;
+                        let path = if v.peek(syn::LitStr) {
+                            v.parse::<LitStr>()?.parse::<syn::Path>()?
+                        } else {
+                            v.parse::<syn::Path>()?
+                        };
+                        krate.set(span, path)
+                    }
                     PRE_LOAD => pre_load.set(span, parse_path(&meta)?),
                     POST_LOAD => post_load.set(span, parse_path(&meta)?),
                     PRE_SAVE => pre_save.set(span, parse_path(&meta)?),

@@ -58,6 +58,11 @@ pub struct Entry<'a> {
 /// v.put(&mut Writer::new(&mut out), &Context::default()).unwrap();
 /// assert_eq!(out, [1, 2, 3, 0xab, 0xcd, 0xef]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no vmstate encoding",
+    label = "this field's type",
+    note = "integers, `bool`, `f64`, arrays, `Timer`, `Bitmap<N>`, `Box<T>` and `#[derive(VmState)]` structs have one; for others implement `vmstate::Field`, or use `skip` for host-only state"
+)]
 pub trait Field: Sized {
     /// What one element is: a leaf codec or a nested description.
     const ELEM: Elem;
@@ -636,6 +641,11 @@ impl<const BITS: usize> Field for Bitmap<BITS> {
 
 /// Integer types that can hold a variable array's element count (QEMU's
 /// `VMS_VARRAY_UINT8/UINT16/UINT32/INT32`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a variable array's count",
+    label = "the `varray` count field",
+    note = "QEMU's counts are `u8`, `u16`, `u32` or `i32`"
+)]
 pub trait CountField: Copy {
     /// The count, widened without loss (an `i32` count may be negative).
     fn to_count(self) -> i64;
