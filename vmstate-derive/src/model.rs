@@ -294,9 +294,19 @@ impl<'a> Container<'a> {
             .collect();
         Some(Container {
             ident: &input.ident,
-            name: name.get().unwrap_or_else(|| Spanned {
-                value: input.ident.to_string(),
-                span: input.ident.span(),
+            name: name.get().unwrap_or_else(|| {
+                // The name travels on the wire (section idstr, subsection name): a
+                // default taken from the Rust name would change with a rename.
+                if !cx.has_errors() {
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "missing `#[vmstate(name = \"...\", version = N)]`: the description's name is on the wire",
+                    );
+                }
+                Spanned {
+                    value: input.ident.to_string(),
+                    span: input.ident.span(),
+                }
             }),
             version: version.get().unwrap_or(Spanned {
                 value: 0,

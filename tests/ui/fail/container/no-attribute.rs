@@ -1,0 +1,6 @@
+#[derive(vmstate::VmState)]
+struct Dev {
+    a: u32,
+}
+
+fn main() {}
