@@ -1148,6 +1148,11 @@ impl CpuState {
         if is_snan(a) || is_snan(b) || is_snan(c) {
             set |= VXSNAN;
         }
+        // ∞ × 0 is invalid even when FRB is a NaN (which is then the result).
+        let infzero = (x.is_infinite() && z == 0.0) || (x == 0.0 && z.is_infinite());
+        if infzero {
+            set |= VXIMZ;
+        }
         let result = if x.is_nan() || y.is_nan() || z.is_nan() {
             // The first NaN of FRA, FRB, FRC, quieted (and not negated).
             let n = if x.is_nan() {
@@ -1163,8 +1168,7 @@ impl CpuState {
             } else {
                 q
             }
-        } else if (x.is_infinite() && z == 0.0) || (x == 0.0 && z.is_infinite()) {
-            set |= VXIMZ;
+        } else if infzero {
             0x7FF8_0000_0000_0000
         } else if (x * z).is_infinite()
             && y.is_infinite()
@@ -1323,7 +1327,12 @@ impl CpuState {
     fn fconv(&mut self, op: FConv, b: u64) -> u64 {
         use fpscr::*;
         let x = f64::from_bits(b);
-        let mut set = if is_snan(b) { VXSNAN } else { 0 };
+        // fcfid reads an integer: its bits are never a NaN.
+        let mut set = if is_snan(b) && op != FConv::Fcfid {
+            VXSNAN
+        } else {
+            0
+        };
         let mut inexact = false;
         let result = match op {
             FConv::Frsp => {
