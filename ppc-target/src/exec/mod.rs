@@ -1,0 +1,879 @@
+//! Executes one decoded instruction on the CPU state (spec §5.3–§5.5). Guest exceptions
+//! are values ([`Exception`]), never panics.
+
+/// The block `dcbz` clears: the cache line of POWER processors (and the
+/// `AT_DCACHEBSIZE` the Linux personality reports).
+pub const DCBZ_BLOCK: u64 = 128;
+
+mod alu;
+mod fp;
+
+use crate::decode::{CrOp, FMove, Insn, Mem, Target, VsrMove};
+use crate::mem::{Fault, Memory};
+use crate::models::IsaLevel;
+use crate::state::{spr, xer, CpuState};
+pub use fp::fpscr;
+
+/// Why execution stopped at an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    /// `sc` (or `scv` when `vectored`): the personality handles it; `nip` is past it.
+    Syscall {
+        /// `scv` rather than `sc`.
+        vectored: bool,
+    },
+    /// A trap instruction whose condition held.
+    Trap,
+    /// Illegal instruction (undecodable, or newer than the effective ISA level).
+    Illegal,
+    /// Privileged instruction (a privileged SPR from problem state).
+    Privileged,
+    /// An unaligned larx/stcx.
+    Alignment {
+        /// Effective address.
+        ea: u64,
+    },
+    /// A memory access outside guest memory.
+    Fault(Fault),
+}
+
+/// Reservation of a larx (address and size), not migrated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reservation {
+    /// Reserved address, if any.
+    pub addr: Option<u64>,
+    /// Size of the larx.
+    pub size: u8,
+}
+
+#[inline]
+pub(crate) fn mask64(mb: u32, me: u32) -> u64 {
+    let a = u64::MAX >> mb;
+    let b = u64::MAX << (63 - me);
+    if mb <= me {
+        a & b
+    } else {
+        a | b
+    }
+}
+
+impl CpuState {
+    /// EA = (RA|0) + RB for X-forms, (RA|0) + displacement otherwise.
+    #[inline]
+    fn ea(&self, ra: u8, rb: Option<u8>, disp: i64) -> u64 {
+        let base = self.ra0(ra);
+        match rb {
+            Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
+            None => base.wrapping_add(disp as u64),
+        }
+    }
+
+    /// RT ← the doubleword at `ea`, RT+1 ← the next one (the quadword loads).
+    fn load_pair(&mut self, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let hi = mem.read_u64(ea)?;
+        let lo = mem.read_u64(ea.wrapping_add(8))?;
+        self.gpr[(rt & 31) as usize] = hi;
+        self.gpr[((rt + 1) & 31) as usize] = lo;
+        Ok(())
+    }
+
+    /// The quadword at `ea` ← RS ‖ RS+1 (the quadword stores).
+    fn store_pair(&self, rs: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
+        v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
+        mem.write(ea, &v)
+    }
+
+    #[inline]
+    fn ra0(&self, ra: u8) -> u64 {
+        if ra == 0 {
+            0
+        } else {
+            self.gpr[(ra & 31) as usize]
+        }
+    }
+
+    #[inline]
+    fn isa3(&self) -> bool {
+        self.isa >= IsaLevel::V3_0
+    }
+
+    #[inline]
+    fn so(&self) -> u32 {
+        ((self.xer >> 31) & 1) as u32
+    }
+
+    #[inline]
+    fn ca(&self) -> u64 {
+        (self.xer >> 29) & 1
+    }
+
+    #[inline]
+    fn set_ca(&mut self, ca: bool, ca32: bool) {
+        self.xer = (self.xer & !xer::CA) | if ca { xer::CA } else { 0 };
+        if self.isa3() {
+            self.xer = (self.xer & !xer::CA32) | if ca32 { xer::CA32 } else { 0 };
+        }
+    }
+
+    #[inline]
+    fn set_ov(&mut self, ov: bool, ov32: bool) {
+        self.xer = (self.xer & !xer::OV) | if ov { xer::OV | xer::SO } else { 0 };
+        if self.isa3() {
+            self.xer = (self.xer & !xer::OV32) | if ov32 { xer::OV32 } else { 0 };
+        }
+    }
+
+    /// CR0 from a result, with XER\[SO\].
+    #[inline]
+    fn record(&mut self, v: u64) {
+        let v = v as i64;
+        let c = if v < 0 {
+            8
+        } else if v > 0 {
+            4
+        } else {
+            2
+        };
+        self.crf[0] = c | self.so();
+    }
+
+    #[inline]
+    fn cr_bit(&self, bi: u8) -> bool {
+        self.crf[((bi >> 2) & 7) as usize] >> (3 - (bi & 3)) & 1 != 0
+    }
+
+    #[inline]
+    fn set_cr_bit(&mut self, bi: u8, v: bool) {
+        let f = &mut self.crf[((bi >> 2) & 7) as usize];
+        let m = 1 << (3 - (bi & 3));
+        *f = if v { *f | m } else { *f & !m };
+    }
+
+    #[inline(always)]
+    pub(crate) fn compare(&mut self, bf: u8, a: u64, b: u64, unsigned: bool) {
+        let c = match (unsigned, a == b) {
+            (_, true) => 2,
+            (true, false) if a < b => 8,
+            (false, false) if (a as i64) < (b as i64) => 8,
+            _ => 4,
+        };
+        self.crf[(bf & 7) as usize] = c | self.so();
+    }
+
+    /// XER as `mfxer` shows it at the effective ISA level.
+    pub fn mfxer(&self) -> u64 {
+        let hidden = if self.isa3() {
+            0
+        } else {
+            xer::OV32 | xer::CA32
+        };
+        self.xer & 0xFFFF_FFFF & !hidden
+    }
+
+    #[inline(always)]
+    pub(crate) fn branch(&mut self, target: Target, bo: u8, bi: u8, lk: bool, cia: u64) -> u64 {
+        if bo & 4 == 0 {
+            self.ctr = self.ctr.wrapping_sub(1);
+        }
+        let ctr_ok = bo & 4 != 0 || ((self.ctr != 0) ^ (bo & 2 != 0));
+        let cond_ok = bo & 0x10 != 0 || self.cr_bit(bi) == (bo & 8 != 0);
+        let dest = match target {
+            Target::Direct { disp, aa } => {
+                if aa {
+                    disp as u64
+                } else {
+                    cia.wrapping_add(disp as u64)
+                }
+            }
+            Target::Lr => self.lr & !3,
+            Target::Ctr => self.ctr & !3,
+            Target::Tar => self.spr[spr::TAR] & !3,
+        };
+        if lk {
+            self.lr = cia + 4;
+        }
+        if ctr_ok && cond_ok {
+            dest
+        } else {
+            cia + 4
+        }
+    }
+
+    fn spr_access(&self, n: u16) -> Result<(), Exception> {
+        match n as usize {
+            spr::XER | spr::LR | spr::CTR => Ok(()),
+            spr::TAR if self.isa >= IsaLevel::V2_07 => Ok(()),
+            _ if n & 0x10 != 0 => Err(Exception::Privileged),
+            _ => Err(Exception::Illegal),
+        }
+    }
+
+    /// Executes `insn` located at `cia` and returns the next instruction address.
+    #[inline(always)]
+    pub fn execute(
+        &mut self,
+        insn: Insn,
+        cia: u64,
+        mem: &mut Memory,
+        res: &mut Reservation,
+    ) -> Result<u64, Exception> {
+        let next = cia + insn.len();
+        match insn {
+            Insn::Addi { rt, ra, imm } => {
+                self.gpr[(rt & 31) as usize] = self.ra0(ra).wrapping_add(imm as u64)
+            }
+            Insn::Addic { rt, ra, imm, rc } => {
+                let r = self.add3(self.gpr[(ra & 31) as usize], imm as u64, 0, true, false);
+                self.gpr[(rt & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Subfic { rt, ra, imm } => {
+                self.gpr[(rt & 31) as usize] =
+                    self.add3(!self.gpr[(ra & 31) as usize], imm as u64, 1, true, false)
+            }
+            Insn::Mulli { rt, ra, imm } => {
+                self.gpr[(rt & 31) as usize] =
+                    (self.gpr[(ra & 31) as usize] as i64).wrapping_mul(imm) as u64
+            }
+            Insn::Arith {
+                op,
+                rt,
+                ra,
+                rb,
+                oe,
+                rc,
+            } => {
+                let r = self.arith(
+                    op,
+                    self.gpr[(ra & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
+                    oe,
+                );
+                self.gpr[(rt & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Logic { op, ra, rs, rb, rc } => {
+                let r = self.logic(
+                    op,
+                    self.gpr[(rs & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
+                );
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::LogicImm {
+                op,
+                ra,
+                rs,
+                imm,
+                rc,
+            } => {
+                let r = self.logic(op, self.gpr[(rs & 31) as usize], imm);
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Srawi { ra, rs, sh, rc } => {
+                let r = self.sraw(self.gpr[(rs & 31) as usize], u32::from(sh));
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Sradi { ra, rs, sh, rc } => {
+                let r = self.srad(self.gpr[(rs & 31) as usize], u32::from(sh));
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Extswsli { ra, rs, sh, rc } => {
+                let r = ((self.gpr[(rs & 31) as usize] as i32 as i64) << sh) as u64;
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Rlw {
+                ra,
+                rs,
+                sh,
+                rb,
+                mb,
+                me,
+                insert,
+                rc,
+            } => {
+                let n = rb.map_or(u32::from(sh), |b| (self.gpr[(b & 31) as usize] & 31) as u32);
+                let w = (self.gpr[(rs & 31) as usize] as u32).rotate_left(n);
+                let rot = u64::from(w) << 32 | u64::from(w);
+                let m = mask64(u32::from(mb) + 32, u32::from(me) + 32);
+                let r = if insert {
+                    (rot & m) | (self.gpr[(ra & 31) as usize] & !m)
+                } else {
+                    rot & m
+                };
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Rld {
+                kind,
+                ra,
+                rs,
+                sh,
+                rb,
+                mbe,
+                rc,
+            } => {
+                let n = rb.map_or(u32::from(sh), |b| (self.gpr[(b & 31) as usize] & 63) as u32);
+                let rot = self.gpr[(rs & 31) as usize].rotate_left(n);
+                let (mbe, n) = (u32::from(mbe), u32::from(sh));
+                let r = match kind {
+                    0 | 8 => rot & mask64(mbe, 63),
+                    1 | 9 => rot & mask64(0, mbe),
+                    2 => rot & mask64(mbe, 63 - n),
+                    _ => {
+                        let m = mask64(mbe, 63 - n);
+                        (rot & m) | (self.gpr[(ra & 31) as usize] & !m)
+                    }
+                };
+                self.gpr[(ra & 31) as usize] = r;
+                if rc {
+                    self.record(r);
+                }
+            }
+            Insn::Cmp {
+                bf,
+                l,
+                ra,
+                rb,
+                imm,
+                unsigned,
+            } => {
+                let a = self.gpr[(ra & 31) as usize];
+                let b = rb.map_or(imm as u64, |r| self.gpr[(r & 31) as usize]);
+                let (a, b) = compare_operands(l, unsigned, a, b);
+                self.compare(bf, a, b, unsigned);
+            }
+            Insn::Cmprb { bf, l, ra, rb } => {
+                let c = self.gpr[(ra & 31) as usize] as u8;
+                let b = self.gpr[(rb & 31) as usize];
+                let range = |lo: u64, hi: u64| (lo as u8) <= c && c <= (hi as u8);
+                let hit = range(b, b >> 8) || (l && range(b >> 16, b >> 24));
+                self.crf[(bf & 7) as usize] = if hit { 4 } else { 0 };
+            }
+            Insn::Cmpeqb { bf, ra, rb } => {
+                let c = self.gpr[(ra & 31) as usize] as u8;
+                let b = self.gpr[(rb & 31) as usize];
+                let hit = (0..8).any(|i| (b >> (8 * i)) as u8 == c);
+                self.crf[(bf & 7) as usize] = if hit { 4 } else { 0 };
+            }
+            Insn::Setb { rt, bfa } => {
+                let f = self.crf[(bfa & 7) as usize];
+                self.gpr[(rt & 31) as usize] = if f & 8 != 0 {
+                    u64::MAX
+                } else if f & 4 != 0 {
+                    1
+                } else {
+                    0
+                };
+            }
+            Insn::Mcrxrx { bf } => {
+                let x = self.xer;
+                let bit = |m: u64| u32::from(x & m != 0);
+                self.crf[(bf & 7) as usize] =
+                    bit(xer::OV) << 3 | bit(xer::OV32) << 2 | bit(xer::CA) << 1 | bit(xer::CA32);
+            }
+            Insn::Isel { rt, ra, rb, bc } => {
+                self.gpr[(rt & 31) as usize] = if self.cr_bit(bc) {
+                    self.ra0(ra)
+                } else {
+                    self.gpr[(rb & 31) as usize]
+                };
+            }
+            Insn::Maddhd { rt, ra, rb, rc } => {
+                let p = i128::from(self.gpr[(ra & 31) as usize] as i64)
+                    * i128::from(self.gpr[(rb & 31) as usize] as i64)
+                    + i128::from(self.gpr[(rc & 31) as usize] as i64);
+                self.gpr[(rt & 31) as usize] = (p >> 64) as u64;
+            }
+            Insn::Maddhdu { rt, ra, rb, rc } => {
+                let p = u128::from(self.gpr[(ra & 31) as usize])
+                    * u128::from(self.gpr[(rb & 31) as usize])
+                    + u128::from(self.gpr[(rc & 31) as usize]);
+                self.gpr[(rt & 31) as usize] = (p >> 64) as u64;
+            }
+            Insn::Maddld { rt, ra, rb, rc } => {
+                self.gpr[(rt & 31) as usize] = self.gpr[(ra & 31) as usize]
+                    .wrapping_mul(self.gpr[(rb & 31) as usize])
+                    .wrapping_add(self.gpr[(rc & 31) as usize]);
+            }
+            // The failure value, deterministically: migrated runs must agree.
+            Insn::Darn { rt, l } => {
+                self.gpr[(rt & 31) as usize] = if l == 0 { 0xFFFF_FFFF } else { u64::MAX }
+            }
+            Insn::Addpcis { rt, imm } => {
+                self.gpr[(rt & 31) as usize] = next.wrapping_add(imm as u64)
+            }
+            Insn::Addex { rt, ra, rb } => {
+                let (a, b, c) = (
+                    self.gpr[(ra & 31) as usize],
+                    self.gpr[(rb & 31) as usize],
+                    (self.xer >> 30) & 1,
+                );
+                let (r1, c1) = a.overflowing_add(b);
+                let (r, c2) = r1.overflowing_add(c);
+                let c32 = ((a & 0xFFFF_FFFF) + (b & 0xFFFF_FFFF) + c) >> 32 != 0;
+                self.xer = (self.xer & !xer::OV) | if c1 | c2 { xer::OV } else { 0 };
+                if self.isa3() {
+                    self.xer = (self.xer & !xer::OV32) | if c32 { xer::OV32 } else { 0 };
+                }
+                self.gpr[(rt & 31) as usize] = r;
+            }
+            Insn::Setbc { rt, bi, kind } => {
+                let set = self.cr_bit(bi) ^ (kind & 1 != 0);
+                self.gpr[(rt & 31) as usize] = match (set, kind >= 2) {
+                    (false, _) => 0,
+                    (true, false) => 1,
+                    (true, true) => u64::MAX,
+                };
+            }
+            Insn::Mem {
+                op,
+                rt,
+                ra,
+                rb,
+                disp,
+                update,
+            } => {
+                let ea = self.ea(ra, rb, disp);
+                self.memory(op, rt, ea, mem).map_err(Exception::Fault)?;
+                if update {
+                    self.gpr[(ra & 31) as usize] = ea;
+                }
+            }
+            Insn::Prefixed {
+                op,
+                rt,
+                ra,
+                disp,
+                pcrel,
+            } => {
+                let base = if pcrel { cia } else { self.ra0(ra) };
+                let ea = base.wrapping_add(disp as u64);
+                match op {
+                    None => self.gpr[(rt & 31) as usize] = ea,
+                    Some(op) => self.memory(op, rt, ea, mem).map_err(Exception::Fault)?,
+                }
+            }
+            Insn::Larx { size, rt, ra, rb } => {
+                let ea = self.ea(ra, Some(rb), 0);
+                if ea % u64::from(size) != 0 {
+                    return Err(Exception::Alignment { ea });
+                }
+                let v = match size {
+                    1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
+                    2 => u64::from(u16::from_be_bytes(
+                        mem.read::<2>(ea).map_err(Exception::Fault)?,
+                    )),
+                    4 => u64::from(u32::from_be_bytes(
+                        mem.read::<4>(ea).map_err(Exception::Fault)?,
+                    )),
+                    8 => mem.read_u64(ea).map_err(Exception::Fault)?,
+                    // lqarx: the pair RT (high), RT+1 (low).
+                    _ => {
+                        self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
+                        self.gpr[(rt & 31) as usize]
+                    }
+                };
+                self.gpr[(rt & 31) as usize] = v;
+                *res = Reservation {
+                    addr: Some(ea),
+                    size,
+                };
+                self.reserve_addr = ea;
+            }
+            Insn::Stcx { size, rs, ra, rb } => {
+                let ea = self.ea(ra, Some(rb), 0);
+                if ea % u64::from(size) != 0 {
+                    return Err(Exception::Alignment { ea });
+                }
+                let ok = res.addr == Some(ea) && res.size == size;
+                if ok && size == 16 {
+                    self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
+                } else if ok {
+                    let v = self.gpr[(rs & 31) as usize].to_be_bytes();
+                    mem.write(ea, &v[8 - size as usize..])
+                        .map_err(Exception::Fault)?;
+                }
+                *res = Reservation::default();
+                self.reserve_addr = u64::MAX;
+                self.crf[0] = if ok { 2 } else { 0 } | self.so();
+            }
+            Insn::Lq { rt, ra, disp } => {
+                let ea = self.ea(ra, None, disp);
+                self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
+            }
+            Insn::Dcbz { ra, rb } => {
+                let ea = self.ea(ra, Some(rb), 0) & !(DCBZ_BLOCK - 1);
+                mem.write(ea, &[0; DCBZ_BLOCK as usize])
+                    .map_err(Exception::Fault)?;
+            }
+            Insn::Stq { rs, ra, disp } => {
+                let ea = self.ea(ra, None, disp);
+                self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
+            }
+            Insn::VsrMove { op, xs, ra } => self.vsr_move(op, xs, ra),
+            Insn::Branch { target, bo, bi, lk } => return Ok(self.branch(target, bo, bi, lk, cia)),
+            Insn::CrLogic { op, bt, ba, bb } => {
+                let (a, b) = (self.cr_bit(ba), self.cr_bit(bb));
+                let v = match op {
+                    CrOp::And => a & b,
+                    CrOp::Andc => a & !b,
+                    CrOp::Eqv => a == b,
+                    CrOp::Nand => !(a & b),
+                    CrOp::Nor => !(a | b),
+                    CrOp::Or => a | b,
+                    CrOp::Orc => a | !b,
+                    CrOp::Xor => a ^ b,
+                };
+                self.set_cr_bit(bt, v);
+            }
+            Insn::Mcrf { bf, bfa } => self.crf[(bf & 7) as usize] = self.crf[(bfa & 7) as usize],
+            Insn::Mfspr { rt, spr: n } => {
+                self.spr_access(n)?;
+                self.gpr[(rt & 31) as usize] = match n as usize {
+                    spr::XER => self.mfxer(),
+                    spr::LR => self.lr,
+                    spr::CTR => self.ctr,
+                    _ => self.spr[n as usize],
+                };
+            }
+            Insn::Mtspr { rs, spr: n } => {
+                self.spr_access(n)?;
+                let v = self.gpr[(rs & 31) as usize];
+                match n as usize {
+                    spr::XER => {
+                        let hidden = if self.isa3() {
+                            0
+                        } else {
+                            xer::OV32 | xer::CA32
+                        };
+                        self.xer = (v & 0xFFFF_FFFF & !hidden) | (self.xer & hidden);
+                    }
+                    spr::LR => self.lr = v,
+                    spr::CTR => self.ctr = v,
+                    _ => self.spr[n as usize] = v,
+                }
+            }
+            Insn::Mfcr { rt, one } => {
+                let cr = u64::from(self.cr());
+                self.gpr[(rt & 31) as usize] = match one {
+                    None => cr,
+                    Some(fxm) => {
+                        let field = fxm.leading_zeros();
+                        cr & (0xF << (28 - 4 * field))
+                    }
+                };
+            }
+            Insn::Mtcrf { rs, fxm, one } => {
+                if !one || fxm.count_ones() == 1 {
+                    let v = self.gpr[(rs & 31) as usize] as u32;
+                    for i in 0..8 {
+                        if fxm & (0x80 >> i) != 0 {
+                            self.crf[i] = (v >> (28 - 4 * i)) & 0xF;
+                        }
+                    }
+                }
+            }
+            Insn::Sc => return Err(Exception::Syscall { vectored: false }),
+            Insn::Scv => return Err(Exception::Syscall { vectored: true }),
+            Insn::Trap {
+                to,
+                ra,
+                rb,
+                imm,
+                dword,
+            } => {
+                let a = self.gpr[(ra & 31) as usize];
+                let b = rb.map_or(imm as u64, |r| self.gpr[(r & 31) as usize]);
+                let (a, b) = if dword {
+                    (a, b)
+                } else {
+                    (a as i32 as i64 as u64, b as i32 as i64 as u64)
+                };
+                let (sa, sb) = (a as i64, b as i64);
+                let (ua, ub) = if dword {
+                    (a, b)
+                } else {
+                    (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF)
+                };
+                let hit = (to & 0x10 != 0 && sa < sb)
+                    || (to & 0x08 != 0 && sa > sb)
+                    || (to & 0x04 != 0 && sa == sb)
+                    || (to & 0x02 != 0 && ua < ub)
+                    || (to & 0x01 != 0 && ua > ub);
+                if hit {
+                    return Err(Exception::Trap);
+                }
+            }
+            Insn::FMem {
+                op,
+                frt,
+                ra,
+                rb,
+                disp,
+                update,
+            } => {
+                let ea = self.ea(ra, rb, disp);
+                self.fp_memory(op, frt, ea, mem).map_err(Exception::Fault)?;
+                if update {
+                    self.gpr[(ra & 31) as usize] = ea;
+                }
+            }
+            Insn::FMove {
+                op,
+                frt,
+                fra,
+                frb,
+                rc,
+            } => {
+                let b = self.fpu.fpr[(frb & 31) as usize].0;
+                const SIGN: u64 = 1 << 63;
+                let v = match op {
+                    FMove::Fmr => b,
+                    FMove::Fneg => b ^ SIGN,
+                    FMove::Fabs => b & !SIGN,
+                    FMove::Fnabs => b | SIGN,
+                    FMove::Fcpsgn => (self.fpu.fpr[(fra & 31) as usize].0 & SIGN) | (b & !SIGN),
+                };
+                self.fpu.fpr[(frt & 31) as usize].0 = v;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::FArith {
+                op,
+                frt,
+                fra,
+                frb,
+                rc,
+                single,
+            } => {
+                let (a, b) = (
+                    self.fpu.fpr[(fra & 31) as usize].0,
+                    self.fpu.fpr[(frb & 31) as usize].0,
+                );
+                let r = self.farith(op, a, b, single);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fcmp {
+                bf,
+                fra,
+                frb,
+                ordered,
+            } => {
+                let (a, b) = (
+                    self.fpu.fpr[(fra & 31) as usize].0,
+                    self.fpu.fpr[(frb & 31) as usize].0,
+                );
+                self.fcmp(bf, a, b, ordered);
+            }
+            Insn::FConv { op, frt, frb, rc } => {
+                let r = self.fconv(op, self.fpu.fpr[(frb & 31) as usize].0);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fsqrt {
+                frt,
+                frb,
+                rc,
+                single,
+            } => {
+                let b = self.fpu.fpr[(frb & 31) as usize].0;
+                let r = self.fsqrt(b, single);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fma {
+                op,
+                frt,
+                fra,
+                frc,
+                frb,
+                rc,
+                single,
+            } => {
+                let f = |r: u8| self.fpu.fpr[(r & 31) as usize].0;
+                let (a, c, b) = (f(fra), f(frc), f(frb));
+                let r = self.fma(op, a, c, b, single);
+                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Fsel {
+                frt,
+                fra,
+                frb,
+                frc,
+                rc,
+            } => {
+                let a = f64::from_bits(self.fpu.fpr[(fra & 31) as usize].0);
+                let pick = if a >= 0.0 { frc } else { frb };
+                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpr[(pick & 31) as usize].0;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Mffs { frt, rc } => {
+                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpscr & 0xFFFF_FFFF;
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Nop => {}
+        }
+        Ok(next)
+    }
+
+    /// GPR ↔ doubleword 0 of a VSR (the FPR for 0–31, the VR's high half for 32–63).
+    fn vsr_move(&mut self, op: VsrMove, xs: u8, ra: u8) {
+        let dw0 = |cpu: &Self| -> u64 {
+            match xs & 63 {
+                x @ 0..32 => cpu.fpu.fpr[x as usize].0,
+                x => (cpu.altivec.vr[(x - 32) as usize].0 >> 64) as u64,
+            }
+        };
+        let g = self.gpr[(ra & 31) as usize];
+        let v = match op {
+            VsrMove::Mfvsrd => {
+                self.gpr[(ra & 31) as usize] = dw0(self);
+                return;
+            }
+            VsrMove::Mfvsrwz => {
+                self.gpr[(ra & 31) as usize] = dw0(self) & 0xFFFF_FFFF;
+                return;
+            }
+            VsrMove::Mtvsrd => g,
+            VsrMove::Mtvsrwa => g as i32 as i64 as u64,
+            VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
+        };
+        // Doubleword 1 is left as it was (QEMU 7.2).
+        match xs & 63 {
+            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
+            x => {
+                let r = &mut self.altivec.vr[(x - 32) as usize].0;
+                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let r = (rt & 31) as usize;
+        if op.is_store() {
+            store(op, self.gpr[r], ea, mem)
+        } else {
+            self.gpr[r] = load(op, ea, mem)?;
+            Ok(())
+        }
+    }
+}
+
+/// The operands of cmp/cmpl/cmpi/cmpli: whole doublewords when `l`, else the low words
+/// zero- (`unsigned`) or sign-extended.
+#[inline(always)]
+pub(crate) fn compare_operands(l: bool, unsigned: bool, a: u64, b: u64) -> (u64, u64) {
+    match (l, unsigned) {
+        (true, _) => (a, b),
+        (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
+        (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
+    }
+}
+
+/// Fixed-size guest memory accesses: [`Memory`] itself (faulting), or only its cached
+/// translations ([`Cached`], which fails without side effects on a miss).
+pub(crate) trait Bus {
+    type Error;
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Self::Error>;
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Self::Error>;
+}
+
+impl Bus for Memory {
+    type Error = Fault;
+    #[inline(always)]
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Fault> {
+        self.read(ea)
+    }
+    #[inline(always)]
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Fault> {
+        self.store(ea, data)
+    }
+}
+
+/// The accesses the translation cache answers alone; `Err(())` means "take the full
+/// path" (a miss, or a store that needs dirty or code tracking), nothing was done.
+pub(crate) struct Cached<'a>(pub &'a mut Memory);
+
+impl Bus for Cached<'_> {
+    type Error = ();
+    #[inline(always)]
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], ()> {
+        self.0.read_cached(ea).ok_or(())
+    }
+    #[inline(always)]
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), ()> {
+        self.0.store_cached(ea, data).then_some(()).ok_or(())
+    }
+}
+
+/// The value a load operation reads at `ea` (zero- or sign-extended); stores read 0.
+#[inline(always)]
+pub(crate) fn load<B: Bus>(op: Mem, ea: u64, bus: &mut B) -> Result<u64, B::Error> {
+    Ok(match op {
+        Mem::Lbz => u64::from(bus.rd::<1>(ea)?[0]),
+        Mem::Lhz => u64::from(u16::from_be_bytes(bus.rd(ea)?)),
+        Mem::Lha => i16::from_be_bytes(bus.rd(ea)?) as i64 as u64,
+        Mem::Lwz => u64::from(u32::from_be_bytes(bus.rd(ea)?)),
+        Mem::Lwa => i32::from_be_bytes(bus.rd(ea)?) as i64 as u64,
+        Mem::Ld => u64::from_be_bytes(bus.rd(ea)?),
+        Mem::Lhbrx => u64::from(u16::from_le_bytes(bus.rd(ea)?)),
+        Mem::Lwbrx => u64::from(u32::from_le_bytes(bus.rd(ea)?)),
+        Mem::Ldbrx => u64::from_le_bytes(bus.rd(ea)?),
+        _ => 0,
+    })
+}
+
+/// Writes `v` as a store operation does (loads write nothing).
+#[inline(always)]
+pub(crate) fn store<B: Bus>(op: Mem, v: u64, ea: u64, bus: &mut B) -> Result<(), B::Error> {
+    match op {
+        Mem::Stb => bus.wr(ea, [v as u8]),
+        Mem::Sth => bus.wr(ea, (v as u16).to_be_bytes()),
+        Mem::Stw => bus.wr(ea, (v as u32).to_be_bytes()),
+        Mem::Std => bus.wr(ea, v.to_be_bytes()),
+        Mem::Sthbrx => bus.wr(ea, (v as u16).to_le_bytes()),
+        Mem::Stwbrx => bus.wr(ea, (v as u32).to_le_bytes()),
+        Mem::Stdbrx => bus.wr(ea, v.to_le_bytes()),
+        _ => Ok(()),
+    }
+}
