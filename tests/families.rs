@@ -141,3 +141,61 @@ struct Raw {
 fn a_raw_identifier_is_its_plain_name_on_the_wire() {
     assert_eq!(Raw::DESCRIPTION.fields[0].name, "type");
 }
+
+/// QEMU's `VMSTATE_VALIDATE`: a check at its position, no bytes.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "ring", version = 1)]
+struct Ring {
+    size: u32,
+    head: u32,
+    #[vmstate(validate = Ring::head_in_ring)]
+    head_valid: (),
+    tail: u32,
+}
+
+impl Ring {
+    fn head_in_ring(&self, _cx: &Context, _version: u32) -> bool {
+        self.head < self.size
+    }
+}
+
+#[test]
+fn a_validate_field_checks_at_its_position_and_has_no_bytes() {
+    let mut v = Ring {
+        size: 8,
+        head: 3,
+        tail: 5,
+        ..Ring::default()
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    v.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("00000008 00000003 00000005"));
+    assert!(!desc.as_str().contains("head_valid"), "{}", desc.as_str());
+    let dump = vmstate::dump_json(Ring::DESCRIPTION);
+    assert!(
+        dump.contains(
+            r#"{"field": "head_valid", "version_id": 0, "field_exists": true, "size": 0"#
+        ),
+        "{dump}"
+    );
+    let mut back = Ring::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back, v);
+    // A head outside the ring fails right after `head` is read, before `tail`, and the
+    // destination keeps its state.
+    let mut dst = Ring {
+        tail: 77,
+        ..Ring::default()
+    };
+    let err = dst
+        .load(&hex("00000008 00000009 00000005"), 1, &cx())
+        .unwrap_err();
+    assert_eq!(err.path(), "ring.head_valid", "{err}");
+    assert!(err.to_string().contains("input validation failed"), "{err}");
+    assert_eq!(err.offset(), Some(8));
+    assert_eq!(dst.tail, 77);
+    // Saving an invalid state is refused too.
+    v.head = 9;
+    assert!(v.save(&mut Vec::new(), &cx()).is_err());
+}

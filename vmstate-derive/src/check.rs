@@ -266,6 +266,27 @@ fn check_types(cx: &Ctxt, c: &Container<'_>) {
 }
 
 fn check_unused(cx: &Ctxt, c: &Container<'_>) {
+    for f in c
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Validate { .. }))
+    {
+        if !matches!(f.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+            cx.error_spanned_by(
+                f.ty,
+                format!(
+                    "a `validate` field holds nothing: declare `{}` as `()` (it only runs its check)",
+                    f.member
+                ),
+            );
+        }
+        if f.test.is_some() || f.since.is_some() {
+            cx.error_spanned_by(
+                f.member,
+                "a `validate` field is its own test: it takes no `test` or `since`",
+            );
+        }
+    }
     for f in &c.fields {
         if let FieldKind::Unused { bytes } = &f.kind {
             if bytes.value == 0 {

@@ -469,7 +469,7 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
     let name = &f.name.value;
     let ty = f.ty;
     let since = f.since.as_ref().map_or(0, |s| s.value as u32);
-    let test = f.test.is_some();
+    let test = f.test.is_some() || matches!(f.kind, FieldKind::Validate { .. });
     let gate = match &f.gate {
         Some(g) => {
             let g = gate_expr(krate, g);
@@ -519,6 +519,10 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
                 )
             }
         }
+        FieldKind::Validate { .. } => (
+            quote!(#krate::Elem::Leaf(#krate::Info { name: "validate", size: 0 })),
+            quote!(#krate::Count::Fixed(0)),
+        ),
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -582,6 +586,11 @@ fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_
                 #p::save_varray(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w, __cx)?;
             }
         }
+        FieldKind::Validate { check } => quote_spanned! {check.span()=>
+            if !(#p::test::<Self>(#check))(self, __cx, #version) {
+                return ::core::result::Result::Err(#p::validation_failed(Self::DESCRIPTION, #index, "output"));
+            }
+        },
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -623,6 +632,11 @@ fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
         },
         FieldKind::VArray { count, .. } => quote_spanned! {ty.span()=>
             #p::load_varray(&mut self.#member, #p::CountField::to_count(self.#count), #fd, __r, __cx)?;
+        },
+        FieldKind::Validate { check } => quote_spanned! {check.span()=>
+            if !(#p::test::<Self>(#check))(self, __cx, __version) {
+                return ::core::result::Result::Err(#p::validation_failed_at(#fd, __r.offset()));
+            }
         },
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };

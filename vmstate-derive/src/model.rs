@@ -28,6 +28,7 @@ const IF_COMPAT: &str = "if_compat";
 const UNLESS_COMPAT: &str = "unless_compat";
 const UNUSED: &str = "unused";
 const EQUAL: &str = "equal";
+const VALIDATE: &str = "validate";
 const POSITIVE_LE: &str = "positive_le";
 const BUFFER: &str = "buffer";
 const VARRAY: &str = "varray";
@@ -131,6 +132,9 @@ pub enum FieldKind {
     },
     /// Not migrated.
     Skip,
+    /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
+    /// when the function says no.
+    Validate { check: ExprPath },
 }
 
 /// One field of the struct.
@@ -376,6 +380,7 @@ impl<'a> Field<'a> {
                     POSITIVE_LE => set_kind(span, FieldKind::PositiveLe),
                     BUFFER => set_kind(span, FieldKind::Buffer),
                     SKIP => set_kind(span, FieldKind::Skip),
+                    VALIDATE => set_kind(span, FieldKind::Validate { check: parse_path(&meta)? }),
                     VARRAY => {
                         let mut count: Option<Ident> = None;
                         let mut max = None;
@@ -430,7 +435,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip`, `validate`)"
                         )))
                     }
                 }

@@ -26,7 +26,7 @@
 //! | `post_load` | `fn(&mut Self, &Context, version: u32) -> Result<(), E>` |
 //! | `old_version(load = ...)` | `fn(&mut Self, &mut Reader<'_>, version: u32, &Context) -> Result<(), E>` |
 //! | `needed` (container or subsection) | `fn(&Self, &Context) -> bool` |
-//! | `test` (field) | `fn(&Self, &Context, version: u32) -> bool` |
+//! | `test`, `validate` (field) | `fn(&Self, &Context, version: u32) -> bool` |
 //!
 //! ```
 //! use vmstate::wire::Reader;
@@ -85,6 +85,7 @@
 //! | `subsection(name = "parent/child", needed = path)` on a `VmState` field | after the fields, when `needed` says so: `0x05`, the name, the version, the body; loaded in any order; an unknown one is refused by name | `.subsections` with `.needed` |
 //! | `subsection(..., if_compat = ..)`/`unless_compat` | and only for destination machine types with (without) the flag | a `needed` that reads a compat property |
 //! | `skip` | not migrated (host-only state) | a member with no `VMSTATE_*` line |
+//! | `validate = path` on a `()` field | no bytes: the function (a `test`'s signature) runs at this position; `false` fails the load (and refuses a save) | `VMSTATE_VALIDATE` |
 //!
 //! ```
 //! use vmstate::{Context, Timer, VmState};
@@ -154,6 +155,6 @@
 //! ## QEMU families without an attribute yet
 //!
 //! `VMSTATE_WITH_TMP`, `_ARRAY_OF_POINTER` (through a custom [`Field`](crate::Field)
-//! today), `_VALIDATE`, `_QTAILQ`/`_QLIST`/`_GTREE`,
+//! today), `_QTAILQ`/`_QLIST`/`_GTREE`,
 //! `_SUB_ARRAY`, `_VSTRUCT`, `_BITMAP` with a run-time length, `Fifo8` as a type, and
 //! subsections over the parent's own fields.

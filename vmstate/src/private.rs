@@ -436,6 +436,23 @@ pub fn load_vbuffer<S: VarStorage<Item = u8>>(
     run(r).map_err(|e| e.in_field(f.name))
 }
 
+/// A `validate` field said no while saving (QEMU aborts there; we refuse the save).
+#[cold]
+pub fn validation_failed(d: &'static Description, index: usize, what: &str) -> Error {
+    Error::new(ErrorKind::InvalidState(
+        format!("{what} state validation failed").into(),
+    ))
+    .in_field(d.fields[index].name)
+}
+
+/// A `validate` field said no while loading ("Input validation failed" in QEMU).
+#[cold]
+pub fn validation_failed_at(f: &'static FieldDesc, offset: u64) -> Error {
+    Error::invalid("input validation failed")
+        .at_offset(offset)
+        .in_field(f.name)
+}
+
 /// Saves `n` unused (zero) bytes.
 #[inline]
 pub fn save_unused(d: &'static Description, index: usize, n: usize, w: &mut Writer<'_>) {
