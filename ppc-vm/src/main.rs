@@ -140,6 +140,9 @@ enum Command {
         /// Stop the guest after this many instructions (counted from the snapshot).
         #[arg(long)]
         max_steps: Option<u64>,
+        /// Log every system call on stderr.
+        #[arg(long)]
+        strace: bool,
     },
     /// Wait for one incoming live migration, then run the guest to completion.
     #[command(after_help = STATUSES)]
@@ -152,6 +155,9 @@ enum Command {
         /// includes what it ran at the source; the source's own limit holds too).
         #[arg(long)]
         max_steps: Option<u64>,
+        /// Log every system call of the resumed guest on stderr.
+        #[arg(long)]
+        strace: bool,
         #[command(flatten)]
         net: Network,
     },
@@ -513,11 +519,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
             target,
             max_steps,
+            strace,
         } => {
             let t = resolve(&target)?;
             let data = vmstate_tools::input::read_stream(&file).map_err(|e| e.to_string())?;
             let mut g = migration::restore(&data, t.machine, t.model, t.compat)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
+            g.strace = strace;
             let mut printed = 0;
             let limit = max_steps.unwrap_or(u64::MAX);
             Ok(finish(run_until(&mut g, limit, &mut printed)))
@@ -526,6 +534,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             addr,
             target,
             max_steps,
+            strace,
             net,
         } => {
             let t = resolve(&target)?;
@@ -544,6 +553,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             });
             match incoming {
                 Incoming::Resumed(mut g, l) => {
+                    g.strace = strace;
                     let downtime = match l.downtime {
                         Some(d) => format!(
                             "downtime {:.0} µs (source stop to resume, one clock)",
