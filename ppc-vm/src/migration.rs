@@ -149,18 +149,24 @@ impl Sender {
     /// Writes the round's pages `[from, to)` as one record of kind `t`; the START, and
     /// any record after the guest's memory grew, begins with the current block list.
     fn record(&mut self, t: u8, mem: &Memory, from: usize, to: usize) -> Result<()> {
-        let current: Vec<RamBlock> = mem
-            .regions()
-            .iter()
-            .map(|r| RamBlock {
-                name: block_name(&r.name, r.base),
-                used_length: r.len() as u64,
-            })
-            .collect();
-        let announce = t == kind::START || current != self.blocks;
-        self.blocks = current;
-        let (blocks, pages) = (&self.blocks, &self.round[from..to]);
+        // Regions are only added or grown: the count and lengths tell a change.
         let regions = mem.regions();
+        let changed = regions.len() != self.blocks.len()
+            || regions
+                .iter()
+                .zip(&self.blocks)
+                .any(|(r, b)| r.len() as u64 != b.used_length);
+        if changed {
+            self.blocks = regions
+                .iter()
+                .map(|r| RamBlock {
+                    name: block_name(&r.name, r.base),
+                    used_length: r.len() as u64,
+                })
+                .collect();
+        }
+        let announce = t == kind::START || changed;
+        let (blocks, pages) = (&self.blocks, &self.round[from..to]);
         let (mut data_pages, mut zero_pages) = (0, 0);
         self.w.iterative(t, "ram", 0, 4, |w: &mut Writer<'_>| {
             if announce {
@@ -358,13 +364,14 @@ impl Receiver {
 
     /// What is missing when the stream ends here (`None` when it is complete).
     pub fn finish_error(&self) -> Option<String> {
-        (!self.done).then(|| {
-            err_at(
-                self.input.received(),
-                "the stream ends before its end-of-stream record",
-            )
-            .to_string()
-        })
+        (!self.done).then(|| self.incomplete().to_string())
+    }
+
+    fn incomplete(&self) -> Error {
+        err_at(
+            self.input.received(),
+            "the stream ends before its end-of-stream record",
+        )
     }
 
     /// Whether the whole stream (trailer included) is in.
@@ -418,10 +425,7 @@ impl Receiver {
     /// Once the stream is complete: the guest it carries.
     pub fn take_guest(&mut self) -> Result<Guest> {
         if !self.done {
-            return Err(err_at(
-                self.input.received(),
-                "the stream ends before its end-of-stream record",
-            ));
+            return Err(self.incomplete());
         }
         let cpu = self
             .cpu

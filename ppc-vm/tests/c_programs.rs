@@ -3,14 +3,14 @@
 //! migration mid-run (program break and heap included). The qemu-ppc64 comparison is
 //! skipped when it is missing, unless REQUIRE_QEMU is set.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ppc-vm"))
-}
+use common::{bin, unpack};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ppc-vm-c-{}-{name}", std::process::id()));
@@ -19,20 +19,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn program(name: &str, dir: &Path) -> PathBuf {
-    let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../tests/data/c-programs/bin/{name}.elf.gz"));
-    let mut elf = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
-        .read_to_end(&mut elf)
-        .unwrap();
-    let p = dir.join(format!("{name}.elf"));
-    std::fs::write(&p, elf).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    p
+    unpack("c-programs/bin", name, dir)
 }
 
 fn run(args: &[&str]) -> Output {

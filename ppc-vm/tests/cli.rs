@@ -2,14 +2,14 @@
 //! through files, refusals, a destination that dies mid-stream, garbage sent to a
 //! listener. Results are checked against uninterrupted runs.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ppc-vm"))
-}
+use common::{bin, unpack};
 
 fn tmp() -> PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -23,15 +23,7 @@ fn tmp() -> PathBuf {
 
 /// A fixture program, unpacked.
 fn program(name: &str, dir: &Path) -> PathBuf {
-    let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../tests/data/ppc-programs/bin/{name}.elf.gz"));
-    let mut elf = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
-        .read_to_end(&mut elf)
-        .unwrap();
-    let p = dir.join(format!("{name}.elf"));
-    std::fs::write(&p, elf).unwrap();
-    p
+    unpack("ppc-programs/bin", name, dir)
 }
 
 fn run(args: &[&str]) -> Output {

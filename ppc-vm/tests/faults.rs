@@ -5,10 +5,14 @@
 //! restore` finishes correctly. The guest is the demo's (38 M instructions, output
 //! throughout), so every hand-over happens mid-run.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
+
+use common::bin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,10 +21,6 @@ use std::time::Duration;
 
 const TIMEOUT: &str = "2";
 const AFTER: &str = "3000000";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ppc-vm"))
-}
 
 static CASE: AtomicU64 = AtomicU64::new(0);
 

@@ -393,24 +393,7 @@ pub fn save_vbuffer<S: VarStorage<Item = u8>>(
     let bytes = storage
         .prefix_mut(count)
         .map_err(|e| e.at_offset(offset).in_field(f.name))?;
-    if let Some(j) = w.desc.as_deref_mut() {
-        let name = d.json_field_name(index);
-        let entry = Entry {
-            name: &name,
-            total: 1,
-            first: 0,
-            compressible: f.compressible(),
-        };
-        describe_leaves(
-            j,
-            &entry,
-            Info {
-                name: "buffer",
-                size: count,
-            },
-            1,
-        );
-    }
+    describe_buffer(d, index, count, w);
     w.put_bytes(bytes);
     Ok(())
 }
@@ -483,14 +466,8 @@ pub fn load_unused(f: &'static FieldDesc, n: usize, r: &mut Reader<'_>) -> Resul
     r.skip(n).map_err(|e| e.in_field(f.name))
 }
 
-/// Saves a fixed byte buffer (`VMSTATE_BUFFER`).
-#[inline]
-pub fn save_buffer<const N: usize>(
-    v: &[u8; N],
-    d: &'static Description,
-    index: usize,
-    w: &mut Writer<'_>,
-) {
+/// The JSON description entry of a byte buffer of `size` bytes: one `buffer` leaf.
+fn describe_buffer(d: &'static Description, index: usize, size: usize, w: &mut Writer<'_>) {
     if let Some(j) = w.desc.as_deref_mut() {
         let name = d.json_field_name(index);
         let entry = Entry {
@@ -504,11 +481,22 @@ pub fn save_buffer<const N: usize>(
             &entry,
             Info {
                 name: "buffer",
-                size: N,
+                size,
             },
             1,
         );
     }
+}
+
+/// Saves a fixed byte buffer (`VMSTATE_BUFFER`).
+#[inline]
+pub fn save_buffer<const N: usize>(
+    v: &[u8; N],
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+) {
+    describe_buffer(d, index, N, w);
     w.put_bytes(v);
 }
 

@@ -20,13 +20,7 @@ impl CpuState {
         let result = if x.is_nan() || y.is_nan() {
             // The first NaN operand, quieted.
             let n = if x.is_nan() { a } else { b };
-            let q = n | 0x0008_0000_0000_0000;
-            // A single-precision result keeps only a single's fraction bits.
-            if single {
-                q & !0x1FFF_FFFF
-            } else {
-                q
-            }
+            quiet(n, single)
         } else {
             let invalid = match op {
                 FArith::Add => {
@@ -69,16 +63,7 @@ impl CpuState {
                 if single {
                     return self.finish_single(r, dir, finite_in, set);
                 }
-                let inexact = finite_in && (r.is_infinite() || dir.is_ne());
-                if finite_in && r.is_infinite() {
-                    set |= OX | XX;
-                } else if inexact {
-                    set |= XX;
-                    if r.abs() < f64::MIN_POSITIVE {
-                        set |= UX;
-                    }
-                }
-                r.to_bits()
+                return self.finish_double(r, dir, finite_in, set);
             }
         };
         self.arith_status(set, result)
@@ -94,12 +79,7 @@ impl CpuState {
             set |= VXSNAN;
         }
         let result = if x.is_nan() {
-            let q = b | 0x0008_0000_0000_0000;
-            if single {
-                q & !0x1FFF_FFFF
-            } else {
-                q
-            }
+            quiet(b, single)
         } else if x < 0.0 {
             set |= VXSQRT;
             0x7FF8_0000_0000_0000
@@ -115,10 +95,7 @@ impl CpuState {
             if single {
                 return self.finish_single(r, dir, finite_in, set);
             }
-            if dir.is_ne() {
-                set |= XX;
-            }
-            r.to_bits()
+            return self.finish_double(r, dir, finite_in, set);
         };
         self.arith_status(set, result)
     }
@@ -152,12 +129,7 @@ impl CpuState {
             } else {
                 c
             };
-            let q = n | 0x0008_0000_0000_0000;
-            if single {
-                q & !0x1FFF_FFFF
-            } else {
-                q
-            }
+            quiet(n, single)
         } else if infzero {
             0x7FF8_0000_0000_0000
         } else if (x * z).is_infinite()
@@ -186,21 +158,34 @@ impl CpuState {
             if single {
                 return self.finish_single(r, dir, finite_in, set);
             }
-            if finite_in && r.is_infinite() {
-                set |= OX | XX;
-            } else if dir.is_ne() {
-                set |= XX;
-                if r.abs() < f64::MIN_POSITIVE {
-                    set |= UX;
-                }
-            }
-            r.to_bits()
+            return self.finish_double(r, dir, finite_in, set);
         };
         self.arith_status(set, result)
     }
 
+    /// A double-precision result `r` (`dir`: the exact result against it): overflow,
+    /// inexact and underflow, then [`Self::arith_status`].
+    fn finish_double(
+        &mut self,
+        r: f64,
+        dir: std::cmp::Ordering,
+        finite_in: bool,
+        mut set: u64,
+    ) -> u64 {
+        use fpscr::*;
+        if finite_in && r.is_infinite() {
+            set |= OX | XX;
+        } else if finite_in && dir.is_ne() {
+            set |= XX;
+            if r.abs() < f64::MIN_POSITIVE {
+                set |= UX;
+            }
+        }
+        self.arith_status(set, r.to_bits())
+    }
+
     /// FPSCR after an arithmetic result: FI, the sticky bits in `set`, FX, VX, FPRF.
-    pub(super) fn arith_status(&mut self, set: u64, result: u64) -> u64 {
+    fn arith_status(&mut self, set: u64, result: u64) -> u64 {
         use fpscr::*;
         // FI reflects this operation only (a NaN or invalid result is exact).
         if set & XX == 0 {
@@ -223,7 +208,7 @@ impl CpuState {
     /// Rounds an exact result once to single precision: `r` is its double-precision
     /// rounding and `dir` how the exact magnitude compares with |r| (see [`exact_dir`]),
     /// which settles the double-rounding midpoints.
-    pub(super) fn finish_single(
+    fn finish_single(
         &mut self,
         r: f64,
         dir: std::cmp::Ordering,
@@ -269,7 +254,7 @@ impl CpuState {
     }
 
     /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
-    pub(super) fn fp_raise(&mut self, set: u64) {
+    fn fp_raise(&mut self, set: u64) {
         use fpscr::*;
         if set != 0 {
             self.fpu.fpscr |= set | FX;
@@ -281,7 +266,7 @@ impl CpuState {
 
     /// An invalid compare or conversion with VE clear reports "quiet NaN" (C ‖ FU)
     /// in FPRF, as QEMU does.
-    pub(super) fn invalid_fprf(&mut self) {
+    fn invalid_fprf(&mut self) {
         use fpscr::*;
         if self.fpu.fpscr & VE == 0 {
             self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(0x7FF8_0000_0000_0000) << 12;
@@ -435,7 +420,7 @@ impl CpuState {
 
 /// `lfs`: the single-precision bit pattern widened to double precision, as the ISA's
 /// load conversion specifies (exact; denormals normalized, NaNs keep their payload).
-pub(super) fn single_to_double(w: u32) -> u64 {
+fn single_to_double(w: u32) -> u64 {
     let sign = u64::from(w >> 31) << 63;
     let exp = (w >> 23) & 0xFF;
     let frac = u64::from(w & 0x7F_FFFF);
@@ -455,7 +440,7 @@ pub(super) fn single_to_double(w: u32) -> u64 {
 
 /// `stfs`: the ISA's store conversion, which truncates (no rounding) and denormalizes
 /// values below the single-precision normal range.
-pub(super) fn double_to_single(d: u64) -> u32 {
+fn double_to_single(d: u64) -> u32 {
     let sign = ((d >> 63) as u32) << 31;
     let exp = ((d >> 52) & 0x7FF) as i64;
     let frac = d & 0x000F_FFFF_FFFF_FFFF;
@@ -499,12 +484,12 @@ pub mod fpscr {
 }
 
 /// Whether a double is a signaling NaN.
-pub(super) fn is_snan(v: u64) -> bool {
+fn is_snan(v: u64) -> bool {
     v & 0x7FF8_0000_0000_0000 == 0x7FF0_0000_0000_0000 && v & 0x000F_FFFF_FFFF_FFFF != 0
 }
 
 /// The FPRF class code of a double (C ‖ FPCC).
-pub(super) fn fprf(bits: u64) -> u64 {
+fn fprf(bits: u64) -> u64 {
     let v = f64::from_bits(bits);
     let neg = bits >> 63 == 1;
     match v.classify() {
@@ -545,7 +530,7 @@ pub(super) fn fprf(bits: u64) -> u64 {
 /// How the exact magnitude of `x op y` compares with |r|, its double-precision
 /// rounding (finite operands and `r`): from error-free transformations — TwoSum for
 /// add/sub, an exact product compare for mul/div.
-pub(super) fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
+fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     match op {
         FArith::Add | FArith::Sub => {
@@ -568,22 +553,35 @@ pub(super) fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Orderin
     }
 }
 
+/// A NaN operand as an arithmetic result: quieted, and for a single-precision result
+/// with only a single's fraction bits.
+fn quiet(n: u64, single: bool) -> u64 {
+    let q = n | 0x0008_0000_0000_0000;
+    if single {
+        q & !0x1FFF_FFFF
+    } else {
+        q
+    }
+}
+
+/// A finite double as an integer significand and a power of two: |v| = m · 2^e.
+fn parts(v: f64) -> (u128, i32) {
+    let b = v.abs().to_bits();
+    let e = ((b >> 52) & 0x7FF) as i32;
+    let m = b & 0x000F_FFFF_FFFF_FFFF;
+    if e == 0 {
+        (u128::from(m), -1074)
+    } else {
+        (u128::from(m | 1 << 52), e - 1075)
+    }
+}
+
 /// The sign of x·y + z − r, exactly (finite operands): each term is an integer times a
 /// power of two, summed in a fixed-width big integer that spans the whole double
 /// range (products included).
-pub(super) fn fma_residual(x: f64, y: f64, z: f64, r: f64) -> std::cmp::Ordering {
+fn fma_residual(x: f64, y: f64, z: f64, r: f64) -> std::cmp::Ordering {
     const LIMBS: usize = 56; // 3,584 bits: 2^-2148 .. 2^1130 plus carries
-    pub(super) fn parts(v: f64) -> (u128, i32) {
-        let b = v.abs().to_bits();
-        let e = ((b >> 52) & 0x7FF) as i32;
-        let m = b & 0x000F_FFFF_FFFF_FFFF;
-        if e == 0 {
-            (u128::from(m), -1074)
-        } else {
-            (u128::from(m | 1 << 52), e - 1075)
-        }
-    }
-    pub(super) fn add(acc: &mut [u64; LIMBS], m: u128, shift: u32) {
+    fn add(acc: &mut [u64; LIMBS], m: u128, shift: u32) {
         let (limb, bits) = ((shift / 64) as usize, shift % 64);
         // m << bits spans at most three limbs.
         let lo = (m << bits) as u64;
@@ -629,17 +627,7 @@ pub(super) fn fma_residual(x: f64, y: f64, z: f64, r: f64) -> std::cmp::Ordering
 }
 
 /// Compares |x·y| with |r| exactly (finite operands).
-pub(super) fn exact_cmp(x: f64, y: f64, r: f64) -> std::cmp::Ordering {
-    pub(super) fn parts(v: f64) -> (u128, i32) {
-        let b = v.abs().to_bits();
-        let e = ((b >> 52) & 0x7FF) as i32;
-        let m = b & 0x000F_FFFF_FFFF_FFFF;
-        if e == 0 {
-            (u128::from(m), -1074)
-        } else {
-            (u128::from(m | 1 << 52), e - 1075)
-        }
-    }
+fn exact_cmp(x: f64, y: f64, r: f64) -> std::cmp::Ordering {
     let ((mx, ex), (my, ey), (mr, er)) = (parts(x), parts(y), parts(r));
     let (a, ea) = (mx * my, ex + ey);
     match (a == 0, mr == 0) {

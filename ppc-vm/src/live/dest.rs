@@ -310,12 +310,9 @@ fn prelude(conn: TcpStream, peer: SocketAddr, taken: &AtomicBool, timeout: Durat
             Err(e) => return Arrival::Dropped(peer, e.to_string()),
         }
     }
-    let magic = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-    let version = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-    if magic != vmstate::stream::MAGIC || version != vmstate::stream::VERSION {
-        let why = format!(
-            "not a QEMU migration stream (header {magic:#010x} {version:#010x}, expected 0x5145564d 0x00000003)"
-        );
+    // The stream reader's own header check.
+    if let Err(e) = vmstate::stream::StreamReader::new(&head) {
+        let why = e.to_string();
         let _ = answer(&conn, &Rp::Reason(why.clone()));
         let _ = answer(&conn, &Rp::Shut(1));
         let _ = conn.shutdown(Shutdown::Write);

@@ -1,0 +1,29 @@
+//! Helpers shared by ppc-vm's integration tests.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `ppc-vm` binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ppc-vm"))
+}
+
+/// Unpacks the gzipped fixture `tests/data/<rel>/<name>.elf.gz` into `dir` (executable).
+pub fn unpack(rel: &str, name: &str, dir: &Path) -> PathBuf {
+    let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../tests/data/{rel}/{name}.elf.gz"));
+    let mut elf = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
+        .read_to_end(&mut elf)
+        .unwrap();
+    let p = dir.join(format!("{name}.elf"));
+    std::fs::write(&p, elf).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    p
+}
