@@ -10,11 +10,11 @@
 use std::fmt;
 
 use crate::decode::{decode, decode_prefixed, Insn};
-use crate::exec::{Exception, Reservation};
+use crate::exec::{Exception, Reservation, MODE_BITS};
 use crate::linux::{LinuxState, Outcome};
 use crate::mem::{Fault, Memory};
 use crate::models::CpuModel;
-use crate::state::CpuState;
+use crate::state::{msr, CpuState};
 use crate::threaded;
 
 /// Where the stack is placed (QEMU's linux-user layout puts it just below here).
@@ -36,11 +36,18 @@ pub enum Stop {
     StepLimit,
     /// A guest exception the personality does not handle (`nip` = the instruction).
     Signal {
-        /// The Linux signal number (4 SIGILL, 5 SIGTRAP, 7 SIGBUS, 11 SIGSEGV).
+        /// The Linux signal number (4 SIGILL, 5 SIGTRAP, 7 SIGBUS, 11 SIGSEGV; in
+        /// system mode 7 for an access outside RAM).
         signal: u8,
         /// What happened.
         exception: Exception,
     },
+    /// A pseries guest called RTAS power-off (`nip` is past the `sc 1`).
+    PowerOff,
+    /// The only vCPU of a pseries guest stopped itself (RTAS stop-self).
+    Halted,
+    /// The guest entered a mode ppc-vm does not run (the reason).
+    Unsupported(&'static str),
 }
 
 impl Stop {
@@ -49,7 +56,8 @@ impl Stop {
         match *self {
             Stop::Exit(s) => Some(s),
             Stop::Signal { signal, .. } => Some(128 + signal),
-            Stop::StepLimit => None,
+            Stop::PowerOff => Some(0),
+            Stop::StepLimit | Stop::Halted | Stop::Unsupported(_) => None,
         }
     }
 }
@@ -59,6 +67,9 @@ impl fmt::Display for Stop {
         match self {
             Stop::Exit(s) => write!(f, "exited with status {s}"),
             Stop::StepLimit => f.write_str("stopped at the step limit"),
+            Stop::PowerOff => f.write_str("powered off"),
+            Stop::Halted => f.write_str("halted (the only vCPU stopped itself)"),
+            Stop::Unsupported(why) => write!(f, "stopped: {why}"),
             Stop::Signal { signal, exception } => {
                 let what = match exception {
                     Exception::Illegal => "illegal instruction".to_owned(),
@@ -67,6 +78,7 @@ impl fmt::Display for Stop {
                     Exception::Alignment { ea } => format!("unaligned atomic access at {ea:#x}"),
                     Exception::Fault(fault) => fault.to_string(),
                     Exception::Syscall { .. } => "system call".to_owned(),
+                    Exception::Unavailable(f) => format!("{f:?} unavailable"),
                 };
                 write!(f, "killed by signal {signal} ({what})")
             }
@@ -138,6 +150,10 @@ pub struct Guest {
     pub linux: LinuxState,
     /// Log every system call to `stderr` (`--strace`; not migrated).
     pub strace: bool,
+    /// The pseries machine of a system-mode guest (`None`: Linux user mode).
+    pub machine: Option<Box<crate::pseries::Spapr>>,
+    /// The MSR mode bits the cached blocks were decoded under.
+    blocks_mode: u64,
 }
 
 impl fmt::Debug for Guest {
@@ -165,6 +181,8 @@ impl Guest {
             exit: threaded::Exit::default(),
             linux: LinuxState::default(),
             strace: false,
+            machine: None,
+            blocks_mode: 0,
         }
     }
 
@@ -352,6 +370,21 @@ impl Guest {
         {
             return Err(Exception::Illegal);
         }
+        if let Some(f) = insn.facility() {
+            use crate::decode::Facility;
+            let have = self.cpu.model.facilities;
+            let (bit, present) = match f {
+                Facility::Fp => (msr::FP, have.fpu),
+                Facility::Vec => (msr::VEC, have.vmx),
+                Facility::Vsx => (msr::VSX, have.vsx),
+            };
+            if !present {
+                return Err(Exception::Illegal);
+            }
+            if self.cpu.msr & bit == 0 {
+                return Err(Exception::Unavailable(f));
+            }
+        }
         Ok(insn)
     }
 
@@ -368,10 +401,8 @@ impl Guest {
             self.mem.mark_code(at);
             insns.push(insn);
             at += insn.len();
-            let ends = matches!(
-                insn,
-                Insn::Branch { .. } | Insn::Sc | Insn::Scv | Insn::Trap { .. }
-            );
+            let ends =
+                matches!(insn, Insn::Branch { .. } | Insn::Trap { .. }) || insn.changes_context();
             if ends || at % crate::mem::PAGE_SIZE == 0 {
                 break;
             }
@@ -394,6 +425,32 @@ impl Guest {
     fn flush_blocks(&mut self) {
         self.blocks.iter_mut().for_each(|b| *b = None);
         self.blocks_isa = self.cpu.isa;
+        self.blocks_mode = self.cpu.msr & MODE_BITS;
+    }
+
+    /// One instruction through the reference executor, in 32-bit mode (MSR\[SF\] = 0):
+    /// effective addresses, the next instruction address and CR0 as the mode makes
+    /// them.
+    fn step_narrow(&mut self) -> Option<Stop> {
+        let pc = self.cpu.nip;
+        let insn = match self.decode_at(pc) {
+            Ok(i) => i,
+            Err(e) => {
+                self.steps += 1;
+                return self.exception(e, pc);
+            }
+        };
+        self.steps += 1;
+        match self
+            .cpu
+            .execute(insn, pc, &mut self.mem, &mut self.reservation)
+        {
+            Ok(next) => {
+                self.cpu.nip = self.cpu.mode_ea(next);
+                None
+            }
+            Err(e) => self.exception(e, pc),
+        }
     }
 
     /// Executes one instruction; `Some` when the guest exited or died.
@@ -412,8 +469,20 @@ impl Guest {
             self.flush_blocks();
         }
         while left > 0 {
-            if self.mem.take_code_written() {
+            if self.mem.take_code_written() || self.cpu.msr & MODE_BITS != self.blocks_mode {
                 self.flush_blocks();
+            }
+            if self.machine.is_some() {
+                if let Some(stop) = self.system_check() {
+                    return stop;
+                }
+                if self.cpu.msr & msr::SF == 0 {
+                    left -= 1;
+                    if let Some(stop) = self.step_narrow() {
+                        return stop;
+                    }
+                    continue;
+                }
             }
             let pc = self.cpu.nip;
             let slot = slot_of(pc);
@@ -487,8 +556,11 @@ impl Guest {
     /// Handles an exception raised by the instruction at `pc`.
     fn exception(&mut self, e: Exception, pc: u64) -> Option<Stop> {
         self.cpu.nip = pc;
+        if self.machine.is_some() {
+            return self.system_exception(e, pc);
+        }
         match e {
-            Exception::Syscall { vectored } => {
+            Exception::Syscall { vectored, .. } => {
                 self.cpu.nip = pc + 4;
                 let stop = self.syscall(vectored);
                 if let Some(Stop::Exit(_)) = stop {

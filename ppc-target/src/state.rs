@@ -32,6 +32,62 @@ pub mod spr {
     pub const PCR: usize = 338;
     /// TAR.
     pub const TAR: usize = 815;
+    /// DSISR.
+    pub const DSISR: usize = 18;
+    /// DAR.
+    pub const DAR: usize = 19;
+    /// Decrementer.
+    pub const DEC: usize = 22;
+    /// SDR1.
+    pub const SDR1: usize = 25;
+    /// SRR0.
+    pub const SRR0: usize = 26;
+    /// SRR1.
+    pub const SRR1: usize = 27;
+    /// Time base (read, lower/whole).
+    pub const TB: usize = 268;
+    /// Time base upper (read).
+    pub const TBU: usize = 269;
+    /// SPRG0 (SPRG1–3 follow).
+    pub const SPRG0: usize = 272;
+    /// SPRG3.
+    pub const SPRG3: usize = 275;
+    /// Time base lower (write, hypervisor).
+    pub const TBL_W: usize = 284;
+    /// Time base upper (write, hypervisor).
+    pub const TBU_W: usize = 285;
+    /// LPCR.
+    pub const LPCR: usize = 318;
+    /// Processor identification.
+    pub const PIR: usize = 1023;
+}
+
+/// MSR bits (LSB-0).
+pub mod msr {
+    /// Sixty-four-bit mode.
+    pub const SF: u64 = 1 << 63;
+    /// Hypervisor state.
+    pub const HV: u64 = 1 << 60;
+    /// Vector (VMX) available.
+    pub const VEC: u64 = 1 << 25;
+    /// VSX available.
+    pub const VSX: u64 = 1 << 23;
+    /// External interrupts enabled.
+    pub const EE: u64 = 1 << 15;
+    /// Problem state.
+    pub const PR: u64 = 1 << 14;
+    /// Floating point available.
+    pub const FP: u64 = 1 << 13;
+    /// Machine check enabled.
+    pub const ME: u64 = 1 << 12;
+    /// Instruction relocation.
+    pub const IR: u64 = 1 << 5;
+    /// Data relocation.
+    pub const DR: u64 = 1 << 4;
+    /// Recoverable interrupt.
+    pub const RI: u64 = 1 << 1;
+    /// Little-endian mode.
+    pub const LE: u64 = 1;
 }
 
 /// XER bits (LSB-0).
@@ -491,6 +547,16 @@ pub struct CpuState {
     /// Effective ISA level (derived from the model and the PCR; recomputed on load).
     #[vmstate(skip)]
     pub isa: IsaLevel,
+    /// The time base is the host's ticks plus this (not migrated here: the `timer`
+    /// section carries the machine's time base).
+    #[vmstate(skip)]
+    pub tb_offset: u64,
+    /// The time base value at which the decrementer passes zero.
+    #[vmstate(skip)]
+    pub dec_at: u64,
+    /// The decrementer was written and has not interrupted since.
+    #[vmstate(skip)]
+    pub dec_armed: bool,
 }
 
 /// Why an incoming CPU is refused (spec §4).
@@ -563,6 +629,9 @@ impl CpuState {
             xer: 0,
             cfar: 0,
             isa: model.isa,
+            tb_offset: 0,
+            dec_at: 0,
+            dec_armed: false,
         }
     }
 

@@ -15,7 +15,8 @@ fn spec_encoding_vectors() {
                 dword: false,
             },
         ),
-        (0x4400_0002, Insn::Sc),
+        (0x4400_0002, Insn::Sc { lev: 0 }),
+        (0x4400_0022, Insn::Sc { lev: 1 }),
         (0x4400_0001, Insn::Scv),
         (
             0x6000_0000,

@@ -143,7 +143,7 @@ fn run_trace(name: &str) {
     let end = match stop.expect("the trace ends with an exit or a signal") {
         Stop::Exit(s) => format!("status={s}"),
         Stop::Signal { signal, .. } => format!("signal={signal}"),
-        Stop::StepLimit => unreachable!(),
+        other => panic!("{name}: a user-mode run ends with an exit or a signal, not {other}"),
     };
     assert_eq!(end, trace.end, "{name}: end");
     assert_eq!(g.stdout, trace.stdout, "{name}: stdout");

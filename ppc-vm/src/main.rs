@@ -67,11 +67,62 @@ struct Network {
     state_file: Option<PathBuf>,
 }
 
+/// What happens to a started guest: run it, snapshot it, or live-migrate it.
+#[derive(clap::Args, Clone)]
+struct Drive {
+    /// Stop the guest once it has run this many instructions in all (across a live
+    /// migration too: the destination gets the limit).
+    #[arg(long)]
+    max_steps: Option<u64>,
+    /// Log every system call (hypervisor call for `boot`) on stderr, as qemu-user's
+    /// -strace.
+    #[arg(long)]
+    strace: bool,
+    /// Run N instructions, write a snapshot to FILE (atomically) and exit.
+    #[arg(long, num_args = 2, value_names = ["N", "FILE"], conflicts_with = "migrate_to")]
+    save_after: Option<Vec<String>>,
+    /// Live-migrate to a `ppc-vm migrate-listen` destination, or to `qemu-system-ppc64
+    /// -incoming tcp:ADDR` for a `boot` guest (HOST:PORT).
+    #[arg(long, value_name = "ADDR")]
+    migrate_to: Option<String>,
+    /// With --migrate-to: start the migration at this instruction (or where the guest
+    /// stops, if earlier: its stop then happens at the destination).
+    #[arg(long, default_value_t = 0, requires = "migrate_to")]
+    after: u64,
+    /// With --migrate-to: instructions the guest runs between two looks at the
+    /// migration's progress.
+    #[arg(long, default_value_t = 20_000, requires = "migrate_to",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    round_steps: u64,
+    /// With --migrate-to: switch over once the pages left would take at most this
+    /// many milliseconds to send (QEMU's downtime-limit).
+    #[arg(long, default_value = "1", value_name = "MS", requires = "migrate_to",
+          value_parser = positive_ms)]
+    downtime_limit: Duration,
+    #[command(flatten)]
+    net: Network,
+}
+
 fn positive_secs(s: &str) -> Result<Duration, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
         _ => Err(format!("'{s}' is not a number of seconds in (0, 86400]")),
     }
+}
+
+fn memory_size(s: &str) -> Result<u64, String> {
+    let (num, unit) = match s.strip_suffix(['M', 'm']) {
+        Some(n) => (n, 1u64 << 20),
+        None => match s.strip_suffix(['G', 'g']) {
+            Some(n) => (n, 1 << 30),
+            None => (s, 1 << 20),
+        },
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&b| (16 << 20..=64 << 30).contains(&b))
+        .ok_or_else(|| format!("'{s}' is not a memory size between 16M and 64G"))
 }
 
 fn positive_ms(s: &str) -> Result<Duration, String> {
@@ -100,35 +151,23 @@ enum Command {
         /// Write a per-instruction trace in the reference trace format.
         #[arg(long, conflicts_with_all = ["save_after", "migrate_to"])]
         trace: Option<PathBuf>,
-        /// Stop the guest once it has run this many instructions in all (across a live
-        /// migration too: the destination gets the limit).
-        #[arg(long)]
-        max_steps: Option<u64>,
-        /// Log every system call on stderr (as qemu-user's -strace).
-        #[arg(long)]
-        strace: bool,
-        /// Run N instructions, write a snapshot to FILE (atomically) and exit.
-        #[arg(long, num_args = 2, value_names = ["N", "FILE"], conflicts_with = "migrate_to")]
-        save_after: Option<Vec<String>>,
-        /// Live-migrate to a `ppc-vm migrate-listen` destination (HOST:PORT).
-        #[arg(long, value_name = "ADDR")]
-        migrate_to: Option<String>,
-        /// With --migrate-to: start the migration at this instruction (or where the guest
-        /// stops, if earlier: its stop then happens at the destination).
-        #[arg(long, default_value_t = 0, requires = "migrate_to")]
-        after: u64,
-        /// With --migrate-to: instructions the guest runs between two looks at the
-        /// migration's progress.
-        #[arg(long, default_value_t = 20_000, requires = "migrate_to",
-              value_parser = clap::value_parser!(u64).range(1..))]
-        round_steps: u64,
-        /// With --migrate-to: switch over once the pages left would take at most this
-        /// many milliseconds to send (QEMU's downtime-limit).
-        #[arg(long, default_value = "1", value_name = "MS", requires = "migrate_to",
-              value_parser = positive_ms)]
-        downtime_limit: Duration,
         #[command(flatten)]
-        net: Network,
+        drive: Drive,
+    },
+    /// Boot a bare-metal pseries guest (an ELF64 big-endian kernel) as `qemu-system-ppc64
+    /// -M pseries,x-vof=on -kernel GUEST -nographic -nodefaults` with a spapr-vty console
+    /// does: its console on stdout, exit status 0 when it powers off.
+    #[command(after_help = STATUSES)]
+    Boot {
+        /// The guest (QEMU's -kernel).
+        guest: PathBuf,
+        #[command(flatten)]
+        target: Target,
+        /// RAM size (QEMU's -m: a number of MiB, or with a suffix M or G).
+        #[arg(long, default_value = "256M", value_parser = memory_size)]
+        memory: u64,
+        #[command(flatten)]
+        drive: Drive,
     },
     /// Resume a snapshot.
     #[command(after_help = STATUSES)]
@@ -215,6 +254,7 @@ fn resolve(t: &Target) -> Result<Resolved, String> {
 fn finish(stop: Stop) -> ExitCode {
     match stop {
         Stop::Exit(s) => ExitCode::from(s),
+        Stop::PowerOff => ExitCode::SUCCESS,
         Stop::StepLimit => {
             eprintln!("ppc-vm: stopped at the step limit");
             ExitCode::from(STEP_LIMIT)
@@ -344,7 +384,8 @@ fn write_trace(
     match stop {
         Stop::Exit(s) => out.push_str(&format!("end status={s}\n")),
         Stop::Signal { signal, .. } => out.push_str(&format!("end signal={signal}\n")),
-        Stop::StepLimit => {}
+        Stop::PowerOff => out.push_str("end power-off\n"),
+        Stop::StepLimit | Stop::Halted | Stop::Unsupported(_) => {}
     }
     let hex: String = g.stdout.iter().map(|b| format!("{b:02x}")).collect();
     out.push_str(&format!(
@@ -362,6 +403,113 @@ fn summary(who: &str, lines: &[String]) {
     for l in lines {
         eprintln!("ppc-vm {who}: {l}");
     }
+}
+
+/// Runs a started guest as `drive` says: to its end, to a snapshot, or into a live
+/// migration.
+fn drive_guest(mut g: Guest, t: &Resolved, drive: Drive) -> Result<ExitCode, String> {
+    let Drive {
+        max_steps,
+        strace,
+        save_after,
+        migrate_to,
+        after,
+        round_steps,
+        downtime_limit,
+        net,
+    } = drive;
+    g.strace = strace;
+    let limit = max_steps.unwrap_or(u64::MAX);
+    let mut printed = 0;
+    if let Some(v) = save_after {
+        let n: u64 = v[0]
+            .parse()
+            .map_err(|_| format!("--save-after: '{}' is not a number", v[0]))?;
+        let stop = run_until(&mut g, n.min(limit), &mut printed);
+        if stop != Stop::StepLimit || g.steps < n {
+            eprintln!("ppc-vm: the guest stopped before instruction {n}; no snapshot written");
+            return Ok(finish(stop));
+        }
+        let path = PathBuf::from(&v[1]);
+        let saved = migration::snapshot(&mut g, t.machine)
+            .map_err(|e| e.to_string())
+            .and_then(|(bytes, stats)| {
+                migration::save_file(&path, &bytes)
+                    .map(|()| stats)
+                    .map_err(|e| e.to_string())
+            });
+        match saved {
+            Ok(stats) => {
+                eprintln!(
+            "ppc-vm: snapshot after {} instructions: {} data pages, {} zero pages, {} bytes -> {}",
+            g.steps, stats.pages, stats.zero_pages, stats.bytes, path.display()
+        );
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(e) => eprintln!(
+                "ppc-vm: snapshot not written: {}: {e}; the guest continues here",
+                path.display()
+            ),
+        }
+    }
+    if let Some(addr) = migrate_to {
+        // The migration starts at --after, or where the guest stops if earlier.
+        run_until(&mut g, after.min(limit), &mut printed);
+        let opts = SourceOptions {
+            slice: round_steps,
+            downtime_limit,
+            timeout: net.timeout,
+            step_limit: limit,
+            ..SourceOptions::default()
+        };
+        let mut progress = |m: &str| eprintln!("ppc-vm source: {m}");
+        let outcome = match connect(&addr, net.timeout) {
+            Ok(conn) => {
+                progress(&format!("migrating to {addr} from instruction {}", g.steps));
+                migrate_out(
+                    &mut g,
+                    t.machine,
+                    conn,
+                    &opts,
+                    &mut printed,
+                    &mut std::io::stdout(),
+                    &mut progress,
+                )
+            }
+            Err(reason) => Outcome::Failed { reason },
+        };
+        match outcome {
+            Outcome::Migrated(r) => {
+        let s = r.stats;
+        let downtime = match r.downtime {
+            Some(d) => format!("downtime {:.0} µs (source stop to destination resume, one clock)", us(d)),
+            None => format!("downtime at most {:.0} µs (source stop to the destination's answer)", us(r.stop_to_answer)),
+        };
+        summary("source", &[
+            format!("migrated to {addr}: stopped at instruction {}{}; {} rounds, {} data pages, {} zero pages, {} bytes in {:.1} ms",
+                r.switch_step,
+                r.guest_stop.map_or(String::new(), |s| format!(" (the guest {s} at the destination)")),
+                s.rounds, s.pages, s.zero_pages, s.bytes, r.total.as_secs_f64() * 1e3),
+            downtime,
+        ]);
+        return Ok(ExitCode::SUCCESS);
+            }
+            Outcome::Failed { reason } => eprintln!(
+        "ppc-vm source: migration to {addr} failed: {reason}; the guest continues here"
+            ),
+            Outcome::Unknown { reason } => {
+        return Ok(save_unknown(
+            &mut g,
+            t.machine,
+            net.state_file,
+            "source",
+            &reason,
+            "The destination may be running it: restore it only if the destination did not resume it.",
+        ))
+            }
+        }
+    }
+    Ok(finish(run_until(&mut g, limit, &mut printed)))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -393,14 +541,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             args,
             target,
             trace,
-            max_steps,
-            strace,
-            save_after,
-            migrate_to,
-            after,
-            round_steps,
-            downtime_limit,
-            net,
+            drive,
         } => {
             let t = resolve(&target)?;
             let image =
@@ -414,106 +555,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let Ok(abs) = std::fs::canonicalize(&program) {
                 g.set_exe(&abs.to_string_lossy());
             }
-            g.strace = strace;
             if let Some(c) = t.compat {
                 g.cpu.set_compat(c).map_err(|e| e.to_string())?;
             }
-            let limit = max_steps.unwrap_or(u64::MAX);
-            let mut printed = 0;
             if let Some(path) = trace {
-                return Ok(finish(write_trace(&mut g, &path, limit, &mut printed)?));
+                let limit = drive.max_steps.unwrap_or(u64::MAX);
+                g.strace = drive.strace;
+                return Ok(finish(write_trace(&mut g, &path, limit, &mut 0)?));
             }
-            if let Some(v) = save_after {
-                let n: u64 = v[0]
-                    .parse()
-                    .map_err(|_| format!("--save-after: '{}' is not a number", v[0]))?;
-                let stop = run_until(&mut g, n.min(limit), &mut printed);
-                if stop != Stop::StepLimit || g.steps < n {
-                    eprintln!(
-                        "ppc-vm: the guest stopped before instruction {n}; no snapshot written"
-                    );
-                    return Ok(finish(stop));
-                }
-                let path = PathBuf::from(&v[1]);
-                let saved = migration::snapshot(&mut g, t.machine)
-                    .map_err(|e| e.to_string())
-                    .and_then(|(bytes, stats)| {
-                        migration::save_file(&path, &bytes)
-                            .map(|()| stats)
-                            .map_err(|e| e.to_string())
-                    });
-                match saved {
-                    Ok(stats) => {
-                        eprintln!(
-                            "ppc-vm: snapshot after {} instructions: {} data pages, {} zero pages, {} bytes -> {}",
-                            g.steps, stats.pages, stats.zero_pages, stats.bytes, path.display()
-                        );
-                        return Ok(ExitCode::SUCCESS);
-                    }
-                    Err(e) => eprintln!(
-                        "ppc-vm: snapshot not written: {}: {e}; the guest continues here",
-                        path.display()
-                    ),
-                }
+            drive_guest(g, &t, drive)
+        }
+        Command::Boot {
+            guest,
+            target,
+            memory,
+            drive,
+        } => {
+            let t = resolve(&target)?;
+            let image = std::fs::read(&guest).map_err(|e| format!("{}: {e}", guest.display()))?;
+            let mut g = Guest::boot_pseries(&image, t.model, memory)
+                .map_err(|e| format!("{}: {e}", guest.display()))?;
+            if let Some(c) = t.compat {
+                g.cpu.set_compat(c).map_err(|e| e.to_string())?;
             }
-            if let Some(addr) = migrate_to {
-                // The migration starts at --after, or where the guest stops if earlier.
-                run_until(&mut g, after.min(limit), &mut printed);
-                let opts = SourceOptions {
-                    slice: round_steps,
-                    downtime_limit,
-                    timeout: net.timeout,
-                    step_limit: limit,
-                    ..SourceOptions::default()
-                };
-                let mut progress = |m: &str| eprintln!("ppc-vm source: {m}");
-                let outcome = match connect(&addr, net.timeout) {
-                    Ok(conn) => {
-                        progress(&format!("migrating to {addr} from instruction {}", g.steps));
-                        migrate_out(
-                            &mut g,
-                            t.machine,
-                            conn,
-                            &opts,
-                            &mut printed,
-                            &mut std::io::stdout(),
-                            &mut progress,
-                        )
-                    }
-                    Err(reason) => Outcome::Failed { reason },
-                };
-                match outcome {
-                    Outcome::Migrated(r) => {
-                        let s = r.stats;
-                        let downtime = match r.downtime {
-                            Some(d) => format!("downtime {:.0} µs (source stop to destination resume, one clock)", us(d)),
-                            None => format!("downtime at most {:.0} µs (source stop to the destination's answer)", us(r.stop_to_answer)),
-                        };
-                        summary("source", &[
-                            format!("migrated to {addr}: stopped at instruction {}{}; {} rounds, {} data pages, {} zero pages, {} bytes in {:.1} ms",
-                                r.switch_step,
-                                r.guest_stop.map_or(String::new(), |s| format!(" (the guest {s} at the destination)")),
-                                s.rounds, s.pages, s.zero_pages, s.bytes, r.total.as_secs_f64() * 1e3),
-                            downtime,
-                        ]);
-                        return Ok(ExitCode::SUCCESS);
-                    }
-                    Outcome::Failed { reason } => eprintln!(
-                        "ppc-vm source: migration to {addr} failed: {reason}; the guest continues here"
-                    ),
-                    Outcome::Unknown { reason } => {
-                        return Ok(save_unknown(
-                            &mut g,
-                            t.machine,
-                            net.state_file,
-                            "source",
-                            &reason,
-                            "The destination may be running it: restore it only if the destination did not resume it.",
-                        ))
-                    }
-                }
-            }
-            Ok(finish(run_until(&mut g, limit, &mut printed)))
+            drive_guest(g, &t, drive)
         }
         Command::Restore {
             file,

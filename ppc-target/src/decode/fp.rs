@@ -164,6 +164,24 @@ pub(super) fn decode_63(w: u32) -> Result<Insn, DecodeError> {
             rc,
         }),
         583 if a == 0 && b == 0 => Ok(Insn::Mffs { frt: t, rc }),
+        711 => Ok(Insn::Mtfsf {
+            flm: ((w >> 17) & 0xFF) as u8,
+            frb: b,
+            l: w & (1 << 25) != 0,
+            w: w & (1 << 16) != 0,
+            rc,
+        }),
+        134 if t & 3 == 0 && a & 0x1E == 0 && b & 1 == 0 => Ok(Insn::Mtfsfi {
+            bf: t >> 2,
+            u: b >> 1,
+            w: a & 1 != 0,
+            rc,
+        }),
+        70 | 38 if a == 0 && b == 0 => Ok(Insn::Mtfsb {
+            bt: t,
+            set: xo == 38,
+            rc,
+        }),
         _ => Err(bad_ext(63, xo)),
     }
 }

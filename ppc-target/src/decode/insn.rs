@@ -213,6 +213,124 @@ pub enum VsrMove {
     Mtvsrwz,
 }
 
+/// Supervisor-level instructions (Book III).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sys {
+    /// `mfmsr RT`.
+    Mfmsr {
+        /// Target GPR.
+        rt: u8,
+    },
+    /// `mtmsr RS,L` (`sf` false: the low word only) and `mtmsrd RS,L` (`sf` true);
+    /// L = 1 moves only EE and RI.
+    Mtmsr {
+        /// Source GPR.
+        rs: u8,
+        /// The L field.
+        l: bool,
+        /// `mtmsrd` rather than `mtmsr`.
+        sf: bool,
+    },
+    /// `rfid`: MSR ← SRR1, NIA ← SRR0.
+    Rfid,
+    /// `slbmte RS,RB`: SLB entry `RB[52:63]` ← (ESID from RB, VSID from RS).
+    Slbmte {
+        /// VSID and flags.
+        rs: u8,
+        /// ESID, valid bit and index.
+        rb: u8,
+    },
+    /// `slbmfee RT,RB`: the ESID doubleword of entry `RB[52:63]`.
+    Slbmfee {
+        /// Target GPR.
+        rt: u8,
+        /// Index.
+        rb: u8,
+    },
+    /// `slbmfev RT,RB`: the VSID doubleword of entry `RB[52:63]`.
+    Slbmfev {
+        /// Target GPR.
+        rt: u8,
+        /// Index.
+        rb: u8,
+    },
+    /// `slbie RB`: invalidates the entry matching the ESID in RB.
+    Slbie {
+        /// ESID.
+        rb: u8,
+    },
+    /// `slbia`: invalidates every entry but 0.
+    Slbia,
+}
+
+/// The VMX/VSX memory accesses and VSCR moves of the subset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vector {
+    /// `lvx`/`lvxl VRT,RA,RB`: the aligned quadword (EA & !15).
+    Lvx {
+        /// Target VR.
+        vrt: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// Index.
+        rb: u8,
+    },
+    /// `stvx`/`stvxl VRS,RA,RB`.
+    Stvx {
+        /// Source VR.
+        vrs: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// Index.
+        rb: u8,
+    },
+    /// `lxvd2x`/`lxvw4x XT,RA,RB` (`words`: four words rather than two doublewords;
+    /// the same bytes on a big-endian access).
+    Lxv {
+        /// Target VSR (0–63).
+        xt: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// Index.
+        rb: u8,
+        /// `lxvw4x`.
+        words: bool,
+    },
+    /// `stxvd2x`/`stxvw4x XS,RA,RB`.
+    Stxv {
+        /// Source VSR (0–63).
+        xs: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// Index.
+        rb: u8,
+        /// `stxvw4x`.
+        words: bool,
+    },
+    /// `mtvscr VRB`: VSCR ← the low word of VRB.
+    Mtvscr {
+        /// Source VR.
+        vrb: u8,
+    },
+    /// `mfvscr VRT`: VRT ← VSCR in its low word, zeros elsewhere.
+    Mfvscr {
+        /// Target VR.
+        vrt: u8,
+    },
+}
+
+/// The facility an instruction needs enabled in the MSR (else a facility-unavailable
+/// interrupt in system mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facility {
+    /// MSR\[FP\].
+    Fp,
+    /// MSR\[VEC\].
+    Vec,
+    /// MSR\[VSX\].
+    Vsx,
+}
+
 /// CR logical operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -471,8 +589,37 @@ pub enum Insn {
         fxm: u8,
         one: bool,
     },
-    Sc,
+    /// `sc LEV`: LEV 1 is a hypervisor call when made from supervisor state.
+    Sc {
+        lev: u8,
+    },
     Scv,
+    /// A supervisor-level instruction (privileged: from problem state it raises a
+    /// privileged-instruction program interrupt).
+    System(Sys),
+    /// A VMX/VSX load, store or VSCR move.
+    Vector(Vector),
+    /// `mtfsf FLM,FRB` (`l`: the whole FPSCR; `w`: the upper word's fields).
+    Mtfsf {
+        flm: u8,
+        frb: u8,
+        l: bool,
+        w: bool,
+        rc: bool,
+    },
+    /// `mtfsfi BF,U` (`w`: a field of the upper word).
+    Mtfsfi {
+        bf: u8,
+        u: u8,
+        w: bool,
+        rc: bool,
+    },
+    /// `mtfsb0`/`mtfsb1`: clears or sets FPSCR bit `bt`.
+    Mtfsb {
+        bt: u8,
+        set: bool,
+        rc: bool,
+    },
     /// tw/td/twi/tdi: 64-bit when `dword`.
     Trap {
         to: u8,
@@ -640,10 +787,44 @@ impl Insn {
             | Insn::Addpcis { .. }
             | Insn::Addex { .. }
             | Insn::Scv => V3_0,
+            Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => V2_06,
+            Insn::Vector(_) => V2_01,
             Insn::Setbc { .. } | Insn::Prefixed { .. } => V3_1,
             Insn::Mfcr { one: Some(_), .. } | Insn::Mtcrf { one: true, .. } => V2_01,
             _ => V2_01,
         }
+    }
+
+    /// The MSR facility bit the instruction needs (`None`: always available).
+    pub fn facility(&self) -> Option<Facility> {
+        match *self {
+            Insn::FMem { .. }
+            | Insn::FMove { .. }
+            | Insn::Mffs { .. }
+            | Insn::FArith { .. }
+            | Insn::Fcmp { .. }
+            | Insn::FConv { .. }
+            | Insn::Fsqrt { .. }
+            | Insn::Fma { .. }
+            | Insn::Fsel { .. }
+            | Insn::Mtfsf { .. }
+            | Insn::Mtfsfi { .. }
+            | Insn::Mtfsb { .. } => Some(Facility::Fp),
+            Insn::VsrMove { xs, .. } if xs < 32 => Some(Facility::Fp),
+            Insn::VsrMove { .. } => Some(Facility::Vec),
+            Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => Some(Facility::Vsx),
+            Insn::Vector(_) => Some(Facility::Vec),
+            _ => None,
+        }
+    }
+
+    /// Whether the instruction may change the MSR or leave the block (system mode
+    /// re-examines the CPU's state after it).
+    pub fn changes_context(&self) -> bool {
+        matches!(
+            self,
+            Insn::Sc { .. } | Insn::Scv | Insn::System(Sys::Mtmsr { .. } | Sys::Rfid)
+        )
     }
 
     /// Bytes the instruction occupies (8 for prefixed ones).

@@ -53,6 +53,12 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             imm: simm(w),
             dword: op == 2,
         },
+        4 if w & 0x7FF == 1604 && w & 0x03FF_0000 == 0 => {
+            Insn::Vector(Vector::Mtvscr { vrb: rb(w) })
+        }
+        4 if w & 0x7FF == 1540 && w & 0x001F_F800 == 0 => {
+            Insn::Vector(Vector::Mfvscr { vrt: rt(w) })
+        }
         4 => match w & 0x3F {
             48 => Insn::Maddhd {
                 rt: rt(w),
@@ -132,7 +138,9 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             }
         }
         17 => match w & 3 {
-            2 => Insn::Sc,
+            2 if w & 0x03FF_F01C == 0 => Insn::Sc {
+                lev: ((w >> 5) & 0x7F) as u8,
+            },
             1 if (w >> 5) & 0x7F == 0 => Insn::Scv,
             _ => return Err(DecodeError::Invalid),
         },
@@ -333,6 +341,7 @@ fn decode_19(w: u32) -> Result<Insn, DecodeError> {
         33 => cr(CrOp::Nor),
         129 => cr(CrOp::Andc),
         150 if w & 0x03FF_F801 == 0 => Ok(Insn::Nop), // isync
+        18 if w & 0x03FF_F801 == 0 => Ok(Insn::System(Sys::Rfid)),
         193 => cr(CrOp::Xor),
         225 => cr(CrOp::Nand),
         257 => cr(CrOp::And),

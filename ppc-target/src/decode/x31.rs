@@ -14,6 +14,7 @@ pub(super) fn decode_31(w: u32) -> Result<Insn, DecodeError> {
             | Insn::Extswsli { .. }
             | Insn::Stcx { .. }
             | Insn::VsrMove { .. }
+            | Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. })
     );
     if w & 1 != 0 && !rc_form {
         return Err(DecodeError::Invalid);
@@ -411,6 +412,45 @@ pub(super) fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
         // on an interpreter's memory.
         598 | 854 | 54 | 86 | 246 | 278 | 982 => Ok(Insn::Nop),
         1014 => Ok(Insn::Dcbz { ra: a, rb: b }),
+        // mftb (the 2.01 form): an mfspr of TB or TBU.
+        371 => Ok(Insn::Mfspr {
+            rt: t,
+            spr: ((w >> 16) & 31) as u16 | (((w >> 11) & 31) as u16) << 5,
+        }),
+        83 if a == 0 && b == 0 => Ok(Insn::System(Sys::Mfmsr { rt: t })),
+        146 | 178 if a & 0x1E == 0 && b == 0 => Ok(Insn::System(Sys::Mtmsr {
+            rs: t,
+            l: a & 1 != 0,
+            sf: xo10 == 178,
+        })),
+        402 if a == 0 => Ok(Insn::System(Sys::Slbmte { rs: t, rb: b })),
+        915 if a == 0 => Ok(Insn::System(Sys::Slbmfee { rt: t, rb: b })),
+        851 if a == 0 => Ok(Insn::System(Sys::Slbmfev { rt: t, rb: b })),
+        434 if t == 0 && a == 0 => Ok(Insn::System(Sys::Slbie { rb: b })),
+        498 if a == 0 && b == 0 => Ok(Insn::System(Sys::Slbia)),
+        103 | 359 => Ok(Insn::Vector(Vector::Lvx {
+            vrt: t,
+            ra: a,
+            rb: b,
+        })),
+        231 | 487 => Ok(Insn::Vector(Vector::Stvx {
+            vrs: t,
+            ra: a,
+            rb: b,
+        })),
+        // XX1 forms: bit 31 is TX/SX, the VSR's high bit.
+        844 | 780 => Ok(Insn::Vector(Vector::Lxv {
+            xt: t | ((w & 1) << 5) as u8,
+            ra: a,
+            rb: b,
+            words: xo10 == 780,
+        })),
+        972 | 908 => Ok(Insn::Vector(Vector::Stxv {
+            xs: t | ((w & 1) << 5) as u8,
+            ra: a,
+            rb: b,
+            words: xo10 == 908,
+        })),
         _ => Err(bad_ext(31, xo10)),
     }
 }

@@ -393,6 +393,51 @@ impl CpuState {
     }
 
     /// CR1 ← FPSCR[FX, FEX, VX, OX] (a floating-point record form).
+    /// `mtfsf`: the fields of FPSCR selected by `flm` (of the upper word when `w`; all
+    /// of it when `l`) ← those of `v`; FEX and VX then follow the other bits.
+    pub(super) fn mtfsf(&mut self, flm: u8, v: u64, l: bool, w: bool) {
+        let mask = if l {
+            u64::MAX
+        } else {
+            (0..8)
+                .filter(|i| flm & (0x80 >> i) != 0)
+                .map(|i| 0xFu64 << (4 * (7 - i) + if w { 32 } else { 0 }))
+                .fold(0, |a, m| a | m)
+        };
+        self.fpu.fpscr = (self.fpu.fpscr & !mask) | (v & mask);
+        self.fpscr_summaries();
+    }
+
+    /// `mtfsb0`/`mtfsb1`: FX is set when an exception bit goes from 0 to 1; FEX and VX
+    /// cannot be changed this way (they follow the other bits).
+    pub(super) fn mtfsb(&mut self, bt: u8, set: bool) {
+        let bit = 1u64 << (31 - u32::from(bt & 31));
+        let before = self.fpu.fpscr;
+        if set {
+            self.fpu.fpscr |= bit;
+            let exceptions = fpscr::OX | fpscr::UX | fpscr::ZX | fpscr::XX | fpscr::VX_ALL;
+            if bit & exceptions != 0 && before & bit == 0 {
+                self.fpu.fpscr |= fpscr::FX;
+            }
+        } else {
+            self.fpu.fpscr &= !bit;
+        }
+        self.fpscr_summaries();
+    }
+
+    /// FPSCR\[VX\] = any invalid-operation bit; FPSCR\[FEX\] = any enabled exception.
+    fn fpscr_summaries(&mut self) {
+        let f = &mut self.fpu.fpscr;
+        *f &= !(fpscr::VX | fpscr::FEX);
+        if *f & fpscr::VX_ALL != 0 {
+            *f |= fpscr::VX;
+        }
+        // VX OX UX ZX XX (bits 29..25) shifted onto their enables VE OE UE ZE XE (7..3).
+        if (*f >> 22) & *f & 0xF8 != 0 {
+            *f |= fpscr::FEX;
+        }
+    }
+
     pub(super) fn record_fp(&mut self) {
         self.crf[1] = ((self.fpu.fpscr >> 28) & 0xF) as u32;
     }

@@ -7,12 +7,15 @@ pub const DCBZ_BLOCK: u64 = 128;
 
 mod alu;
 mod fp;
+mod system;
+mod vector;
 
 use crate::decode::{CrOp, FMove, Insn, Mem, Target, VsrMove};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
-use crate::state::{spr, xer, CpuState};
+use crate::state::{msr, spr, xer, CpuState};
 pub use fp::fpscr;
+pub use system::{host_ticks, vector as interrupt, MODE_BITS, TB_FREQ};
 
 /// Why execution stopped at an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +24,11 @@ pub enum Exception {
     Syscall {
         /// `scv` rather than `sc`.
         vectored: bool,
+        /// The LEV field (1: a hypervisor call).
+        lev: u8,
     },
+    /// An instruction whose facility (FP, VMX, VSX) the MSR has disabled.
+    Unavailable(crate::decode::Facility),
     /// A trap instruction whose condition held.
     Trap,
     /// Illegal instruction (undecodable, or newer than the effective ISA level).
@@ -62,9 +69,20 @@ impl CpuState {
     #[inline]
     fn ea(&self, ra: u8, rb: Option<u8>, disp: i64) -> u64 {
         let base = self.ra0(ra);
-        match rb {
+        self.mode_ea(match rb {
             Some(b) => base.wrapping_add(self.gpr[(b & 31) as usize]),
             None => base.wrapping_add(disp as u64),
+        })
+    }
+
+    /// An effective address as the mode makes it: 32-bit mode (MSR\[SF\] = 0) clears
+    /// its upper word.
+    #[inline]
+    pub(crate) fn mode_ea(&self, ea: u64) -> u64 {
+        if self.msr & msr::SF != 0 {
+            ea
+        } else {
+            ea & 0xFFFF_FFFF
         }
     }
 
@@ -128,7 +146,12 @@ impl CpuState {
     /// CR0 from a result, with XER\[SO\].
     #[inline]
     fn record(&mut self, v: u64) {
-        let v = v as i64;
+        // 32-bit mode compares the low word.
+        let v = if self.msr & msr::SF != 0 {
+            v as i64
+        } else {
+            i64::from(v as i32)
+        };
         let c = if v < 0 {
             8
         } else if v > 0 {
@@ -177,7 +200,12 @@ impl CpuState {
         if bo & 4 == 0 {
             self.ctr = self.ctr.wrapping_sub(1);
         }
-        let ctr_ok = bo & 4 != 0 || ((self.ctr != 0) ^ (bo & 2 != 0));
+        let ctr = if self.msr & msr::SF != 0 {
+            self.ctr
+        } else {
+            self.ctr & 0xFFFF_FFFF
+        };
+        let ctr_ok = bo & 4 != 0 || ((ctr != 0) ^ (bo & 2 != 0));
         let cond_ok = bo & 0x10 != 0 || self.cr_bit(bi) == (bo & 8 != 0);
         let dest = match target {
             Target::Direct { disp, aa } => {
@@ -198,15 +226,6 @@ impl CpuState {
             dest
         } else {
             cia + 4
-        }
-    }
-
-    fn spr_access(&self, n: u16) -> Result<(), Exception> {
-        match n as usize {
-            spr::XER | spr::LR | spr::CTR => Ok(()),
-            spr::TAR if self.isa >= IsaLevel::V2_07 => Ok(()),
-            _ if n & 0x10 != 0 => Err(Exception::Privileged),
-            _ => Err(Exception::Illegal),
         }
     }
 
@@ -552,16 +571,11 @@ impl CpuState {
             }
             Insn::Mcrf { bf, bfa } => self.crf[(bf & 7) as usize] = self.crf[(bfa & 7) as usize],
             Insn::Mfspr { rt, spr: n } => {
-                self.spr_access(n)?;
-                self.gpr[(rt & 31) as usize] = match n as usize {
-                    spr::XER => self.mfxer(),
-                    spr::LR => self.lr,
-                    spr::CTR => self.ctr,
-                    _ => self.spr[n as usize],
-                };
+                self.spr_access(n, false)?;
+                self.gpr[(rt & 31) as usize] = self.read_spr(n as usize);
             }
             Insn::Mtspr { rs, spr: n } => {
-                self.spr_access(n)?;
+                self.spr_access(n, true)?;
                 let v = self.gpr[(rs & 31) as usize];
                 match n as usize {
                     spr::XER => {
@@ -574,6 +588,11 @@ impl CpuState {
                     }
                     spr::LR => self.lr = v,
                     spr::CTR => self.ctr = v,
+                    spr::CFAR => self.cfar = v,
+                    spr::DEC => {
+                        self.dec_at = self.timebase().wrapping_add(v as u32 as i32 as i64 as u64);
+                        self.dec_armed = true;
+                    }
                     _ => self.spr[n as usize] = v,
                 }
             }
@@ -597,8 +616,46 @@ impl CpuState {
                     }
                 }
             }
-            Insn::Sc => return Err(Exception::Syscall { vectored: false }),
-            Insn::Scv => return Err(Exception::Syscall { vectored: true }),
+            Insn::Sc { lev } => {
+                return Err(Exception::Syscall {
+                    vectored: false,
+                    lev,
+                })
+            }
+            Insn::Scv => {
+                return Err(Exception::Syscall {
+                    vectored: true,
+                    lev: 0,
+                })
+            }
+            Insn::System(op) => return self.system(op, cia),
+            Insn::Vector(op) => self.vector(op, mem).map_err(Exception::Fault)?,
+            Insn::Mtfsf { flm, frb, l, w, rc } => {
+                self.mtfsf(flm, self.fpu.fpr[(frb & 31) as usize].0, l, w);
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Mtfsfi { bf, u, w, rc } => {
+                let shift = 4 * (7 - u32::from(bf & 7)) + if w { 32 } else { 0 };
+                let flm = if w { 0 } else { 0x80 >> (bf & 7) };
+                if w {
+                    // Upper-word fields (ISA 3.0's W = 1): only in the 64-bit FPSCR.
+                    let m = 0xF << shift;
+                    self.fpu.fpscr = (self.fpu.fpscr & !m) | (u64::from(u) << shift);
+                } else {
+                    self.mtfsf(flm, u64::from(u) << shift, false, false);
+                }
+                if rc {
+                    self.record_fp();
+                }
+            }
+            Insn::Mtfsb { bt, set, rc } => {
+                self.mtfsb(bt, set);
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Trap {
                 to,
                 ra,

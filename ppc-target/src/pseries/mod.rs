@@ -4,3 +4,7 @@
 //! [`devices`]).
 
 pub mod devices;
+pub mod hcall;
+pub mod machine;
+
+pub use machine::Spapr;

@@ -1,0 +1,58 @@
+//! The VMX/VSX loads and stores of whole registers and the VSCR moves (big-endian
+//! element order: the bytes in memory are the register's bytes, most significant first).
+
+use crate::decode::Vector;
+use crate::mem::{Fault, Memory};
+use crate::state::CpuState;
+
+impl CpuState {
+    /// VSR `x` (0–63) as a 128-bit value: doubleword 0 in the high half.
+    pub fn vsr(&self, x: u8) -> u128 {
+        match x & 63 {
+            x @ 0..32 => {
+                (u128::from(self.fpu.fpr[x as usize].0) << 64)
+                    | u128::from(self.vsx.vsrl[x as usize].0)
+            }
+            x => self.altivec.vr[(x - 32) as usize].0,
+        }
+    }
+
+    /// Sets VSR `x` (0–63).
+    pub fn set_vsr(&mut self, x: u8, v: u128) {
+        match x & 63 {
+            x @ 0..32 => {
+                self.fpu.fpr[x as usize].0 = (v >> 64) as u64;
+                self.vsx.vsrl[x as usize].0 = v as u64;
+            }
+            x => self.altivec.vr[(x - 32) as usize].0 = v,
+        }
+    }
+
+    pub(super) fn vector(&mut self, op: Vector, mem: &mut Memory) -> Result<(), Fault> {
+        let ea = |cpu: &Self, ra: u8, rb: u8| cpu.ea(ra, Some(rb), 0);
+        match op {
+            Vector::Lvx { vrt, ra, rb } => {
+                let v = mem.read::<16>(ea(self, ra, rb) & !15)?;
+                self.altivec.vr[(vrt & 31) as usize].0 = u128::from_be_bytes(v);
+            }
+            Vector::Stvx { vrs, ra, rb } => {
+                let v = self.altivec.vr[(vrs & 31) as usize].0;
+                mem.write(ea(self, ra, rb) & !15, &v.to_be_bytes())?;
+            }
+            Vector::Lxv { xt, ra, rb, .. } => {
+                let v = mem.read::<16>(ea(self, ra, rb))?;
+                self.set_vsr(xt, u128::from_be_bytes(v));
+            }
+            Vector::Stxv { xs, ra, rb, .. } => {
+                mem.write(ea(self, ra, rb), &self.vsr(xs).to_be_bytes())?;
+            }
+            Vector::Mtvscr { vrb } => {
+                self.altivec.vscr.0 = self.altivec.vr[(vrb & 31) as usize].0 as u32;
+            }
+            Vector::Mfvscr { vrt } => {
+                self.altivec.vr[(vrt & 31) as usize].0 = u128::from(self.altivec.vscr.0);
+            }
+        }
+        Ok(())
+    }
+}
