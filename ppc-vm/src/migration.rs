@@ -14,6 +14,8 @@ use ppc_target::compat::{flags, MachineType};
 use ppc_target::interp::Guest;
 use ppc_target::linux::LinuxState;
 use ppc_target::mem::{Memory, PAGE_SIZE};
+use ppc_target::pseries::devices::Timers;
+use ppc_target::pseries::machine::RAM_BLOCK;
 use ppc_target::models::CpuModel;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 use vmstate::ram::{self, RamBlock, RamRecord};
@@ -21,12 +23,18 @@ use vmstate::stream::{self, kind, Record, StreamInput, StreamWriter};
 use vmstate::wire::{Reader, Writer};
 use vmstate::{Context, Error, Result, VmState};
 
-/// The RAM block name of a memory region.
+/// The RAM block name of a memory region: a pseries guest's RAM is QEMU's own block.
 pub fn block_name(name: &str, base: u64) -> String {
+    if name == RAM_BLOCK && base == 0 {
+        return name.to_owned();
+    }
     format!("ppc-vm.{name}@{base:#x}")
 }
 
 fn parse_block_name(name: &str) -> Option<(&str, u64)> {
+    if name == RAM_BLOCK {
+        return Some((RAM_BLOCK, 0));
+    }
     let rest = name.strip_prefix("ppc-vm.")?;
     let (n, base) = rest.rsplit_once('@')?;
     Some((n, u64::from_str_radix(base.strip_prefix("0x")?, 16).ok()?))
@@ -227,6 +235,14 @@ impl Sender {
         self.encode(&guest.mem, n - n.min(PAGES_PER_RECORD))?;
         self.record(kind::END, &guest.mem, self.next, n)?;
         self.next = n;
+        if guest.machine.is_some() {
+            // QEMU's virtual clock, from which a TCG guest's time base runs on.
+            let mut timers = Timers {
+                cpu_clock_offset: timebase_ns(guest.cpu.timebase()),
+                ..Timers::default()
+            };
+            self.w.full_section("timer", 0, &mut timers, &self.cx)?;
+        }
         let halted = CpuCommon::default();
         self.w
             .full_section("cpu_common", 0, &mut halted.clone(), &self.cx)?;
@@ -236,12 +252,19 @@ impl Sender {
                 .full_section("spapr_cpu", 0, &mut SpaprCpu::default(), &self.cx)?;
         }
         // The Linux personality's kernel-side state (program break, ...).
-        self.w
-            .full_section("ppc-vm/linux", 0, &mut guest.linux, &self.cx)?;
+        if guest.machine.is_none() {
+            self.w
+                .full_section("ppc-vm/linux", 0, &mut guest.linux, &self.cx)?;
+        }
         let bytes = self.w.finish();
         self.stats.bytes += bytes.len() as u64;
         Ok((bytes, self.stats))
     }
+}
+
+/// Time-base ticks (512 MHz) as nanoseconds of QEMU's virtual clock.
+fn timebase_ns(tb: u64) -> i64 {
+    (u128::from(tb) * 1_000_000_000 / u128::from(ppc_target::exec::TB_FREQ)) as i64
 }
 
 /// Writes a whole snapshot of `guest` for `machine`.
