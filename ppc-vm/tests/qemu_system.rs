@@ -3,14 +3,15 @@
 //! scratch with an iterative `ram` section (section ids from 1). The QEMU tests are
 //! skipped when qemu-system-ppc64 is missing, unless REQUIRE_QEMU is set.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::qemu::{have_qemu, tmp, Qemu};
 use ppc_vm::rewrite::Rewrite;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn stream(name: &str) -> Vec<u8> {
     let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -68,134 +69,6 @@ fn a_changed_cpu_changes_only_its_record() {
     assert!(!diff.is_empty() && diff.len() <= 8, "{diff:?}");
     let again = Rewrite::new(&out).unwrap();
     assert_eq!(again.cpu(0).unwrap().gpr[10], 0x1234_5678_9abc_def0);
-}
-
-fn have_qemu() -> bool {
-    let ok = Command::new("qemu-system-ppc64")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("REQUIRE_QEMU").is_some() {
-        panic!("qemu-system-ppc64 is required (REQUIRE_QEMU is set) but missing");
-    }
-    if !ok {
-        eprintln!("qemu-system-ppc64 not installed: skipped");
-    }
-    ok
-}
-
-/// A `qemu-system-ppc64` taking an incoming stream from a file, driven over QMP.
-struct Qemu {
-    child: Child,
-    qmp: BufReader<UnixStream>,
-}
-
-impl Qemu {
-    fn incoming(dir: &Path, machine: &str, cpu: &str, file: &Path) -> Qemu {
-        let sock = dir.join("qmp.sock");
-        let child = Command::new("qemu-system-ppc64")
-            .args([
-                "-M",
-                machine,
-                "-cpu",
-                cpu,
-                "-m",
-                "256",
-                "-nographic",
-                "-nodefaults",
-                "-S",
-            ])
-            .arg("-incoming")
-            .arg(format!("exec:cat {}", file.display()))
-            .arg("-qmp")
-            .arg(format!("unix:{},server=on,wait=off", sock.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut child = child;
-        let start = Instant::now();
-        let conn = loop {
-            if let Some(st) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-                panic!("qemu-system-ppc64 exited ({st}): {err}");
-            }
-            match UnixStream::connect(&sock) {
-                Ok(c) => break c,
-                Err(_) if start.elapsed() < Duration::from_secs(30) => {
-                    std::thread::sleep(Duration::from_millis(50))
-                }
-                Err(e) => panic!("QMP: {e}"),
-            }
-        };
-        conn.set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let mut q = Qemu {
-            child,
-            qmp: BufReader::new(conn),
-        };
-        q.read_reply(); // greeting
-        q.cmd("qmp_capabilities", json!({}));
-        q
-    }
-
-    fn read_reply(&mut self) -> Value {
-        loop {
-            let mut line = String::new();
-            assert!(self.qmp.read_line(&mut line).unwrap() > 0, "QMP closed");
-            let v: Value = serde_json::from_str(&line).unwrap();
-            if v.get("event").is_none() {
-                return v;
-            }
-        }
-    }
-
-    fn cmd(&mut self, name: &str, args: Value) -> Value {
-        let msg = json!({"execute": name, "arguments": args}).to_string() + "\n";
-        self.qmp.get_mut().write_all(msg.as_bytes()).unwrap();
-        let v = self.read_reply();
-        assert!(v.get("error").is_none(), "{name}: {v}");
-        v["return"].clone()
-    }
-
-    fn hmp(&mut self, line: &str) -> String {
-        self.cmd("human-monitor-command", json!({"command-line": line}))
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// Waits until the incoming migration ended; returns its status.
-    fn wait_incoming(&mut self) -> String {
-        let start = Instant::now();
-        loop {
-            let st = self.cmd("query-status", json!({}))["status"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            if st != "inmigrate" || start.elapsed() > Duration::from_secs(60) {
-                return st;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn quit(mut self) -> String {
-        let msg = json!({"execute": "quit"}).to_string() + "\n";
-        let _ = self.qmp.get_mut().write_all(msg.as_bytes());
-        let _ = self.child.wait();
-        let mut err = String::new();
-        let _ = self.child.stderr.take().unwrap().read_to_string(&mut err);
-        err
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ppc-vm-qemu-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

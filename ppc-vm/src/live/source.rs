@@ -147,6 +147,8 @@ struct Link {
     reason: Option<String>,
     resumed: Option<proto::Resumed>,
     broken: Option<String>,
+    /// The destination closed (or reset) the connection.
+    closed: bool,
 }
 
 impl Link {
@@ -175,6 +177,7 @@ impl Link {
             let e = match Rp::read(&mut r) {
                 Ok(Some(m)) => Event::Rp(m),
                 Ok(None) => Event::RpEnd(None),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Event::RpEnd(None),
                 Err(e) => Event::RpEnd(Some(e.to_string())),
             };
             let end = matches!(e, Event::RpEnd(_));
@@ -199,6 +202,7 @@ impl Link {
             reason: None,
             resumed: None,
             broken: None,
+            closed: false,
         })
     }
 
@@ -251,6 +255,7 @@ impl Link {
             Event::Rp(Rp::Shut(v)) => self.shut = Some(v),
             Event::Rp(Rp::Resumed(r)) => self.resumed = Some(r),
             Event::RpEnd(why) => {
+                self.closed |= why.is_none();
                 let why = why.map_or_else(
                     || "the destination closed the connection".to_owned(),
                     |e| format!("reading the destination's answer: {e}"),
@@ -462,6 +467,14 @@ pub fn migrate_out(
         }
         if let Some(why) = link.failure() {
             let refused = link.shut.is_some() || link.reason.is_some();
+            if link.in_flight == 0 && !link.will_wait && link.closed && !refused {
+                // QEMU's rule (its own source resumes here): a QEMU destination
+                // confirms a loaded stream with SHUT(0) only once it runs the guest,
+                // and exits without a word when it refuses the stream.
+                return failed(format!(
+                    "{why} without confirming the stream (QEMU refuses a stream so: see its log)"
+                ));
+            }
             if link.in_flight == 0 && !link.will_wait && !refused {
                 return Outcome::Unknown {
                     reason: format!(

@@ -27,3 +27,4 @@ pub fn unpack(rel: &str, name: &str, dir: &Path) -> PathBuf {
     }
     p
 }
+pub mod qemu;

@@ -1,0 +1,180 @@
+//! A running pseries guest crossing between `ppc-vm` and a real `qemu-system-ppc64`: the
+//! committed bare-metal guest (tests/data/pseries-guest) booted in ppc-vm and
+//! live-migrated into QEMU mid-run, with QEMU deciding what it accepts. In every case
+//! the console (the part printed by ppc-vm, then QEMU's) equals an uninterrupted QEMU
+//! run's and the guest powers off once. Skipped when QEMU is missing, unless
+//! REQUIRE_QEMU is set.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Output;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::bin;
+use common::qemu::{have_qemu, pseries_guest, tmp, Qemu};
+use serde_json::json;
+
+/// The guest's console in an uninterrupted QEMU run (its output depends on nothing but
+/// its code: any model, machine type or emulator prints the same).
+fn reference() -> &'static [u8] {
+    static REF: OnceLock<Vec<u8>> = OnceLock::new();
+    REF.get_or_init(|| {
+        let dir = tmp("reference");
+        let kernel = pseries_guest();
+        let q = Qemu::start(
+            &dir,
+            &[
+                "-M",
+                "pseries-7.2,x-vof=on",
+                "-cpu",
+                "POWER9",
+                "-kernel",
+                kernel.to_str().unwrap(),
+            ],
+            true,
+        );
+        let out = dir.join("console.txt");
+        let (st, err) = q.wait_exit(Duration::from_secs(120));
+        assert!(st.success(), "QEMU's own run: {st} {err}");
+        let con = std::fs::read(out).unwrap();
+        assert!(
+            con.ends_with(b"done, powering off\n"),
+            "{}",
+            String::from_utf8_lossy(&con)
+        );
+        con
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `ppc-vm boot GUEST <ppc_vm> --migrate-to` a QEMU started with `-M machine -cpu cpu
+/// -incoming` (listening before ppc-vm connects): ppc-vm's output and QEMU's console,
+/// exit status and stderr.
+fn into_qemu(
+    name: &str,
+    machine: &str,
+    cpu: &str,
+    ppc_vm: &[&str],
+) -> (Output, Vec<u8>, bool, String) {
+    let dir = tmp(name);
+    let mut q = Qemu::start(
+        &dir,
+        &["-M", machine, "-cpu", cpu, "-incoming", "defer"],
+        true,
+    );
+    let port = free_port();
+    q.cmd(
+        "migrate-incoming",
+        json!({"uri": format!("tcp:127.0.0.1:{port}")}),
+    );
+    let out = bin()
+        .arg("boot")
+        .arg(pseries_guest())
+        .args(ppc_vm)
+        .args([
+            "--migrate-to",
+            &format!("127.0.0.1:{port}"),
+            "--after",
+            "150000000",
+        ])
+        .output()
+        .unwrap();
+    let console_file = dir.join("console.txt");
+    let (st, err) = q.wait_exit(Duration::from_secs(120));
+    let console = std::fs::read(console_file).unwrap_or_default();
+    (out, console, st.success(), err)
+}
+
+#[test]
+fn boot_prints_what_qemu_prints() {
+    if !have_qemu() {
+        return;
+    }
+    let out = bin().arg("boot").arg(pseries_guest()).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), text(reference()));
+}
+
+#[test]
+fn a_booted_guest_live_migrates_into_qemu_and_powers_off_there() {
+    if !have_qemu() {
+        return;
+    }
+    for (name, machine, cpu, args) in [
+        (
+            "p9",
+            "pseries-7.2,x-vof=on",
+            "POWER9",
+            &["--cpu", "power9"][..],
+        ),
+        (
+            "p9-compat-p8",
+            "pseries-7.2,x-vof=on",
+            "POWER8",
+            &["--cpu", "power9", "--compat", "power8"][..],
+        ),
+        (
+            "pseries-2.9",
+            "pseries-2.9,x-vof=on,cap-htm=off",
+            "POWER9",
+            &["--cpu", "power9", "--machine", "pseries-2.9"][..],
+        ),
+    ] {
+        let (out, console, qemu_ok, err) = into_qemu(name, machine, cpu, args);
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        assert!(stderr.contains("migrated to"), "{name}: {stderr}");
+        assert!(qemu_ok, "{name}: QEMU powers off with status 0: {err}");
+        assert!(
+            !out.stdout.is_empty() && !console.is_empty(),
+            "{name}: handed over mid-run"
+        );
+        let mut both = out.stdout.clone();
+        both.extend_from_slice(&console);
+        assert_eq!(
+            text(&both),
+            text(reference()),
+            "{name}: ppc-vm's part, then QEMU's"
+        );
+    }
+}
+
+#[test]
+fn qemu_refuses_a_raw_power9_into_power8_and_the_guest_runs_on_in_ppc_vm() {
+    if !have_qemu() {
+        return;
+    }
+    let (out, console, qemu_ok, err) = into_qemu(
+        "raw-p9",
+        "pseries-7.2,x-vof=on",
+        "POWER8",
+        &["--cpu", "power9"],
+    );
+    let stderr = text(&out.stderr);
+    assert!(!qemu_ok, "QEMU refuses: {err}");
+    assert!(
+        err.contains("error while loading state for instance 0x0 of device 'cpu'"),
+        "{err}"
+    );
+    assert!(console.is_empty(), "QEMU never ran the guest");
+    assert!(stderr.contains("the guest continues here"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        text(&out.stdout),
+        text(reference()),
+        "the whole run in ppc-vm"
+    );
+}
