@@ -8,3 +8,4 @@ pub mod hcall;
 pub mod machine;
 
 pub use machine::Spapr;
+pub mod spapr;
