@@ -391,8 +391,14 @@ fn cve_2014_7840_ram_offsets_are_checked() {
     ];
     for (what, input) in cases {
         let mut known = Vec::new();
-        let e = ram::read_body(&mut Reader::new(&input), 4096, &mut known, &mut |_| Ok(()))
-            .expect_err(what);
+        let e = ram::read_body(
+            &mut Reader::new(&input),
+            4096,
+            &mut known,
+            &mut None,
+            &mut |_| Ok(()),
+        )
+        .expect_err(what);
         assert!(
             e.path().starts_with("ram") && e.offset().is_some(),
             "{what}: {e}"

@@ -262,7 +262,12 @@ impl Memory {
             return Err(format!("region {name} at {base:#x} overlaps another"));
         }
         let region = Region::new(name, start, end - start, self.backing.len());
-        self.backing.resize(self.backing.len() + region.len, 0);
+        if self.backing.is_empty() {
+            // Zeroed by the allocator: pages are only touched when written.
+            self.backing = vec![0; region.len];
+        } else {
+            self.backing.resize(self.backing.len() + region.len, 0);
+        }
         self.regions.push(region);
         self.regions.sort_by_key(|r| r.base);
         self.tlb.flush();

@@ -93,6 +93,7 @@ pub fn inspect(data: &[u8], verify: bool) -> Result<Value> {
     let mut cx = Context::default();
     let mut out = Map::new();
     let mut blocks = Vec::new();
+    let mut current = None;
     loop {
         let (h, first) = match r.next_record()? {
             Record::Eof => break,
@@ -107,7 +108,9 @@ pub fn inspect(data: &[u8], verify: bool) -> Result<Value> {
         let key = format!("{} ({})", h.idstr, h.section_id);
         let here = |e: Error| e.in_description(format!("{} (instance {})", h.idstr, h.instance_id));
         match h.idstr.as_str() {
-            "ram" => ram::read_body(r.body(), page_size, &mut blocks, &mut |_| Ok(()))?,
+            "ram" => ram::read_body(r.body(), page_size, &mut blocks, &mut current, &mut |_| {
+                Ok(())
+            })?,
             "spapr/htab" => {
                 ram::skip_htab_body(r.body())?;
             }

@@ -183,22 +183,17 @@ enum Command {
         #[arg(long)]
         strace: bool,
     },
-    /// Wait for one incoming live migration, then run the guest to completion.
+    /// Wait for one incoming live migration (from ppc-vm or from `qemu-system-ppc64`'s
+    /// `migrate tcp:ADDR`), then run the guest on: to its end, or on to another
+    /// destination with --migrate-to.
     #[command(after_help = STATUSES)]
     MigrateListen {
         /// Address to listen on (e.g. 127.0.0.1:4444).
         addr: String,
         #[command(flatten)]
         target: Target,
-        /// Stop the guest once it has run this many instructions in all (its count
-        /// includes what it ran at the source; the source's own limit holds too).
-        #[arg(long)]
-        max_steps: Option<u64>,
-        /// Log every system call of the resumed guest on stderr.
-        #[arg(long)]
-        strace: bool,
         #[command(flatten)]
-        net: Network,
+        drive: Drive,
     },
     /// Decode every cpu, cpu_common and spapr_cpu section of a QEMU stream (gzip allowed)
     /// through the Rust CPU types and print them as JSON.
@@ -598,10 +593,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::MigrateListen {
             addr,
             target,
-            max_steps,
-            strace,
-            net,
+            mut drive,
         } => {
+            let net = drive.net.clone();
             let t = resolve(&target)?;
             let listener =
                 TcpListener::bind(&addr).map_err(|e| format!("listening on {addr}: {e}"))?;
@@ -617,8 +611,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 eprintln!("ppc-vm destination: {m}")
             });
             match incoming {
-                Incoming::Resumed(mut g, l) => {
-                    g.strace = strace;
+                Incoming::Resumed(g, l) => {
                     let downtime = match l.downtime {
                         Some(d) => format!(
                             "downtime {:.0} µs (source stop to resume, one clock)",
@@ -634,11 +627,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             l.peer, g.steps, l.bytes, l.pages, l.total.as_secs_f64() * 1e3),
                         downtime,
                     ]);
-                    let limit = max_steps
-                        .unwrap_or(u64::MAX)
-                        .min(l.handover.map_or(u64::MAX, |h| h.step_limit));
-                    let mut printed = 0;
-                    Ok(finish(run_until(&mut g, limit, &mut printed)))
+                    drive.max_steps = Some(
+                        drive
+                            .max_steps
+                            .unwrap_or(u64::MAX)
+                            .min(l.handover.map_or(u64::MAX, |h| h.step_limit)),
+                    );
+                    drive_guest(*g, &t, drive)
                 }
                 Incoming::Refused(why) | Incoming::NotAStream(why) => {
                     Err(format!("incoming migration refused: {why}"))

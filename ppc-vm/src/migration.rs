@@ -15,8 +15,11 @@ use ppc_target::interp::Guest;
 use ppc_target::linux::LinuxState;
 use ppc_target::mem::{Memory, PAGE_SIZE};
 use ppc_target::models::CpuModel;
+use ppc_target::pseries::carry::{Device, Htab, Section};
 use ppc_target::pseries::devices::Timers;
 use ppc_target::pseries::machine::RAM_BLOCK;
+use ppc_target::pseries::spapr::take_htab_record;
+use ppc_target::pseries::Spapr;
 use ppc_target::{CpuCommon, CpuState, SpaprCpu};
 use vmstate::ram::{self, RamBlock, RamRecord};
 use vmstate::stream::{self, kind, Record, StreamInput, StreamWriter};
@@ -235,31 +238,81 @@ impl Sender {
         self.encode(&guest.mem, n - n.min(PAGES_PER_RECORD))?;
         self.record(kind::END, &guest.mem, self.next, n)?;
         self.next = n;
-        if guest.machine.is_some() {
-            // QEMU's virtual clock, from which a TCG guest's time base runs on.
-            let mut timers = Timers {
-                cpu_clock_offset: timebase_ns(guest.cpu.timebase()),
-                ..Timers::default()
-            };
-            self.w.full_section("timer", 0, &mut timers, &self.cx)?;
-        }
-        let halted = CpuCommon::default();
-        self.w
-            .full_section("cpu_common", 0, &mut halted.clone(), &self.cx)?;
-        self.w.full_section("cpu", 0, &mut guest.cpu, &self.cx)?;
-        if !self.machine.compat.contains(&flags::PRE_3_0) {
-            self.w
-                .full_section("spapr_cpu", 0, &mut SpaprCpu::default(), &self.cx)?;
-        }
-        // The Linux personality's kernel-side state (program break, ...).
-        if guest.machine.is_none() {
-            self.w
-                .full_section("ppc-vm/linux", 0, &mut guest.linux, &self.cx)?;
+        let tb = guest.cpu.timebase();
+        match guest.machine.as_deref_mut() {
+            Some(m) if !m.sections.is_empty() => {
+                // A guest that came from QEMU: its page table and devices as they came,
+                // the clocks moved on to now.
+                let n = m.htab.records.len();
+                for (i, (t, body)) in m.htab.records.iter().enumerate() {
+                    let t = match i {
+                        0 => kind::START,
+                        _ if i + 1 == n => kind::END,
+                        _ => *t,
+                    };
+                    self.w
+                        .iterative(t, "spapr/htab", 0, 1, |w: &mut Writer<'_>| {
+                            w.put_bytes(body);
+                            Ok(())
+                        })?;
+                }
+                for sec in &mut m.sections {
+                    match &mut sec.device {
+                        Device::Cpu => {
+                            self.w
+                                .full_section("cpu", sec.instance, &mut guest.cpu, &self.cx)?;
+                            continue;
+                        }
+                        Device::Timers(t) => t.cpu_clock_offset = timebase_ns(tb),
+                        Device::Spapr(s) => {
+                            s.tb.guest_timebase = tb;
+                            s.tb.time_of_the_day_ns = wall_clock_ns();
+                        }
+                        _ => {}
+                    }
+                    sec.device
+                        .save(&mut self.w, &sec.idstr, sec.instance, &self.cx)?;
+                }
+            }
+            machine => {
+                if machine.is_some() {
+                    // QEMU's virtual clock, from which a TCG guest's time base runs on.
+                    let mut timers = Timers {
+                        cpu_clock_offset: timebase_ns(tb),
+                        ..Timers::default()
+                    };
+                    self.w.full_section("timer", 0, &mut timers, &self.cx)?;
+                }
+                let halted = CpuCommon::default();
+                self.w
+                    .full_section("cpu_common", 0, &mut halted.clone(), &self.cx)?;
+                self.w.full_section("cpu", 0, &mut guest.cpu, &self.cx)?;
+                if !self.machine.compat.contains(&flags::PRE_3_0) {
+                    self.w
+                        .full_section("spapr_cpu", 0, &mut SpaprCpu::default(), &self.cx)?;
+                }
+                // The Linux personality's kernel-side state (program break, ...).
+                if machine.is_none() {
+                    self.w
+                        .full_section("ppc-vm/linux", 0, &mut guest.linux, &self.cx)?;
+                }
+            }
         }
         let bytes = self.w.finish();
         self.stats.bytes += bytes.len() as u64;
         Ok((bytes, self.stats))
     }
+}
+
+fn wall_clock_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// QEMU's virtual-clock nanoseconds as time-base ticks (512 MHz).
+fn ns_timebase(ns: i64) -> u64 {
+    (i128::from(ns.max(0)) * i128::from(ppc_target::exec::TB_FREQ) / 1_000_000_000) as u64
 }
 
 /// Time-base ticks (512 MHz) as nanoseconds of QEMU's virtual clock.
@@ -322,6 +375,11 @@ pub struct Receiver {
     blocks: Vec<RamBlock>,
     cpu: Option<CpuState>,
     linux: Option<LinuxState>,
+    /// A pseries machine's sections, in stream order.
+    sections: Vec<Section>,
+    htab: Htab,
+    /// The RAM block the last page named (QEMU's CONTINUE flag goes across records).
+    current_block: Option<usize>,
     done: bool,
     /// Stream bytes consumed.
     pub received: u64,
@@ -364,6 +422,9 @@ impl Receiver {
             blocks: Vec::new(),
             cpu: None,
             linux: None,
+            sections: Vec::new(),
+            htab: Htab::default(),
+            current_block: None,
             done: false,
             received: 0,
             saw_end: false,
@@ -458,6 +519,20 @@ impl Receiver {
         if let Some(l) = self.linux.take() {
             g.linux = l;
         }
+        if self.blocks.iter().any(|b| b.name == RAM_BLOCK) {
+            // A pseries guest: the time base runs on from QEMU's virtual clock.
+            let sections = std::mem::take(&mut self.sections);
+            for s in &sections {
+                if let Device::Timers(t) = &s.device {
+                    g.cpu.set_timebase(ns_timebase(t.cpu_clock_offset));
+                }
+            }
+            g.machine = Some(Box::new(Spapr {
+                sections,
+                htab: std::mem::take(&mut self.htab),
+                ..Spapr::default()
+            }));
+        }
         Ok(g)
     }
 
@@ -551,7 +626,7 @@ impl Receiver {
             Record::Part(h) => (h, kind::PART),
             Record::End(h) => (h, kind::END),
         };
-        if h.instance_id != 0 {
+        if h.instance_id != 0 && matches!(h.idstr.as_str(), "cpu" | "cpu_common" | "ram") {
             return Err(err_at(
                 h.offset,
                 format!(
@@ -560,10 +635,17 @@ impl Receiver {
                 ),
             ));
         }
-        self.section(t, &h.idstr, h.version, r)
+        self.section(t, &h.idstr, h.instance_id, h.version, r)
     }
 
-    fn section(&mut self, t: u8, idstr: &str, version: u32, r: &mut Reader<'_>) -> Result<()> {
+    fn section(
+        &mut self,
+        t: u8,
+        idstr: &str,
+        instance: u32,
+        version: u32,
+        r: &mut Reader<'_>,
+    ) -> Result<()> {
         let at = r.offset();
         let in_section = |e: Error| e.in_description(format!("{idstr} (instance 0)"));
         match idstr {
@@ -584,10 +666,17 @@ impl Receiver {
                     self.blocks.clone()
                 };
                 let mut pages: Vec<(usize, u64, Option<&[u8]>)> = Vec::new();
-                ram::read_body(r, PAGE_SIZE, &mut blocks, &mut |p: RamRecord<'_>| {
-                    pages.push((p.block, p.offset, p.data));
-                    Ok(())
-                })?;
+                let mut current = self.current_block;
+                ram::read_body(
+                    r,
+                    PAGE_SIZE,
+                    &mut blocks,
+                    &mut current,
+                    &mut |p: RamRecord<'_>| {
+                        pages.push((p.block, p.offset, p.data));
+                        Ok(())
+                    },
+                )?;
                 // Nothing is applied before the whole record (footer included) is in.
                 if r.peek(0, 5).is_none() {
                     r.take(5)?;
@@ -595,6 +684,7 @@ impl Receiver {
                 if announces {
                     self.reconcile(blocks, at)?;
                 }
+                self.current_block = current;
                 let zero = [0u8; PAGE_SIZE as usize];
                 for (block, offset, data) in pages {
                     let (_, base) =
@@ -608,15 +698,19 @@ impl Receiver {
                     self.saw_end = true;
                 }
             }
-            "cpu_common" => {
-                CpuCommon::default()
-                    .load_from(r, version, &self.cx)
-                    .map_err(in_section)?;
-            }
-            "spapr_cpu" => {
-                SpaprCpu::default()
-                    .load_from(r, version, &self.cx)
-                    .map_err(in_section)?;
+            "spapr/htab" => {
+                let body = take_htab_record(r, t == kind::START).map_err(in_section)?;
+                if r.peek(0, 5).is_none() {
+                    r.take(5)?;
+                }
+                let bytes: usize = self.htab.records.iter().map(|(_, b)| b.len()).sum();
+                if bytes + body.len() > MAX_RECORD {
+                    return Err(in_section(err_at(
+                        at,
+                        "the hash page table exceeds 256 MiB",
+                    )));
+                }
+                self.htab.records.push((t, body.to_vec()));
             }
             "ppc-vm/linux" => {
                 let mut linux = LinuxState::default();
@@ -629,13 +723,29 @@ impl Receiver {
                     .map_err(|e| in_section(err_at(at, e.to_string())))?;
                 cpu.load_from(r, version, &self.cx).map_err(in_section)?;
                 self.cpu = Some(cpu);
+                self.sections.push(Section {
+                    idstr: idstr.to_owned(),
+                    instance,
+                    device: Device::Cpu,
+                });
             }
-            other => {
-                return Err(in_section(err_at(
-                    at,
-                    format!("unknown savevm section '{other}' for a ppc-vm guest"),
-                )));
-            }
+            other => match Device::load(other, version, r, &self.cx) {
+                Some(device) => {
+                    let device = device
+                        .map_err(|e| e.in_description(format!("{other} (instance {instance})")))?;
+                    self.sections.push(Section {
+                        idstr: other.to_owned(),
+                        instance,
+                        device,
+                    });
+                }
+                None => {
+                    return Err(in_section(err_at(
+                        at,
+                        format!("unknown savevm section '{other}' for a ppc-vm guest"),
+                    )))
+                }
+            },
         }
         Ok(())
     }

@@ -121,6 +121,7 @@ impl<'a> Rewrite<'a> {
         let mut r = StreamReader::new(data)?;
         let mut machine = String::new();
         let mut blocks = Vec::new();
+        let mut current = None;
         let mut sections = Vec::new();
         loop {
             let start = r.offset() as usize;
@@ -140,7 +141,9 @@ impl<'a> Rewrite<'a> {
             let mut entry = None;
             match h.idstr.as_str() {
                 "ram" if !full => {
-                    ram::read_body(r.body(), page_size, &mut blocks, &mut |_| Ok(()))?
+                    ram::read_body(r.body(), page_size, &mut blocks, &mut current, &mut |_| {
+                        Ok(())
+                    })?
                 }
                 "spapr/htab" if !full => {
                     ram::skip_htab_body(r.body())?;

@@ -257,6 +257,7 @@ pub fn analyze_with_layout(data: &[u8], opts: Options) -> Result<(Value, Vec<u64
     };
 
     let mut sections: Vec<(String, u32, Section)> = Vec::new();
+    let mut current = None;
     loop {
         layout.push(r.offset());
         let rec = r.next_record()?;
@@ -297,7 +298,7 @@ pub fn analyze_with_layout(data: &[u8], opts: Options) -> Result<(Value, Vec<u64
                 let Section::Ram(blocks) = &mut sections[idx].2 else {
                     unreachable!("ram section")
                 };
-                ram::read_body(r.body(), page_size, blocks, &mut |_| Ok(()))?;
+                ram::read_body(r.body(), page_size, blocks, &mut current, &mut |_| Ok(()))?;
             }
             ("spapr/htab", 0) => {
                 if h.version != 1 {

@@ -16,7 +16,7 @@
 //!
 //! let mut known = Vec::new();
 //! let mut pages = Vec::new();
-//! ram::read_body(&mut Reader::new(&out), 4096, &mut known, &mut |rec: RamRecord<'_>| {
+//! ram::read_body(&mut Reader::new(&out), 4096, &mut known, &mut None, &mut |rec: RamRecord<'_>| {
 //!     pages.push((rec.block, rec.offset, rec.data.map(|d| d[0])));
 //!     Ok(())
 //! }).unwrap();
@@ -84,10 +84,15 @@ fn ram_err(offset: u64, msg: impl Into<alloc::borrow::Cow<'static, str>>) -> Err
 /// Reads one RAM section body (START, PART or END) up to and including EOS. The START
 /// body's block list is appended to `blocks`; every page is handed to `page`, after
 /// checking that its block exists and the page lies inside it (CVE-2014-7840).
+///
+/// `current` is the block the last page named: a page with the CONTINUE flag is in it.
+/// QEMU keeps it across the records of a stream (its sender continues the block of the
+/// previous record), so a reader passes the same value from record to record.
 pub fn read_body<'a>(
     r: &mut Reader<'a>,
     page_size: u64,
     blocks: &mut Vec<RamBlock>,
+    current: &mut Option<usize>,
     page: &mut dyn FnMut(RamRecord<'a>) -> Result<()>,
 ) -> Result<()> {
     if !page_size.is_power_of_two() || page_size < 1024 {
@@ -96,7 +101,6 @@ pub fn read_body<'a>(
             format!("invalid target page size {page_size}"),
         ));
     }
-    let mut current: Option<usize> = None;
     loop {
         let at = r.offset();
         let word = r.get_be64().map_err(|e| e.in_description("ram"))?;
@@ -122,7 +126,7 @@ pub fn read_body<'a>(
                         )
                     })?
             };
-            current = Some(block);
+            *current = Some(block);
             let len = blocks[block].used_length;
             if addr.checked_add(page_size).is_none_or(|end| end > len) {
                 return Err(ram_err(
@@ -277,6 +281,8 @@ pub struct RamSection {
     cursor: (usize, usize),
     /// Blocks known from the stream (load side).
     known: Vec<RamBlock>,
+    /// The block the last page record named (load side).
+    current: Option<usize>,
 }
 
 impl RamSection {
@@ -287,6 +293,7 @@ impl RamSection {
             blocks: Vec::new(),
             cursor: (0, 0),
             known: Vec::new(),
+            current: None,
         }
     }
 
@@ -384,12 +391,20 @@ impl crate::registry::Iterative for RamSection {
     fn load(&mut self, r: &mut Reader<'_>, _record: u8, _version: u32) -> Result<()> {
         let mut known = core::mem::take(&mut self.known);
         let mut pages = Vec::new();
-        let res = read_body(r, self.page_size, &mut known, &mut |p: RamRecord<'_>| {
-            pages.push((p.block, p.offset, p.data.map(<[u8]>::to_vec)));
-            Ok(())
-        });
+        let mut current = self.current;
+        let res = read_body(
+            r,
+            self.page_size,
+            &mut known,
+            &mut current,
+            &mut |p: RamRecord<'_>| {
+                pages.push((p.block, p.offset, p.data.map(<[u8]>::to_vec)));
+                Ok(())
+            },
+        );
         self.known = known;
         res?;
+        self.current = current;
         for (block, offset, data) in pages {
             let name = &self.known[block].name;
             let Some(local) = self.blocks.iter_mut().find(|b| &b.0.name == name) else {

@@ -35,6 +35,11 @@ pub struct Spapr {
     pub halted: bool,
     /// Seconds added to the host's clock for RTAS get-time-of-day.
     pub rtc_offset: i64,
+    /// The machine's sections as the guest's stream brought them, in stream order
+    /// (empty for a guest booted here): sent on when the guest moves again.
+    pub sections: Vec<super::carry::Section>,
+    /// The hashed page table's records, likewise.
+    pub htab: super::carry::Htab,
 }
 
 /// The pseries memory size QEMU's `-m` gives by default (and the most a guest's stream

@@ -8,4 +8,5 @@ pub mod hcall;
 pub mod machine;
 
 pub use machine::Spapr;
+pub mod carry;
 pub mod spapr;
