@@ -178,3 +178,153 @@ fn qemu_refuses_a_raw_power9_into_power8_and_the_guest_runs_on_in_ppc_vm() {
         "the whole run in ppc-vm"
     );
 }
+
+/// A QEMU running the guest from its start (console in `dir/console.txt`), driven over
+/// QMP.
+fn qemu_running_the_guest(dir: &std::path::Path) -> Qemu {
+    let kernel = pseries_guest();
+    Qemu::start(
+        dir,
+        &[
+            "-M",
+            "pseries-7.2,x-vof=on",
+            "-cpu",
+            "POWER9",
+            "-kernel",
+            kernel.to_str().unwrap(),
+        ],
+        true,
+    )
+}
+
+/// Waits until the console shows `lines` lines (the guest is running mid-way).
+fn wait_console(q: &Qemu, lines: usize) {
+    let start = std::time::Instant::now();
+    while q.console().iter().filter(|&&b| b == b'\n').count() < lines {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the guest does not print"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits for QEMU's outgoing migration to end; its status.
+fn wait_migrated(q: &mut Qemu) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let st = q.cmd("query-migrate", json!({}))["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        if !matches!(st.as_str(), "setup" | "active" | "device" | "")
+            || start.elapsed() > Duration::from_secs(60)
+        {
+            return st;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A `ppc-vm migrate-listen` on a free port with `args`, listening once this returns.
+fn listen(args: &[&str]) -> (std::process::Child, u16) {
+    let port = free_port();
+    let mut child = bin()
+        .arg("migrate-listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first stderr line says it listens.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("listening on"), "{line}");
+    // Keep draining stderr into a file-less buffer in the background.
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        eprint!("{rest}");
+    });
+    (child, port)
+}
+
+#[test]
+fn a_guest_running_in_qemu_live_migrates_into_ppc_vm_and_back() {
+    if !have_qemu() {
+        return;
+    }
+    // QEMU -> ppc-vm -> QEMU: the guest runs a while in each.
+    let back_dir = tmp("round-trip-back");
+    let mut back = Qemu::start(
+        &back_dir,
+        &[
+            "-M",
+            "pseries-7.2,x-vof=on",
+            "-cpu",
+            "POWER9",
+            "-incoming",
+            "defer",
+        ],
+        true,
+    );
+    let back_port = free_port();
+    back.cmd(
+        "migrate-incoming",
+        json!({"uri": format!("tcp:127.0.0.1:{back_port}")}),
+    );
+    let (ppc_vm, port) = listen(&[
+        "--migrate-to",
+        &format!("127.0.0.1:{back_port}"),
+        "--after",
+        "150000000",
+    ]);
+    let dir = tmp("round-trip-first");
+    let mut first = qemu_running_the_guest(&dir);
+    wait_console(&first, 20);
+    first.cmd("migrate", json!({"uri": format!("tcp:127.0.0.1:{port}")}));
+    assert_eq!(wait_migrated(&mut first), "completed");
+    let first_part = first.console();
+    first.quit();
+    let out = ppc_vm.wait_with_output().unwrap();
+    assert!(out.status.success(), "ppc-vm: {}", text(&out.stderr));
+    let (st, err) = back.wait_exit(Duration::from_secs(120));
+    assert!(st.success(), "QEMU powers off: {err}");
+    let last_part = std::fs::read(back_dir.join("console.txt")).unwrap();
+    assert!(
+        !out.stdout.is_empty() && !last_part.is_empty(),
+        "each ran a part"
+    );
+    let mut all = first_part;
+    all.extend_from_slice(&out.stdout);
+    all.extend_from_slice(&last_part);
+    assert_eq!(
+        text(&all),
+        text(reference()),
+        "QEMU's part, ppc-vm's, QEMU's"
+    );
+}
+
+#[test]
+fn a_guest_running_in_qemu_finishes_in_ppc_vm() {
+    if !have_qemu() {
+        return;
+    }
+    let (ppc_vm, port) = listen(&["--cpu", "power9"]);
+    let dir = tmp("into-ppc-vm");
+    let mut q = qemu_running_the_guest(&dir);
+    wait_console(&q, 10);
+    q.cmd("migrate", json!({"uri": format!("tcp:127.0.0.1:{port}")}));
+    assert_eq!(wait_migrated(&mut q), "completed");
+    let first_part = q.console();
+    let st = q.cmd("query-status", json!({}));
+    assert_eq!(st["status"], "postmigrate", "QEMU stopped the guest: {st}");
+    q.quit();
+    let out = ppc_vm.wait_with_output().unwrap();
+    assert!(out.status.success(), "ppc-vm: {}", text(&out.stderr));
+    let mut all = first_part;
+    all.extend_from_slice(&out.stdout);
+    assert_eq!(text(&all), text(reference()), "QEMU's part, then ppc-vm's");
+}

@@ -164,3 +164,63 @@ fn qemu_loads_a_stream_written_from_scratch_with_ram_in_rounds() {
         "{regs}\n{err}"
     );
 }
+
+#[test]
+fn the_recorded_regs_guest_continues_in_ppc_vm_and_goes_back_to_qemu() {
+    use ppc_target::compat::MachineType;
+    use ppc_target::interp::Stop;
+    use ppc_target::models::CpuModel;
+    use ppc_vm::migration;
+    // p9-regs-vof-run: QEMU stopped the guest in its final `b .`, every register set
+    // to a known value. ppc-vm continues it: the registers stay as QEMU left them.
+    let data = stream("p9-regs-vof-run");
+    let machine = MachineType::by_name("pseries-7.2").unwrap();
+    let model = CpuModel::by_name("power9").unwrap();
+    let mut g = migration::restore(&data, machine, model, None).unwrap();
+    assert!(g.machine.is_some(), "a pseries guest");
+    let before = g.cpu.clone();
+    assert_eq!(g.run(100_000), Stop::StepLimit);
+    assert_eq!(g.steps, 100_000);
+    assert_eq!(g.cpu, before, "a spinning guest changes no register");
+    assert_eq!(g.cpu.gpr[31], 0xbaba_1f1f_1f1f_4545);
+    // Back to QEMU with every device section it came with.
+    let (snap, _) = migration::snapshot(&mut g, machine).unwrap();
+    let back = Rewrite::new(&snap).unwrap();
+    let names: Vec<&str> = back
+        .sections()
+        .iter()
+        .map(|s| s.header.idstr.as_str())
+        .collect();
+    for n in [
+        "timer",
+        "ics",
+        "spapr-xive",
+        "cpu",
+        "spapr_iommu",
+        "spapr",
+        "globalstate",
+    ] {
+        assert!(names.contains(&n), "{n} carried: {names:?}");
+    }
+    if !have_qemu() {
+        return;
+    }
+    let dir = tmp("regs-back");
+    let file = dir.join("regs.mig");
+    std::fs::write(&file, &snap).unwrap();
+    let mut q = Qemu::incoming(&dir, "pseries-7.2,x-vof=on", "POWER9", &file);
+    let status = q.wait_incoming();
+    let regs = q.hmp("info registers");
+    assert_ne!(status, "inmigrate");
+    assert!(regs.contains("00000000004006f4"), "NIP: {regs}");
+    assert!(
+        regs.contains("baba1f1f1f1f4545") || regs.contains("baba1f1f 1f1f4545"),
+        "r31: {regs}"
+    );
+    q.cmd("cont", json!({}));
+    std::thread::sleep(Duration::from_millis(300));
+    let st = q.cmd("query-status", json!({}));
+    assert_eq!(st["status"], "running", "{st}");
+    let err = q.quit();
+    assert!(!err.contains("error"), "{err}");
+}
