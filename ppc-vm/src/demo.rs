@@ -1,8 +1,9 @@
 //! `ppc-vm demo`: the main job on a built-in guest. A small program runs on POWER9 in
 //! power8 compat mode and is live-migrated mid-run over loopback to a POWER8; then the
 //! refusal case (a raw POWER9 guest to POWER8) and the backward-migration case (a source
-//! told `--machine pseries-2.9`), and a gcc-built C program migrated mid-run. Each result
-//! is checked against an uninterrupted run.
+//! told `--machine pseries-2.9`), a gcc-built C program migrated mid-run, and, when
+//! `qemu-system-ppc64` is installed, the QEMU crossing of a bare-metal pseries guest (see
+//! [`crate::crossing`]). Each result is checked against an uninterrupted run.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -432,6 +433,21 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
             && matches!(c_reference.stop, Stop::Exit(_))
             && t.result == c_reference,
     )?;
+
+    w(
+        out,
+        "\n5. The QEMU crossing: a bare-metal pseries guest between ppc-vm and qemu-system-ppc64"
+            .into(),
+    )?;
+    if crate::qemu::available() {
+        for (what, pass) in crate::crossing::demo(&mut |l| {
+            let _ = writeln!(out, "   {l}");
+        })? {
+            check(out, &what, pass)?;
+        }
+    } else {
+        w(out, "   qemu-system-ppc64 is not installed (Debian: apt-get install qemu-system-ppc): skipped".into())?;
+    }
 
     w(
         out,

@@ -1,10 +1,12 @@
 //! The `ppc-vm` command as a library: inspect QEMU streams through the ppc64 CPU types.
 #![warn(missing_docs)]
 
+pub mod crossing;
 pub mod demo;
 pub mod inspect;
 pub mod live;
 pub mod migration;
+pub mod qemu;
 pub mod rewrite;
 
 /// JSON indented by four spaces, as QEMU's analyzer prints it.
