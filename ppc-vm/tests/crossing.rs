@@ -328,3 +328,38 @@ fn a_guest_running_in_qemu_finishes_in_ppc_vm() {
     all.extend_from_slice(&out.stdout);
     assert_eq!(text(&all), text(reference()), "QEMU's part, then ppc-vm's");
 }
+
+#[test]
+fn the_supervisor_side_behaves_as_in_qemu() {
+    // Interrupts with their SRR0/SRR1 (program, system call, FP unavailable,
+    // decrementer), rfid, 32-bit mode, the SLB, hypervisor calls and RTAS, printed by
+    // the guest itself: ppc-vm's console equals QEMU's.
+    if !have_qemu() {
+        return;
+    }
+    let guest = pseries_guest().with_file_name("sysmode.elf");
+    let dir = tmp("sysmode");
+    let q = Qemu::start(
+        &dir,
+        &[
+            "-M",
+            "pseries-7.2,x-vof=on",
+            "-cpu",
+            "POWER9",
+            "-kernel",
+            guest.to_str().unwrap(),
+        ],
+        true,
+    );
+    let (st, err) = q.wait_exit(Duration::from_secs(60));
+    assert!(st.success(), "{err}");
+    let qemu = std::fs::read(dir.join("console.txt")).unwrap();
+    assert!(
+        text(&qemu).contains("vector   0x0000000000000900"),
+        "{}",
+        text(&qemu)
+    );
+    let out = bin().arg("boot").arg(&guest).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), text(&qemu));
+}

@@ -150,13 +150,13 @@ impl CpuState {
                     // HV and ME are not changed by a guest (QEMU's mtmsr/mtmsrd on a
                     // pseries vCPU); mtmsr keeps the upper word.
                     let keep = msr::HV | msr::ME | if sf { 0 } else { 0xFFFF_FFFF_0000_0000 };
-                    (self.msr & keep) | (v & !keep)
+                    problem_state_rule((self.msr & keep) | (v & !keep))
                 };
             }
             Sys::Rfid => {
                 let srr1 = self.spr[spr::SRR1];
                 let keep = msr::HV | msr::ME;
-                self.msr = (self.msr & keep) | (srr1 & !keep);
+                self.msr = problem_state_rule((self.msr & keep) | (srr1 & !keep));
                 let to = self.spr[spr::SRR0] & !3;
                 return Ok(if self.msr & msr::SF == 0 {
                     to & 0xFFFF_FFFF
@@ -179,7 +179,7 @@ impl CpuState {
                 let i = (self.gpr[(rb & 31) as usize] & 0xFFF) as usize;
                 let e = self.slb.slb.get(i).copied().unwrap_or_default();
                 self.gpr[(rt & 31) as usize] = if matches!(op, Sys::Slbmfee { .. }) {
-                    e.esid | i as u64
+                    e.esid
                 } else {
                     e.vsid
                 };
@@ -210,6 +210,16 @@ impl CpuState {
         let ile = self.spr[spr::LPCR] & LPCR_ILE != 0;
         self.msr = (self.msr & (msr::HV | msr::ME)) | msr::SF | if ile { msr::LE } else { 0 };
         self.nip = vector;
+    }
+}
+
+/// The ISA's rule for an MSR that a guest writes: problem state implies external
+/// interrupts and relocation on (MSR\[PR\] = 1 sets EE, IR and DR).
+fn problem_state_rule(m: u64) -> u64 {
+    if m & msr::PR != 0 {
+        m | msr::EE | msr::IR | msr::DR
+    } else {
+        m
     }
 }
 

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Rebuilds guest.elf from guest.S (Debian: apt-get install binutils-powerpc64-linux-gnu).
-# The binary is committed: tests and the demo do not need the cross tools.
+# Rebuilds the guests from their sources (Debian: apt-get install
+# binutils-powerpc64-linux-gnu). The binaries are committed: tests and the demo do not
+# need the cross tools.
 set -e
 cd "$(dirname "$0")"
-powerpc64-linux-gnu-as -a64 -mbig -mpower8 -o guest.o guest.S
-powerpc64-linux-gnu-ld -m elf64ppc -T guest.ld -o guest.elf guest.o
-rm -f guest.o
+for g in guest sysmode; do
+    powerpc64-linux-gnu-as -a64 -mbig -mpower8 -o $g.o $g.S
+    powerpc64-linux-gnu-ld -m elf64ppc -T guest.ld -o $g.elf $g.o
+    rm -f $g.o
+done

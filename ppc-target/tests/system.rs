@@ -1,0 +1,64 @@
+//! System mode on the CPU alone: what the ISA says about MSR writes and interrupts.
+
+use ppc_target::asm::{elf_exec, enc, Asm};
+use ppc_target::interp::{Guest, Stop};
+use ppc_target::models::CpuModel;
+use ppc_target::state::{msr, spr};
+
+const RFID: u32 = 0x4C00_0024;
+const MFMSR_R4: u32 = 0x7C80_00A6;
+
+/// A pseries guest whose code at the kernel entry (0x400000) is `a`.
+fn guest(a: Asm) -> Guest {
+    let elf = elf_exec(&a.finish(), &[], 0);
+    Guest::boot_pseries(&elf, CpuModel::by_name("power9").unwrap(), 64 << 20).unwrap()
+}
+
+#[test]
+fn setting_problem_state_turns_relocation_and_interrupts_on() {
+    // rfid to PR = 1: EE, IR and DR come on with it, and ppc-vm stops rather than run
+    // with translation it does not model.
+    let mut a = Asm::new();
+    a.li(3, 0x4000)
+        .word(enc::spr(3, spr::SRR1 as u16, true))
+        .li(3, 0x100)
+        .word(enc::spr(3, spr::SRR0 as u16, true))
+        .word(RFID);
+    let mut g = guest(a);
+    let stop = g.run(1000);
+    assert!(matches!(stop, Stop::Unsupported(_)), "{stop}");
+    let on = msr::PR | msr::EE | msr::IR | msr::DR;
+    assert_eq!(g.cpu.msr & on, on);
+    assert_eq!(g.cpu.nip, 0x100);
+}
+
+#[test]
+fn supervisor_instructions_run_in_supervisor_state_and_are_privileged_in_user_mode() {
+    // In a pseries guest (MSR = 0 at entry: supervisor, 32-bit) mfmsr reads the MSR.
+    let mut a = Asm::new();
+    a.li(4, -1).word(MFMSR_R4);
+    let mut g = guest(a);
+    g.run(2);
+    assert_eq!(g.cpu.gpr[4], 0);
+    // In a Linux user-mode guest (MSR[PR] = 1) it is a privileged instruction: SIGILL.
+    let mut a = Asm::new();
+    a.word(MFMSR_R4);
+    let elf = elf_exec(&a.finish(), &[], 0);
+    let mut u = Guest::load_elf(&elf, CpuModel::by_name("power9").unwrap(), "t").unwrap();
+    let stop = u.run(10);
+    assert_eq!(stop.status(), Some(128 + 4), "{stop}");
+}
+
+#[test]
+fn a_program_interrupt_saves_the_state_and_enters_the_vector_in_64_bit_mode() {
+    // An illegal word in 32-bit mode: SRR0 = its address, SRR1 = the MSR with the
+    // illegal-instruction reason, then the vector 0x700 with MSR[SF] set.
+    let mut a = Asm::new();
+    a.li(3, 1).word(0);
+    let mut g = guest(a);
+    g.run(2);
+    assert_eq!(g.cpu.nip, 0x700);
+    assert_eq!(g.cpu.spr[spr::SRR0], 0x40_0004);
+    assert_eq!(g.cpu.spr[spr::SRR1], 1 << 19);
+    assert_eq!(g.cpu.msr, msr::SF);
+}
