@@ -77,12 +77,12 @@ _start:
 	stfd	3,0(24)
 	ld	26,0(24)		# r26 = the sum's bits
 	# 5. the decrementer with EE on: wait for its interrupt
+	mr	27,25			# the log's end before the interrupt can come
 	li	3,1000
 	mtspr	22,3			# DEC
 	mfmsr	3
 	ori	3,3,0x8000		# EE
 	mtmsrd	3
-	mr	27,25
 4:	cmpld	25,27			# until the log grew
 	beq	4b
 	mfmsr	3
