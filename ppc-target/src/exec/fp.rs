@@ -60,6 +60,11 @@ impl CpuState {
                 } else {
                     std::cmp::Ordering::Equal
                 };
+                let r = match op {
+                    FArith::Add => self.zero_sum(r, dir, x, y),
+                    FArith::Sub => self.zero_sum(r, dir, x, -y),
+                    _ => r,
+                };
                 if single {
                     return self.finish_single(r, dir, finite_in, set);
                 }
@@ -154,6 +159,12 @@ impl CpuState {
             } else {
                 Ordering::Equal
             };
+            let product = if (x.is_sign_negative() != z.is_sign_negative()) && x * z == 0.0 {
+                -0.0
+            } else {
+                x * z
+            };
+            let r = self.zero_sum(r, dir, product, y);
             let r = if negate { -r } else { r };
             if single {
                 return self.finish_single(r, dir, finite_in, set);
@@ -163,8 +174,9 @@ impl CpuState {
         self.arith_status(set, result)
     }
 
-    /// A double-precision result `r` (`dir`: the exact result against it): overflow,
-    /// inexact and underflow, then [`Self::arith_status`].
+    /// A double-precision result `r` rounded to nearest (`dir`: the exact magnitude
+    /// against |r|), rounded as FPSCR\[RN\] says: overflow, inexact and underflow, then
+    /// [`Self::arith_status`].
     fn finish_double(
         &mut self,
         r: f64,
@@ -173,29 +185,60 @@ impl CpuState {
         mut set: u64,
     ) -> u64 {
         use fpscr::*;
-        if finite_in && r.is_infinite() {
+        use std::cmp::Ordering;
+        let overflow = finite_in && r.is_infinite();
+        // Tininess is judged before rounding (as QEMU does for POWER).
+        let m = r.abs();
+        let tiny = m < f64::MIN_POSITIVE || (m == f64::MIN_POSITIVE && dir == Ordering::Less);
+        let (r, dir) = directed(r, dir, self.rounding(), finite_in);
+        if overflow {
             set |= OX | XX;
         } else if finite_in && dir.is_ne() {
             set |= XX;
-            if r.abs() < f64::MIN_POSITIVE {
+            if tiny {
                 set |= UX;
             }
         }
         self.arith_status(set, r.to_bits())
     }
 
+    /// The rounding mode FPSCR\[RN\] selects.
+    fn rounding(&self) -> Rounding {
+        match self.fpu.fpscr & 3 {
+            0 => Rounding::Nearest,
+            1 => Rounding::Zero,
+            2 => Rounding::Up,
+            _ => Rounding::Down,
+        }
+    }
+
+    /// An exact zero sum's sign: `+0` to nearest, but `-0` rounding down unless both
+    /// addends are `+0` (IEEE 754 §6.3); `r` is the host's (nearest) result.
+    fn zero_sum(&self, r: f64, dir: std::cmp::Ordering, a: f64, b: f64) -> f64 {
+        let both_plus_zero = a == 0.0 && b == 0.0 && a.is_sign_positive() && b.is_sign_positive();
+        if r == 0.0 && dir.is_eq() && self.rounding() == Rounding::Down && !both_plus_zero {
+            -0.0
+        } else {
+            r
+        }
+    }
+
     /// FPSCR after an arithmetic result: FI, the sticky bits in `set`, FX, VX, FPRF.
     fn arith_status(&mut self, set: u64, result: u64) -> u64 {
         use fpscr::*;
-        // FI reflects this operation only (a NaN or invalid result is exact).
+        // FI reflects this operation only (a NaN or invalid result is exact); an
+        // invalid operation or a division by zero also clears FR (QEMU never sets it).
         if set & XX == 0 {
             self.fpu.fpscr &= !FI;
         } else {
             self.fpu.fpscr |= FI;
         }
-        let new = set & !self.fpu.fpscr;
+        if set & (VX_ALL | ZX) != 0 {
+            self.fpu.fpscr &= !FR;
+        }
+        // QEMU sets FX with every exception it records, new or not.
         self.fpu.fpscr |= set;
-        if new != 0 || set & (XX | OX | UX | ZX) != 0 {
+        if set != 0 {
             self.fpu.fpscr |= FX;
         }
         if self.fpu.fpscr & VX_ALL != 0 {
@@ -208,49 +251,83 @@ impl CpuState {
     /// Rounds an exact result once to single precision: `r` is its double-precision
     /// rounding and `dir` how the exact magnitude compares with |r| (see [`exact_dir`]),
     /// which settles the double-rounding midpoints.
-    fn finish_single(
-        &mut self,
-        r: f64,
-        dir: std::cmp::Ordering,
-        finite_in: bool,
-        mut set: u64,
-    ) -> u64 {
+    fn finish_single(&mut self, r: f64, dir: std::cmp::Ordering, finite_in: bool, set: u64) -> u64 {
+        let (result, flags) = self.round_single(r, dir, finite_in);
+        self.arith_status(set | flags, result.to_bits())
+    }
+
+    /// [`Self::finish_single`]'s rounding: the single (as a double) and the exception
+    /// bits it raises (OX, UX, XX).
+    fn round_single(&self, r: f64, dir: std::cmp::Ordering, finite_in: bool) -> (f64, u64) {
+        let mut set = 0;
         use fpscr::*;
         use std::cmp::Ordering;
         let m = r.abs();
-        let mut s = m as f32;
-        if finite_in && m.is_finite() && dir != Ordering::Equal {
-            // Bracket m between adjacent singles lo <= m < hi.
-            let lo = if f64::from(s) > m {
+        let mode = self.rounding();
+        let min = f64::from(f32::MIN_POSITIVE);
+        let tiny = m < min || (m == min && dir == Ordering::Less);
+        let overflow = finite_in && (r.is_infinite() || (m as f32).is_infinite());
+        // The single below or at m, and how the exact magnitude compares with it.
+        let below = |m: f64| {
+            let s = m as f32;
+            if f64::from(s) > m {
                 f32::from_bits(s.to_bits() - 1)
             } else {
                 s
-            };
-            let hi = f32::from_bits(lo.to_bits() + 1);
-            let ulp = if lo == f32::MAX {
-                2f64.powi(104)
-            } else {
-                f64::from(hi) - f64::from(lo)
-            };
-            if m == f64::from(lo) + ulp / 2.0 {
-                s = if dir == Ordering::Greater { hi } else { lo };
             }
-        }
+        };
+        let (s, dir) = if !finite_in || m.is_nan() {
+            (m as f32, Ordering::Equal)
+        } else if mode == Rounding::Nearest {
+            let mut s = m as f32;
+            if m.is_finite() && dir != Ordering::Equal {
+                // Bracket m between adjacent singles lo <= m < hi.
+                let lo = below(m);
+                let hi = f32::from_bits(lo.to_bits() + 1);
+                let ulp = if lo == f32::MAX {
+                    2f64.powi(104)
+                } else {
+                    f64::from(hi) - f64::from(lo)
+                };
+                if m == f64::from(lo) + ulp / 2.0 {
+                    s = if dir == Ordering::Greater { hi } else { lo };
+                }
+            }
+            let d = if f64::from(s) == m {
+                dir
+            } else {
+                m.partial_cmp(&f64::from(s)).unwrap_or(Ordering::Equal)
+            };
+            (s, d)
+        } else {
+            let away = mode.away(r.is_sign_negative());
+            let lo = if m.is_infinite() { f32::MAX } else { below(m) };
+            let vs_lo = if f64::from(lo) == m {
+                dir
+            } else {
+                Ordering::Greater
+            };
+            match vs_lo {
+                Ordering::Equal => (lo, Ordering::Equal),
+                Ordering::Greater if away => (f32::from_bits(lo.to_bits() + 1), Ordering::Less),
+                Ordering::Greater => (lo, Ordering::Greater),
+                Ordering::Less if away => (lo, Ordering::Less),
+                Ordering::Less => (f32::from_bits(lo.to_bits() - 1), Ordering::Greater),
+            }
+        };
         let s = if r.is_sign_negative() { -s } else { s };
         let result = f64::from(s);
         if finite_in {
-            let inexact = dir != Ordering::Equal || result != r;
-            if result.is_infinite() {
+            if overflow {
                 set |= OX | XX;
-            } else if inexact {
+            } else if dir != Ordering::Equal {
                 set |= XX;
-                let min = f64::from(f32::MIN_POSITIVE);
-                if m < min || (m == min && dir == Ordering::Less) {
+                if tiny {
                     set |= UX;
                 }
             }
         }
-        self.arith_status(set, result.to_bits())
+        (result, set)
     }
 
     /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
@@ -319,25 +396,21 @@ impl CpuState {
                             | ((q >> 29) as u32 & 0x7F_FFFF),
                     )
                 } else {
-                    let s = x as f32;
-                    inexact = f64::from(s) != x;
-                    if x.is_finite() && s.is_infinite() {
-                        set |= OX | XX;
-                    } else if inexact {
-                        set |= XX;
-                        if x.abs() < f64::from(f32::MIN_POSITIVE) {
-                            set |= UX;
-                        }
-                    }
-                    f64::from(s).to_bits()
+                    // One rounding of x to single, as the mode says.
+                    let (r, flags) = self.round_single(x, std::cmp::Ordering::Equal, x.is_finite());
+                    inexact = flags & XX != 0;
+                    set |= flags;
+                    r.to_bits()
                 };
                 self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r) << 12;
                 r
             }
             FConv::Fcfid => {
                 let v = b as i64;
-                let r = v as f64;
-                inexact = r as i128 != i128::from(v);
+                let near = v as f64;
+                let exact = i128::from(v).abs().cmp(&(near as i128).abs());
+                let (r, dir) = directed(near, exact, self.rounding(), true);
+                inexact = dir.is_ne();
                 if inexact {
                     set |= XX;
                 }
@@ -346,10 +419,11 @@ impl CpuState {
             }
             FConv::Fctiw | FConv::Fctiwz | FConv::Fctid | FConv::Fctidz => {
                 let word = matches!(op, FConv::Fctiw | FConv::Fctiwz);
-                let rounded = if matches!(op, FConv::Fctiwz | FConv::Fctidz) {
-                    x.trunc()
-                } else {
-                    x.round_ties_even()
+                let rounded = match (matches!(op, FConv::Fctiwz | FConv::Fctidz), self.rounding()) {
+                    (true, _) | (false, Rounding::Zero) => x.trunc(),
+                    (false, Rounding::Nearest) => x.round_ties_even(),
+                    (false, Rounding::Up) => x.ceil(),
+                    (false, Rounding::Down) => x.floor(),
                 };
                 let (lo, hi) = if word {
                     (f64::from(i32::MIN), f64::from(i32::MAX))
@@ -385,6 +459,9 @@ impl CpuState {
             }
         };
         self.fpu.fpscr = (self.fpu.fpscr & !FI) | if inexact { FI } else { 0 };
+        if set & (VXCVI | VXSNAN) != 0 {
+            self.fpu.fpscr &= !FR;
+        }
         if set & VXCVI != 0 {
             self.invalid_fprf();
         }
@@ -404,21 +481,17 @@ impl CpuState {
                 .map(|i| 0xFu64 << (4 * (7 - i) + if w { 32 } else { 0 }))
                 .fold(0, |a, m| a | m)
         };
-        self.fpu.fpscr = (self.fpu.fpscr & !mask) | (v & mask);
+        // Bit 52 (LSB-0 11) is reserved: it stays clear (QEMU's FPSCR_MTFS_MASK).
+        self.fpu.fpscr = ((self.fpu.fpscr & !mask) | (v & mask)) & !(1 << 11);
         self.fpscr_summaries();
     }
 
-    /// `mtfsb0`/`mtfsb1`: FX is set when an exception bit goes from 0 to 1; FEX and VX
-    /// cannot be changed this way (they follow the other bits).
+    /// `mtfsb0`/`mtfsb1`: the bit alone (QEMU 7.2 sets no FX for it, even for a new
+    /// exception bit); FEX and VX then follow the other bits.
     pub(super) fn mtfsb(&mut self, bt: u8, set: bool) {
         let bit = 1u64 << (31 - u32::from(bt & 31));
-        let before = self.fpu.fpscr;
         if set {
             self.fpu.fpscr |= bit;
-            let exceptions = fpscr::OX | fpscr::UX | fpscr::ZX | fpscr::XX | fpscr::VX_ALL;
-            if bit & exceptions != 0 && before & bit == 0 {
-                self.fpu.fpscr |= fpscr::FX;
-            }
         } else {
             self.fpu.fpscr &= !bit;
         }
@@ -595,6 +668,61 @@ fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
         FArith::Mul => exact_cmp(x, y, r),
         // |x/y| against |r| is |x| against |r·y|.
         FArith::Div => exact_cmp(r, y, x).reverse(),
+    }
+}
+
+/// FPSCR\[RN\]'s rounding modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rounding {
+    Nearest,
+    Zero,
+    Up,
+    Down,
+}
+
+impl Rounding {
+    /// Whether a result of this sign is rounded away from zero (directed modes).
+    fn away(self, negative: bool) -> bool {
+        match self {
+            Rounding::Nearest | Rounding::Zero => false,
+            Rounding::Up => !negative,
+            Rounding::Down => negative,
+        }
+    }
+}
+
+/// A double `r` rounded to nearest from an exact value whose magnitude compares with
+/// |r| as `dir`, rounded instead as `mode` says: the result and how the exact magnitude
+/// compares with it. An overflow to infinity stays one only when the mode rounds away
+/// from zero (else the largest finite double).
+fn directed(
+    r: f64,
+    dir: std::cmp::Ordering,
+    mode: Rounding,
+    finite_in: bool,
+) -> (f64, std::cmp::Ordering) {
+    use std::cmp::Ordering;
+    if mode == Rounding::Nearest || !finite_in || r.is_nan() {
+        return (r, dir);
+    }
+    let away = mode.away(r.is_sign_negative());
+    let step = |r: f64, up: bool| {
+        let b = r.to_bits();
+        f64::from_bits(if up { b + 1 } else { b - 1 })
+    };
+    if r.is_infinite() {
+        return if away {
+            (r, Ordering::Less)
+        } else {
+            (f64::MAX.copysign(r), Ordering::Greater)
+        };
+    }
+    match dir {
+        Ordering::Equal => (r, dir),
+        Ordering::Greater if away => (step(r, true), Ordering::Less),
+        Ordering::Greater => (r, dir),
+        Ordering::Less if away => (r, dir),
+        Ordering::Less => (step(r, false), Ordering::Greater),
     }
 }
 
