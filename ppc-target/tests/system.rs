@@ -62,3 +62,27 @@ fn a_program_interrupt_saves_the_state_and_enters_the_vector_in_64_bit_mode() {
     assert_eq!(g.cpu.spr[spr::SRR1], 1 << 19);
     assert_eq!(g.cpu.msr, msr::SF);
 }
+
+#[test]
+fn the_console_reads_what_the_host_typed() {
+    // H_GET_TERM_CHAR on the vty: up to 16 bytes, big-endian in r5 and r6, the count in
+    // r4; an unknown terminal is a parameter error.
+    let mut a = Asm::new();
+    a.li(3, 0x54)
+        .li64(4, 0x7100_0001)
+        .word(0x4400_0022) // sc 1
+        .mr(20, 3)
+        .mr(21, 4)
+        .mr(22, 5)
+        .li(3, 0x54)
+        .li(4, 7)
+        .word(0x4400_0022)
+        .mr(23, 3);
+    let mut g = guest(a);
+    g.machine.as_mut().unwrap().input.extend(b"hi!");
+    g.run(40);
+    assert_eq!(g.cpu.gpr[20], 0, "H_SUCCESS");
+    assert_eq!(g.cpu.gpr[21], 3);
+    assert_eq!(g.cpu.gpr[22], u64::from_be_bytes(*b"hi!\0\0\0\0\0"));
+    assert_eq!(g.cpu.gpr[23], -4i64 as u64, "H_PARAMETER");
+}

@@ -269,6 +269,7 @@ fn run_until(g: &mut Guest, until: u64, printed: &mut usize) -> Stop {
         if left == 0 {
             return Stop::StepLimit;
         }
+        console_input(g);
         let stop = g.run(left.min(1 << 20));
         if g.stdout.len() > *printed {
             emit(&g.stdout[*printed..]);
@@ -277,6 +278,37 @@ fn run_until(g: &mut Guest, until: u64, printed: &mut usize) -> Stop {
         emit_stderr(g);
         if stop != Stop::StepLimit {
             return stop;
+        }
+    }
+}
+
+/// Console input of a pseries guest: stdin, read on a thread of its own (started on
+/// first use), goes to the vty (H_GET_TERM_CHAR) between slices; at most 4 KiB wait
+/// in the vty, the rest stays unread until the guest takes some.
+fn console_input(g: &mut Guest) {
+    use std::io::Read;
+    use std::sync::{mpsc, Mutex, OnceLock};
+    static INPUT: OnceLock<Mutex<mpsc::Receiver<u8>>> = OnceLock::new();
+    let Some(m) = g.machine.as_mut() else {
+        return;
+    };
+    let rx = INPUT.get_or_init(|| {
+        let (tx, rx) = mpsc::sync_channel(4096);
+        std::thread::spawn(move || {
+            for b in std::io::stdin().lock().bytes() {
+                match b {
+                    Ok(b) if tx.send(b).is_ok() => {}
+                    _ => break,
+                }
+            }
+        });
+        Mutex::new(rx)
+    });
+    let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+    while m.input.len() < 4096 {
+        match rx.try_recv() {
+            Ok(b) => m.input.push_back(b),
+            Err(_) => break,
         }
     }
 }
