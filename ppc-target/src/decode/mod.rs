@@ -4,10 +4,12 @@
 
 mod fp;
 mod insn;
+mod ops;
 mod x31;
 
 use fp::{decode_59, decode_63};
 pub use insn::*;
+pub use ops::*;
 use x31::decode_31;
 
 #[inline]

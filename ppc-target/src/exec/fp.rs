@@ -2,6 +2,7 @@
 //! conversions with their exact FPSCR effects (inexact, rounding direction, invalid
 //! operations, FPRF), and the FP loads and stores.
 
+use super::fpscr::Rounding;
 use crate::decode::{FArith, FConv, FMem, FmaOp};
 use crate::mem::{Fault, Memory};
 use crate::state::CpuState;
@@ -11,7 +12,7 @@ impl CpuState {
     /// invalid-operation bits, OX/UX/XX/ZX, FI, FPRF, and the FX/VX summaries (all
     /// exceptions disabled: results are always written).
     pub(super) fn farith(&mut self, op: FArith, a: u64, b: u64, single: bool) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         let mut set = 0u64;
         if is_snan(a) || is_snan(b) {
@@ -76,7 +77,7 @@ impl CpuState {
 
     /// `fsqrt`: a NaN propagates (quieted), a negative operand is invalid (VXSQRT).
     pub(super) fn fsqrt(&mut self, b: u64, single: bool) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         use std::cmp::Ordering;
         let x = f64::from_bits(b);
         let mut set = 0;
@@ -107,7 +108,7 @@ impl CpuState {
 
     /// The fused multiply-adds: one rounding of ±((a × c) ± b).
     pub(super) fn fma(&mut self, op: FmaOp, a: u64, c: u64, b: u64, single: bool) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         use std::cmp::Ordering;
         let (x, z, y) = (f64::from_bits(a), f64::from_bits(c), f64::from_bits(b));
         let y = if matches!(op, FmaOp::Msub | FmaOp::Nmsub) {
@@ -184,7 +185,7 @@ impl CpuState {
         finite_in: bool,
         mut set: u64,
     ) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         use std::cmp::Ordering;
         let overflow = finite_in && r.is_infinite();
         // Tininess is judged before rounding (as QEMU does for POWER).
@@ -202,16 +203,6 @@ impl CpuState {
         self.arith_status(set, r.to_bits())
     }
 
-    /// The rounding mode FPSCR\[RN\] selects.
-    fn rounding(&self) -> Rounding {
-        match self.fpu.fpscr & 3 {
-            0 => Rounding::Nearest,
-            1 => Rounding::Zero,
-            2 => Rounding::Up,
-            _ => Rounding::Down,
-        }
-    }
-
     /// An exact zero sum's sign: `+0` to nearest, but `-0` rounding down unless both
     /// addends are `+0` (IEEE 754 §6.3); `r` is the host's (nearest) result.
     fn zero_sum(&self, r: f64, dir: std::cmp::Ordering, a: f64, b: f64) -> f64 {
@@ -225,7 +216,7 @@ impl CpuState {
 
     /// FPSCR after an arithmetic result: FI, the sticky bits in `set`, FX, VX, FPRF.
     fn arith_status(&mut self, set: u64, result: u64) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         // FI reflects this operation only (a NaN or invalid result is exact); an
         // invalid operation or a division by zero also clears FR (QEMU never sets it).
         if set & XX == 0 {
@@ -260,7 +251,7 @@ impl CpuState {
     /// bits it raises (OX, UX, XX).
     fn round_single(&self, r: f64, dir: std::cmp::Ordering, finite_in: bool) -> (f64, u64) {
         let mut set = 0;
-        use fpscr::*;
+        use super::fpscr::*;
         use std::cmp::Ordering;
         let m = r.abs();
         let mode = self.rounding();
@@ -332,7 +323,7 @@ impl CpuState {
 
     /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
     fn fp_raise(&mut self, set: u64) {
-        use fpscr::*;
+        use super::fpscr::*;
         if set != 0 {
             self.fpu.fpscr |= set | FX;
         }
@@ -344,14 +335,14 @@ impl CpuState {
     /// An invalid compare or conversion with VE clear reports "quiet NaN" (C ‖ FU)
     /// in FPRF, as QEMU does.
     fn invalid_fprf(&mut self) {
-        use fpscr::*;
+        use super::fpscr::*;
         if self.fpu.fpscr & VE == 0 {
             self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(0x7FF8_0000_0000_0000) << 12;
         }
     }
 
     pub(super) fn fcmp(&mut self, bf: u8, a: u64, b: u64, ordered: bool) {
-        use fpscr::*;
+        use super::fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         let c: u32 = if x.is_nan() || y.is_nan() {
             1
@@ -377,7 +368,7 @@ impl CpuState {
     }
 
     pub(super) fn fconv(&mut self, op: FConv, b: u64) -> u64 {
-        use fpscr::*;
+        use super::fpscr::*;
         let x = f64::from_bits(b);
         // fcfid reads an integer: its bits are never a NaN.
         let mut set = if is_snan(b) && op != FConv::Fcfid {
@@ -469,52 +460,6 @@ impl CpuState {
         result
     }
 
-    /// CR1 ← FPSCR[FX, FEX, VX, OX] (a floating-point record form).
-    /// `mtfsf`: the fields of FPSCR selected by `flm` (of the upper word when `w`; all
-    /// of it when `l`) ← those of `v`; FEX and VX then follow the other bits.
-    pub(super) fn mtfsf(&mut self, flm: u8, v: u64, l: bool, w: bool) {
-        let mask = if l {
-            u64::MAX
-        } else {
-            (0..8)
-                .filter(|i| flm & (0x80 >> i) != 0)
-                .map(|i| 0xFu64 << (4 * (7 - i) + if w { 32 } else { 0 }))
-                .fold(0, |a, m| a | m)
-        };
-        // Bit 52 (LSB-0 11) is reserved: it stays clear (QEMU's FPSCR_MTFS_MASK).
-        self.fpu.fpscr = ((self.fpu.fpscr & !mask) | (v & mask)) & !(1 << 11);
-        self.fpscr_summaries();
-    }
-
-    /// `mtfsb0`/`mtfsb1`: the bit alone (QEMU 7.2 sets no FX for it, even for a new
-    /// exception bit); FEX and VX then follow the other bits.
-    pub(super) fn mtfsb(&mut self, bt: u8, set: bool) {
-        let bit = 1u64 << (31 - u32::from(bt & 31));
-        if set {
-            self.fpu.fpscr |= bit;
-        } else {
-            self.fpu.fpscr &= !bit;
-        }
-        self.fpscr_summaries();
-    }
-
-    /// FPSCR\[VX\] = any invalid-operation bit; FPSCR\[FEX\] = any enabled exception.
-    fn fpscr_summaries(&mut self) {
-        let f = &mut self.fpu.fpscr;
-        *f &= !(fpscr::VX | fpscr::FEX);
-        if *f & fpscr::VX_ALL != 0 {
-            *f |= fpscr::VX;
-        }
-        // VX OX UX ZX XX (bits 29..25) shifted onto their enables VE OE UE ZE XE (7..3).
-        if (*f >> 22) & *f & 0xF8 != 0 {
-            *f |= fpscr::FEX;
-        }
-    }
-
-    pub(super) fn record_fp(&mut self) {
-        self.crf[1] = ((self.fpu.fpscr >> 28) & 0xF) as u32;
-    }
-
     pub(super) fn fp_memory(
         &mut self,
         op: FMem,
@@ -573,32 +518,6 @@ fn double_to_single(d: u64) -> u32 {
         return sign | (mant >> shift) as u32;
     }
     sign
-}
-
-/// FPSCR bits (LSB-0).
-#[allow(missing_docs)]
-pub mod fpscr {
-    pub const FX: u64 = 1 << 31;
-    pub const FEX: u64 = 1 << 30;
-    pub const VX: u64 = 1 << 29;
-    pub const OX: u64 = 1 << 28;
-    pub const UX: u64 = 1 << 27;
-    pub const ZX: u64 = 1 << 26;
-    pub const XX: u64 = 1 << 25;
-    pub const VXSNAN: u64 = 1 << 24;
-    pub const VXISI: u64 = 1 << 23;
-    pub const VXIDI: u64 = 1 << 22;
-    pub const VXZDZ: u64 = 1 << 21;
-    pub const VXIMZ: u64 = 1 << 20;
-    pub const VXVC: u64 = 1 << 19;
-    pub const FR: u64 = 1 << 18;
-    pub const FI: u64 = 1 << 17;
-    pub const FPRF: u64 = 0x1F << 12;
-    pub const VXSOFT: u64 = 1 << 10;
-    pub const VXSQRT: u64 = 1 << 9;
-    pub const VXCVI: u64 = 1 << 8;
-    pub const VE: u64 = 1 << 7;
-    pub const VX_ALL: u64 = VXSNAN | VXISI | VXIDI | VXZDZ | VXIMZ | VXVC | VXSOFT | VXSQRT | VXCVI;
 }
 
 /// Whether a double is a signaling NaN.
@@ -668,61 +587,6 @@ fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
         FArith::Mul => exact_cmp(x, y, r),
         // |x/y| against |r| is |x| against |r·y|.
         FArith::Div => exact_cmp(r, y, x).reverse(),
-    }
-}
-
-/// FPSCR\[RN\]'s rounding modes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rounding {
-    Nearest,
-    Zero,
-    Up,
-    Down,
-}
-
-impl Rounding {
-    /// Whether a result of this sign is rounded away from zero (directed modes).
-    fn away(self, negative: bool) -> bool {
-        match self {
-            Rounding::Nearest | Rounding::Zero => false,
-            Rounding::Up => !negative,
-            Rounding::Down => negative,
-        }
-    }
-}
-
-/// A double `r` rounded to nearest from an exact value whose magnitude compares with
-/// |r| as `dir`, rounded instead as `mode` says: the result and how the exact magnitude
-/// compares with it. An overflow to infinity stays one only when the mode rounds away
-/// from zero (else the largest finite double).
-fn directed(
-    r: f64,
-    dir: std::cmp::Ordering,
-    mode: Rounding,
-    finite_in: bool,
-) -> (f64, std::cmp::Ordering) {
-    use std::cmp::Ordering;
-    if mode == Rounding::Nearest || !finite_in || r.is_nan() {
-        return (r, dir);
-    }
-    let away = mode.away(r.is_sign_negative());
-    let step = |r: f64, up: bool| {
-        let b = r.to_bits();
-        f64::from_bits(if up { b + 1 } else { b - 1 })
-    };
-    if r.is_infinite() {
-        return if away {
-            (r, Ordering::Less)
-        } else {
-            (f64::MAX.copysign(r), Ordering::Greater)
-        };
-    }
-    match dir {
-        Ordering::Equal => (r, dir),
-        Ordering::Greater if away => (step(r, true), Ordering::Less),
-        Ordering::Greater => (r, dir),
-        Ordering::Less if away => (r, dir),
-        Ordering::Less => (step(r, false), Ordering::Greater),
     }
 }
 

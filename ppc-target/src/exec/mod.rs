@@ -7,14 +7,16 @@ pub const DCBZ_BLOCK: u64 = 128;
 
 mod alu;
 mod fp;
+pub mod fpscr;
+mod mem;
 mod system;
 mod vector;
 
-use crate::decode::{CrOp, FMove, Insn, Mem, Target, VsrMove};
+use crate::decode::{CrOp, FMove, Insn, Mem, Target};
 use crate::mem::{Fault, Memory};
 use crate::models::IsaLevel;
 use crate::state::{msr, spr, xer, CpuState};
-pub use fp::fpscr;
+pub(crate) use mem::{load, store, Bus, Cached};
 pub use system::{host_ticks, vector as interrupt, MODE_BITS, TB_FREQ};
 
 /// Why execution stopped at an instruction.
@@ -84,23 +86,6 @@ impl CpuState {
         } else {
             ea & 0xFFFF_FFFF
         }
-    }
-
-    /// RT ← the doubleword at `ea`, RT+1 ← the next one (the quadword loads).
-    fn load_pair(&mut self, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
-        let hi = mem.read_u64(ea)?;
-        let lo = mem.read_u64(ea.wrapping_add(8))?;
-        self.gpr[(rt & 31) as usize] = hi;
-        self.gpr[((rt + 1) & 31) as usize] = lo;
-        Ok(())
-    }
-
-    /// The quadword at `ea` ← RS ‖ RS+1 (the quadword stores).
-    fn store_pair(&self, rs: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
-        let mut v = [0u8; 16];
-        v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
-        v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
-        mem.write(ea, &v)
     }
 
     #[inline]
@@ -811,49 +796,6 @@ impl CpuState {
         }
         Ok(next)
     }
-
-    /// GPR ↔ doubleword 0 of a VSR (the FPR for 0–31, the VR's high half for 32–63).
-    fn vsr_move(&mut self, op: VsrMove, xs: u8, ra: u8) {
-        let dw0 = |cpu: &Self| -> u64 {
-            match xs & 63 {
-                x @ 0..32 => cpu.fpu.fpr[x as usize].0,
-                x => (cpu.altivec.vr[(x - 32) as usize].0 >> 64) as u64,
-            }
-        };
-        let g = self.gpr[(ra & 31) as usize];
-        let v = match op {
-            VsrMove::Mfvsrd => {
-                self.gpr[(ra & 31) as usize] = dw0(self);
-                return;
-            }
-            VsrMove::Mfvsrwz => {
-                self.gpr[(ra & 31) as usize] = dw0(self) & 0xFFFF_FFFF;
-                return;
-            }
-            VsrMove::Mtvsrd => g,
-            VsrMove::Mtvsrwa => g as i32 as i64 as u64,
-            VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
-        };
-        // Doubleword 1 is left as it was (QEMU 7.2).
-        match xs & 63 {
-            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
-            x => {
-                let r = &mut self.altivec.vr[(x - 32) as usize].0;
-                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn memory(&mut self, op: Mem, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
-        let r = (rt & 31) as usize;
-        if op.is_store() {
-            store(op, self.gpr[r], ea, mem)
-        } else {
-            self.gpr[r] = load(op, ea, mem)?;
-            Ok(())
-        }
-    }
 }
 
 /// The operands of cmp/cmpl/cmpi/cmpli: whole doublewords when `l`, else the low words
@@ -864,73 +806,5 @@ pub(crate) fn compare_operands(l: bool, unsigned: bool, a: u64, b: u64) -> (u64,
         (true, _) => (a, b),
         (false, true) => (a & 0xFFFF_FFFF, b & 0xFFFF_FFFF),
         (false, false) => (a as i32 as i64 as u64, b as i32 as i64 as u64),
-    }
-}
-
-/// Fixed-size guest memory accesses: [`Memory`] itself (faulting), or only its cached
-/// translations ([`Cached`], which fails without side effects on a miss).
-pub(crate) trait Bus {
-    type Error;
-    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Self::Error>;
-    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Self::Error>;
-}
-
-impl Bus for Memory {
-    type Error = Fault;
-    #[inline(always)]
-    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Fault> {
-        self.read(ea)
-    }
-    #[inline(always)]
-    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Fault> {
-        self.store(ea, data)
-    }
-}
-
-/// The accesses the translation cache answers alone; `Err(())` means "take the full
-/// path" (a miss, or a store that needs dirty or code tracking), nothing was done.
-pub(crate) struct Cached<'a>(pub &'a mut Memory);
-
-impl Bus for Cached<'_> {
-    type Error = ();
-    #[inline(always)]
-    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], ()> {
-        self.0.read_cached(ea).ok_or(())
-    }
-    #[inline(always)]
-    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), ()> {
-        self.0.store_cached(ea, data).then_some(()).ok_or(())
-    }
-}
-
-/// The value a load operation reads at `ea` (zero- or sign-extended); stores read 0.
-#[inline(always)]
-pub(crate) fn load<B: Bus>(op: Mem, ea: u64, bus: &mut B) -> Result<u64, B::Error> {
-    Ok(match op {
-        Mem::Lbz => u64::from(bus.rd::<1>(ea)?[0]),
-        Mem::Lhz => u64::from(u16::from_be_bytes(bus.rd(ea)?)),
-        Mem::Lha => i16::from_be_bytes(bus.rd(ea)?) as i64 as u64,
-        Mem::Lwz => u64::from(u32::from_be_bytes(bus.rd(ea)?)),
-        Mem::Lwa => i32::from_be_bytes(bus.rd(ea)?) as i64 as u64,
-        Mem::Ld => u64::from_be_bytes(bus.rd(ea)?),
-        Mem::Lhbrx => u64::from(u16::from_le_bytes(bus.rd(ea)?)),
-        Mem::Lwbrx => u64::from(u32::from_le_bytes(bus.rd(ea)?)),
-        Mem::Ldbrx => u64::from_le_bytes(bus.rd(ea)?),
-        _ => 0,
-    })
-}
-
-/// Writes `v` as a store operation does (loads write nothing).
-#[inline(always)]
-pub(crate) fn store<B: Bus>(op: Mem, v: u64, ea: u64, bus: &mut B) -> Result<(), B::Error> {
-    match op {
-        Mem::Stb => bus.wr(ea, [v as u8]),
-        Mem::Sth => bus.wr(ea, (v as u16).to_be_bytes()),
-        Mem::Stw => bus.wr(ea, (v as u32).to_be_bytes()),
-        Mem::Std => bus.wr(ea, v.to_be_bytes()),
-        Mem::Sthbrx => bus.wr(ea, (v as u16).to_le_bytes()),
-        Mem::Stwbrx => bus.wr(ea, (v as u32).to_le_bytes()),
-        Mem::Stdbrx => bus.wr(ea, v.to_le_bytes()),
-        _ => Ok(()),
     }
 }

@@ -1,7 +1,7 @@
 //! The VMX/VSX loads and stores of whole registers and the VSCR moves (big-endian
 //! element order: the bytes in memory are the register's bytes, most significant first).
 
-use crate::decode::Vector;
+use crate::decode::{Vector, VsrMove};
 use crate::mem::{Fault, Memory};
 use crate::state::CpuState;
 
@@ -54,5 +54,37 @@ impl CpuState {
             }
         }
         Ok(())
+    }
+
+    /// GPR ↔ doubleword 0 of a VSR (the FPR for 0–31, the VR's high half for 32–63).
+    pub(super) fn vsr_move(&mut self, op: VsrMove, xs: u8, ra: u8) {
+        let dw0 = |cpu: &Self| -> u64 {
+            match xs & 63 {
+                x @ 0..32 => cpu.fpu.fpr[x as usize].0,
+                x => (cpu.altivec.vr[(x - 32) as usize].0 >> 64) as u64,
+            }
+        };
+        let g = self.gpr[(ra & 31) as usize];
+        let v = match op {
+            VsrMove::Mfvsrd => {
+                self.gpr[(ra & 31) as usize] = dw0(self);
+                return;
+            }
+            VsrMove::Mfvsrwz => {
+                self.gpr[(ra & 31) as usize] = dw0(self) & 0xFFFF_FFFF;
+                return;
+            }
+            VsrMove::Mtvsrd => g,
+            VsrMove::Mtvsrwa => g as i32 as i64 as u64,
+            VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
+        };
+        // Doubleword 1 is left as it was (QEMU 7.2).
+        match xs & 63 {
+            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
+            x => {
+                let r = &mut self.altivec.vr[(x - 32) as usize].0;
+                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
+            }
+        }
     }
 }

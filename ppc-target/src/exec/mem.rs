@@ -1,0 +1,109 @@
+//! Fixed-point loads and stores: the access of each `Mem` form (big-endian, sign or
+//! zero extension, byte reversal), over the guest's memory or a cached translation,
+//! and the quadword pairs.
+
+use super::*;
+
+impl CpuState {
+    /// RT ← the doubleword at `ea`, RT+1 ← the next one (the quadword loads).
+    pub(super) fn load_pair(&mut self, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let hi = mem.read_u64(ea)?;
+        let lo = mem.read_u64(ea.wrapping_add(8))?;
+        self.gpr[(rt & 31) as usize] = hi;
+        self.gpr[((rt + 1) & 31) as usize] = lo;
+        Ok(())
+    }
+
+    /// The quadword at `ea` ← RS ‖ RS+1 (the quadword stores).
+    pub(super) fn store_pair(&self, rs: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
+        v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
+        mem.write(ea, &v)
+    }
+
+    #[inline(always)]
+    pub(super) fn memory(
+        &mut self,
+        op: Mem,
+        rt: u8,
+        ea: u64,
+        mem: &mut Memory,
+    ) -> Result<(), Fault> {
+        let r = (rt & 31) as usize;
+        if op.is_store() {
+            store(op, self.gpr[r], ea, mem)
+        } else {
+            self.gpr[r] = load(op, ea, mem)?;
+            Ok(())
+        }
+    }
+}
+
+/// Fixed-size guest memory accesses: [`Memory`] itself (faulting), or only its cached
+/// translations ([`Cached`], which fails without side effects on a miss).
+pub(crate) trait Bus {
+    type Error;
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Self::Error>;
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Self::Error>;
+}
+
+impl Bus for Memory {
+    type Error = Fault;
+    #[inline(always)]
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], Fault> {
+        self.read(ea)
+    }
+    #[inline(always)]
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), Fault> {
+        self.store(ea, data)
+    }
+}
+
+/// The accesses the translation cache answers alone; `Err(())` means "take the full
+/// path" (a miss, or a store that needs dirty or code tracking), nothing was done.
+pub(crate) struct Cached<'a>(pub &'a mut Memory);
+
+impl Bus for Cached<'_> {
+    type Error = ();
+    #[inline(always)]
+    fn rd<const N: usize>(&mut self, ea: u64) -> Result<[u8; N], ()> {
+        self.0.read_cached(ea).ok_or(())
+    }
+    #[inline(always)]
+    fn wr<const N: usize>(&mut self, ea: u64, data: [u8; N]) -> Result<(), ()> {
+        self.0.store_cached(ea, data).then_some(()).ok_or(())
+    }
+}
+
+/// The value a load operation reads at `ea` (zero- or sign-extended); stores read 0.
+#[inline(always)]
+pub(crate) fn load<B: Bus>(op: Mem, ea: u64, bus: &mut B) -> Result<u64, B::Error> {
+    Ok(match op {
+        Mem::Lbz => u64::from(bus.rd::<1>(ea)?[0]),
+        Mem::Lhz => u64::from(u16::from_be_bytes(bus.rd(ea)?)),
+        Mem::Lha => i16::from_be_bytes(bus.rd(ea)?) as i64 as u64,
+        Mem::Lwz => u64::from(u32::from_be_bytes(bus.rd(ea)?)),
+        Mem::Lwa => i32::from_be_bytes(bus.rd(ea)?) as i64 as u64,
+        Mem::Ld => u64::from_be_bytes(bus.rd(ea)?),
+        Mem::Lhbrx => u64::from(u16::from_le_bytes(bus.rd(ea)?)),
+        Mem::Lwbrx => u64::from(u32::from_le_bytes(bus.rd(ea)?)),
+        Mem::Ldbrx => u64::from_le_bytes(bus.rd(ea)?),
+        _ => 0,
+    })
+}
+
+/// Writes `v` as a store operation does (loads write nothing).
+#[inline(always)]
+pub(crate) fn store<B: Bus>(op: Mem, v: u64, ea: u64, bus: &mut B) -> Result<(), B::Error> {
+    match op {
+        Mem::Stb => bus.wr(ea, [v as u8]),
+        Mem::Sth => bus.wr(ea, (v as u16).to_be_bytes()),
+        Mem::Stw => bus.wr(ea, (v as u32).to_be_bytes()),
+        Mem::Std => bus.wr(ea, v.to_be_bytes()),
+        Mem::Sthbrx => bus.wr(ea, (v as u16).to_le_bytes()),
+        Mem::Stwbrx => bus.wr(ea, (v as u32).to_le_bytes()),
+        Mem::Stdbrx => bus.wr(ea, v.to_le_bytes()),
+        _ => Ok(()),
+    }
+}
