@@ -1,5 +1,5 @@
-//! The run loop and a Linux user-mode personality (static ELF64 big-endian loading,
-//! the initial stack, `exit`, `exit_group`, `write`). Code is decoded and checked
+//! The run loop (the Linux user personality is in [`crate::linux`], the pseries
+//! machine in [`crate::pseries`]). Code is decoded and checked
 //! against the ISA level once per block (up to a branch, a page end or 63
 //! instructions), lowered to threaded code (see `threaded.rs`: one handler per
 //! instruction or fused pair, operands extracted, recent results passed in host
@@ -11,19 +11,11 @@ use std::fmt;
 
 use crate::decode::{decode, decode_prefixed, Insn};
 use crate::exec::{Exception, Reservation, MODE_BITS};
-use crate::linux::{LinuxState, Outcome};
-use crate::mem::{Fault, Memory};
-use crate::models::CpuModel;
+use crate::linux::LinuxState;
+pub use crate::linux::{STACK_SIZE, STACK_TOP, USER_MSR};
+use crate::mem::Memory;
 use crate::state::{msr, CpuState};
 use crate::threaded;
-
-/// Where the stack is placed (QEMU's linux-user layout puts it just below here).
-pub const STACK_TOP: u64 = 0x40_0080_1000;
-/// Stack size.
-pub const STACK_SIZE: u64 = 8 << 20;
-/// The user-mode MSR QEMU's linux-user shows for every model (SF, HV, VEC/VSX, EE, PR,
-/// FP, ME, IR, DR, RI, ...), as in the reference traces.
-pub const USER_MSR: u64 = 0x9000_0001_0280_6900;
 
 /// Why a run stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,13 +76,6 @@ impl fmt::Display for Stop {
             }
         }
     }
-}
-
-/// What the auxiliary vector tells about the executable.
-struct Aux {
-    phdr: u64,
-    phnum: u64,
-    entry: u64,
 }
 
 /// An ELF that cannot run here.
@@ -184,175 +169,6 @@ impl Guest {
             machine: None,
             blocks_mode: 0,
         }
-    }
-
-    /// Loads a static ELF64 big-endian executable (ELFv1 or ELFv2) for `model` and sets
-    /// up registers and the stack as Linux (and QEMU's linux-user) do.
-    pub fn load_elf(
-        image: &[u8],
-        model: &'static CpuModel,
-        argv0: &str,
-    ) -> Result<Self, LoadError> {
-        Self::load_elf_args(image, model, &[argv0])
-    }
-
-    /// [`Guest::load_elf`] with the whole argument vector (`argv[0]` first).
-    pub fn load_elf_args(
-        image: &[u8],
-        model: &'static CpuModel,
-        argv: &[&str],
-    ) -> Result<Self, LoadError> {
-        let argv0 = argv.first().copied().unwrap_or("");
-        use elf::endian::BigEndian;
-        let file = elf::ElfBytes::<BigEndian>::minimal_parse(image)
-            .map_err(|e| LoadError(format!("not an ELF64 big-endian file: {e}")))?;
-        let hdr = &file.ehdr;
-        if hdr.class != elf::file::Class::ELF64 || hdr.e_machine != elf::abi::EM_PPC64 {
-            return Err(LoadError("not a ppc64 ELF64 file".into()));
-        }
-        if hdr.e_type != elf::abi::ET_EXEC {
-            return Err(LoadError(
-                "only static executables (ET_EXEC) are supported".into(),
-            ));
-        }
-        let mut mem = Memory::new();
-        let segments = file
-            .segments()
-            .ok_or_else(|| LoadError("no program headers".into()))?;
-        for (i, ph) in segments
-            .iter()
-            .filter(|p| p.p_type == elf::abi::PT_LOAD)
-            .enumerate()
-        {
-            if ph.p_memsz > 1 << 30 || ph.p_filesz > ph.p_memsz {
-                return Err(LoadError("unreasonable segment size".into()));
-            }
-            mem.add_region(&format!("seg{i}"), ph.p_vaddr, ph.p_memsz)
-                .map_err(LoadError)?;
-            let data = file
-                .segment_data(&ph)
-                .map_err(|e| LoadError(format!("segment {i}: {e}")))?;
-            mem.write(ph.p_vaddr, data)
-                .map_err(|e| LoadError(e.to_string()))?;
-        }
-        mem.add_region("stack", STACK_TOP - STACK_SIZE, STACK_SIZE)
-            .map_err(LoadError)?;
-        let heap = mem
-            .regions()
-            .iter()
-            .filter(|r| r.name.starts_with("seg"))
-            .map(|r| r.base + r.len() as u64)
-            .max()
-            .unwrap_or(0);
-        let phdr = segments
-            .iter()
-            .find(|p| p.p_type == elf::abi::PT_LOAD && p.p_offset == 0)
-            .map_or(0, |p| p.p_vaddr + hdr.e_phoff);
-        let phnum = u64::from(hdr.e_phnum);
-
-        let mut cpu = CpuState::new(model);
-        cpu.msr = USER_MSR;
-        let entry = hdr.e_entry;
-        if hdr.e_flags & 3 == 2 {
-            cpu.nip = entry;
-            cpu.gpr[12] = entry;
-        } else {
-            // ELFv1: the entry is a function descriptor {code, TOC, env}.
-            cpu.nip = mem
-                .read_u64(entry)
-                .map_err(|e| LoadError(format!("entry descriptor: {e}")))?;
-            cpu.gpr[2] = mem
-                .read_u64(entry + 8)
-                .map_err(|e| LoadError(format!("entry descriptor: {e}")))?;
-        }
-        let mut g = Guest::from_parts(cpu, mem);
-        g.linux.brk_start = heap;
-        g.linux.brk = heap;
-        g.linux.brk_mapped = heap;
-        // `/proc/self/exe` is absolute (glibc checks): the caller sets the real path
-        // with `set_exe`; until then a relative argv[0] is taken from the root.
-        if argv0.starts_with('/') {
-            g.set_exe(argv0);
-        } else {
-            g.set_exe(&format!("/{argv0}"));
-        }
-        let aux = Aux { phdr, phnum, entry };
-        g.cpu.gpr[1] = g
-            .setup_stack(argv, &aux)
-            .map_err(|e| LoadError(e.to_string()))?;
-        Ok(g)
-    }
-
-    /// The initial stack as Linux builds it: argc, argv, an empty environment and the
-    /// auxiliary vector, with the strings and `AT_RANDOM`'s 16 bytes above; returns r1.
-    fn setup_stack(&mut self, argv: &[&str], aux: &Aux) -> Result<u64, Fault> {
-        let strings: usize = argv.iter().map(|a| a.len() + 1).sum();
-        if strings > 128 << 10 {
-            return Err(Fault {
-                addr: STACK_TOP,
-                size: 0,
-                write: true,
-            });
-        }
-        let name = (STACK_TOP - 0x200 - strings as u64) & !15;
-        let mut at = name;
-        let mut ptrs = Vec::new();
-        for a in argv {
-            self.mem.write(at, a.as_bytes())?;
-            self.mem.write(at + a.len() as u64, &[0])?;
-            ptrs.push(at);
-            at += a.len() as u64 + 1;
-        }
-        let platform = (at + 16) & !15;
-        let plat = self
-            .cpu
-            .model
-            .name
-            .split('_')
-            .next()
-            .unwrap_or("power9")
-            .as_bytes()
-            .to_vec();
-        self.mem.write(platform, &plat)?;
-        self.mem.write(platform + plat.len() as u64, &[0])?;
-        let random = name - 32;
-        let bytes = self.random_bytes(16);
-        self.mem.write(random, &bytes)?;
-        let f = self.cpu.model.facilities;
-        let (hwcap, hwcap2) = crate::linux::hwcaps(self.cpu.isa, f.fpu, f.isel);
-        let auxv: [(u64, u64); 19] = [
-            (3, aux.phdr),  // AT_PHDR
-            (4, 56),        // AT_PHENT
-            (5, aux.phnum), // AT_PHNUM
-            (6, 4096),      // AT_PAGESZ
-            (7, 0),         // AT_BASE
-            (8, 0),         // AT_FLAGS
-            (9, aux.entry), // AT_ENTRY
-            (11, 0),        // AT_UID
-            (12, 0),        // AT_EUID
-            (13, 0),        // AT_GID
-            (14, 0),        // AT_EGID
-            (15, platform), // AT_PLATFORM
-            (16, hwcap),    // AT_HWCAP
-            (17, 100),      // AT_CLKTCK
-            (19, 128),      // AT_DCACHEBSIZE
-            (20, 128),      // AT_ICACHEBSIZE
-            (23, 0),        // AT_SECURE
-            (25, random),   // AT_RANDOM
-            (26, hwcap2),   // AT_HWCAP2
-        ];
-        let mut words = vec![ptrs.len() as u64];
-        words.extend_from_slice(&ptrs);
-        words.extend_from_slice(&[0, 0]); // argv's NULL, an empty environment
-        for (k, v) in auxv {
-            words.extend_from_slice(&[k, v]);
-        }
-        words.extend_from_slice(&[31, name, 0, 0]); // AT_EXECFN, AT_NULL
-        let sp = (random - 8 * words.len() as u64 - 64) & !15;
-        for (i, w) in words.iter().enumerate() {
-            self.mem.write(sp + 8 * i as u64, &w.to_be_bytes())?;
-        }
-        Ok(sp)
     }
 
     /// Decodes the instruction at `pc` and checks it is allowed on this CPU.
@@ -583,29 +399,5 @@ impl Guest {
                 })
             }
         }
-    }
-
-    /// A system call (r0 = number, r3..r8 = arguments) through the Linux personality.
-    fn syscall(&mut self, vectored: bool) -> Option<Stop> {
-        let g = &self.cpu.gpr;
-        let args = [g[3], g[4], g[5], g[6], g[7], g[8]];
-        let result = match self.linux_syscall(g[0], args) {
-            Outcome::Exit(status) => return Some(Stop::Exit(status)),
-            Outcome::Return(r) => r,
-        };
-        let so = &mut self.cpu.crf[0];
-        match (result, vectored) {
-            (Ok(v), false) => {
-                self.cpu.gpr[3] = v;
-                *so &= !1;
-            }
-            (Err(e), false) => {
-                self.cpu.gpr[3] = e;
-                *so |= 1;
-            }
-            (Ok(v), true) => self.cpu.gpr[3] = v,
-            (Err(e), true) => self.cpu.gpr[3] = e.wrapping_neg(),
-        }
-        None
     }
 }
