@@ -199,3 +199,83 @@ fn a_validate_field_checks_at_its_position_and_has_no_bytes() {
     v.head = 9;
     assert!(v.save(&mut Vec::new(), &cx()).is_err());
 }
+
+/// QEMU's `vmstate_spapr_event_entry`, an element of `VMSTATE_QTAILQ_V`.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "spapr_event_log_entry", version = 1, minimum_version = 1)]
+struct EventLogEntry {
+    summary: u32,
+    extended_length: u32,
+    #[vmstate(buffer, varray(count = extended_length, max = 4096))]
+    extended_log: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "spapr_pending_events", version = 1, minimum_version = 1)]
+struct PendingEvents {
+    #[vmstate(since = 1)]
+    pending_events: vmstate::QTailQ<EventLogEntry, 4>,
+}
+
+#[test]
+fn a_qtailq_is_marked_elements_then_an_end_marker_described_as_qemu_does() {
+    let mut v = PendingEvents::default();
+    v.pending_events.push(EventLogEntry {
+        summary: 0x8000_0000,
+        extended_length: 2,
+        extended_log: vec![0xee, 0xff],
+    });
+    v.pending_events.push(EventLogEntry::default());
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    v.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(
+        out,
+        hex("01 80000000 00000002 EEFF 01 00000000 00000000 00")
+    );
+    // Each element's description goes into the field's object (QEMU's vmdesc has
+    // repeated keys there), then the list's whole size.
+    let elem = |n: u32| {
+        format!(
+            r#""vmsd_name": "spapr_event_log_entry", "version": 1, "fields": [{{"name": "summary", "type": "uint32", "size": 4}}, {{"name": "extended_length", "type": "uint32", "size": 4}}, {{"name": "extended_log", "type": "buffer", "size": {n}}}]"#
+        )
+    };
+    assert_eq!(
+        desc.as_str(),
+        format!(
+            r#"{{"vmsd_name": "spapr_pending_events", "version": 1, "fields": [{{"name": "pending_events", "type": "qtailq", {}, {}, "size": 21}}]}}"#,
+            elem(2),
+            elem(0)
+        )
+    );
+    let mut back = PendingEvents::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back, v);
+    // An empty list is its end marker.
+    let mut empty = PendingEvents::default();
+    let mut out = Vec::new();
+    empty.save(&mut out, &cx()).unwrap();
+    assert_eq!(out, [0]);
+}
+
+#[test]
+fn a_qtailq_is_bounded_and_its_markers_checked() {
+    // Five elements where four fit: refused at the fifth marker, nothing changed.
+    let five = hex("01 00000001 00000000 01 00000002 00000000 01 00000003 00000000 01 00000004 00000000 01 00000005 00000000 00");
+    let mut v = PendingEvents::default();
+    v.pending_events.push(EventLogEntry::default());
+    let before = v.clone();
+    let e = v.load(&five, 1, &cx()).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::LimitExceeded { limit: 4, .. }),
+        "{e}"
+    );
+    assert_eq!(e.to_string().contains("pending_events"), true, "{e}");
+    assert_eq!(v, before, "a refused load changes nothing");
+    // A marker other than 0 or 1.
+    let e = v.load(&hex("02"), 1, &cx()).unwrap_err();
+    assert!(e.to_string().contains("list marker 0x02"), "{e}");
+    // A list cut short.
+    let e = v.load(&hex("01 00000001"), 1, &cx()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::UnexpectedEof { .. }), "{e}");
+}

@@ -85,6 +85,7 @@ mod context;
 mod error;
 mod field;
 pub mod json;
+mod queue;
 pub mod ram;
 pub mod registry;
 mod schema;
@@ -98,6 +99,7 @@ pub mod __private;
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use field::{describe_leaves, Bitmap, CountField, Entry, EqualField, Field, Timer, VarStorage};
+pub use queue::{QList, QTailQ};
 pub use schema::{Count, Description, Elem, FieldDesc, Gate, Info, SubsectionDesc};
 pub use vmstate_derive::VmState;
 

@@ -3,7 +3,7 @@
 //! hashed page table's iterative `spapr/htab` (a hand-written format in QEMU too).
 //!
 //! ```
-//! use ppc_target::pseries::spapr::Spapr;
+//! use ppc_target::pseries::spapr::{EventLogEntry, Spapr};
 //! use vmstate::{Context, VmState};
 //!
 //! let cx = Context::new("pseries-7.2");
@@ -12,6 +12,12 @@
 //! m.dtb.fdt_size = 3;
 //! m.dtb.fdt_blob = vec![0xd0, 0x0d, 0xfe];
 //! m.dtb.present = true;
+//! // An event waiting for the guest: the `spapr_pending_events` subsection (a QTAILQ).
+//! m.pending_events.pending_events.push(EventLogEntry {
+//!     summary: 0x8000_0000,
+//!     extended_length: 2,
+//!     extended_log: vec![1, 2],
+//! });
 //! let mut body = Vec::new();
 //! m.save(&mut body, &cx).unwrap();
 //! let mut back = Spapr::default();
@@ -20,7 +26,7 @@
 //! ```
 
 use vmstate::wire::Reader;
-use vmstate::{Bitmap, Context, Error, Result, VmState};
+use vmstate::{Bitmap, Context, Error, QTailQ, Result, VmState};
 
 /// `timebase`: the guest time base and the host time of day when it was taken.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, VmState)]
@@ -67,6 +73,28 @@ pub struct PatbEntry {
     pub patb_entry: u64,
 }
 
+/// `spapr_event_log_entry`: an RTAS event (EPOW, hotplug) waiting for the guest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_event_log_entry", version = 1, minimum_version = 1)]
+pub struct EventLogEntry {
+    /// The event summary word.
+    pub summary: u32,
+    /// Length of the extended log.
+    pub extended_length: u32,
+    /// The extended log (`VMSTATE_VBUFFER_ALLOC_UINT32`).
+    #[vmstate(buffer, varray(count = extended_length, max = 65536))]
+    pub extended_log: Vec<u8>,
+}
+
+/// `spapr_pending_events`: the RTAS events not yet delivered (`VMSTATE_QTAILQ_V`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_pending_events", version = 1, minimum_version = 1)]
+pub struct PendingEvents {
+    /// The queue.
+    #[vmstate(since = 1)]
+    pub pending_events: QTailQ<EventLogEntry, 1024>,
+}
+
 /// `spapr_dtb`: the device tree as the guest updated it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
 #[vmstate(name = "spapr_dtb", version = 1, minimum_version = 1, post_load = Dtb::loaded)]
@@ -91,22 +119,24 @@ impl Dtb {
 }
 
 /// `spapr_fwnmi`: the firmware-assisted NMI registration.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, VmState)]
-#[vmstate(name = "spapr_fwnmi", version = 1, minimum_version = 1, post_load = Fwnmi::loaded)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, VmState)]
+#[vmstate(name = "spapr_fwnmi", version = 1, minimum_version = 1)]
 pub struct Fwnmi {
-    /// The guest's machine-check handler.
-    pub guest_machine_check_addr: u64,
+    /// The guest's system-reset handler.
+    pub fwnmi_system_reset_addr: u64,
+    /// The guest's machine-check handler (-1: not registered).
+    pub fwnmi_machine_check_addr: u64,
     /// The vCPU inside the handler (-1: none).
     pub fwnmi_machine_check_interlock: i32,
-    /// The stream carried it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
-impl Fwnmi {
-    fn loaded(&mut self, _cx: &Context, _version: u32) -> Result<()> {
-        self.present = true;
-        Ok(())
+impl Default for Fwnmi {
+    fn default() -> Self {
+        Fwnmi {
+            fwnmi_system_reset_addr: u64::MAX,
+            fwnmi_machine_check_addr: u64::MAX,
+            fwnmi_machine_check_interlock: -1,
+        }
     }
 }
 
@@ -163,9 +193,9 @@ caps! {
     CapRptInvalidate "spapr/cap/rpt_invalidate" "mig.caps[0x0b]";
 }
 
-/// `spapr`: QEMU 7.2's `vmstate_spapr`. Pending RTAS events (`spapr_pending_events`,
-/// a QTAILQ) and the legacy interrupt map (`spapr_irq_map`, a bitmap of run-time
-/// length) are refused by name when a stream carries them.
+/// `spapr`: QEMU 7.2's `vmstate_spapr`. The legacy interrupt map (`spapr_irq_map`, a
+/// bitmap of run-time length, only sent by machines with legacy interrupt numbering) is
+/// refused by name when a stream carries it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, VmState)]
 #[vmstate(name = "spapr", version = 3, minimum_version = 1)]
 pub struct Spapr {
@@ -184,6 +214,9 @@ pub struct Spapr {
     /// `spapr_patb_entry`.
     #[vmstate(subsection(name = "spapr_patb_entry", needed = Spapr::patb_needed))]
     pub patb: PatbEntry,
+    /// `spapr_pending_events`.
+    #[vmstate(subsection(name = "spapr_pending_events", needed = Spapr::events_needed))]
+    pub pending_events: PendingEvents,
     /// `spapr/cap/htm`.
     #[vmstate(subsection(name = "spapr/cap/htm", needed = Spapr::htm_needed))]
     pub cap_htm: CapHtm,
@@ -242,6 +275,11 @@ impl Spapr {
         self.patb.patb_entry != 0
     }
 
+    /// QEMU: sent while events wait for the guest.
+    fn events_needed(&self, _cx: &Context) -> bool {
+        !self.pending_events.pending_events.is_empty()
+    }
+
     fn htm_needed(&self, _cx: &Context) -> bool {
         self.cap_htm.present
     }
@@ -278,8 +316,9 @@ impl Spapr {
     fn cap_fwnmi_needed(&self, _cx: &Context) -> bool {
         self.cap_fwnmi.present
     }
+    /// QEMU: sent once the guest registered a machine-check handler.
     fn fwnmi_needed(&self, _cx: &Context) -> bool {
-        self.fwnmi.present
+        self.fwnmi.fwnmi_machine_check_addr != u64::MAX
     }
     fn rpt_needed(&self, _cx: &Context) -> bool {
         self.cap_rpt_invalidate.present
