@@ -270,7 +270,7 @@ fn a_qtailq_is_bounded_and_its_markers_checked() {
         matches!(e.kind(), ErrorKind::LimitExceeded { limit: 4, .. }),
         "{e}"
     );
-    assert_eq!(e.to_string().contains("pending_events"), true, "{e}");
+    assert!(e.to_string().contains("pending_events"), "{e}");
     assert_eq!(v, before, "a refused load changes nothing");
     // A marker other than 0 or 1.
     let e = v.load(&hex("02"), 1, &cx()).unwrap_err();
