@@ -279,3 +279,54 @@ fn a_qtailq_is_bounded_and_its_markers_checked() {
     let e = v.load(&hex("01 00000001"), 1, &cx()).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::UnexpectedEof { .. }), "{e}");
 }
+
+/// One member sent as two wire fields under one name (QEMU's `VMSTATE_UINT16_HACK`
+/// then the full-width field, as the i8254 PIT's `count_load_time`), and single
+/// elements of an array sent as fields of their own: QEMU numbers repeated names
+/// `name[k]` in the stream's description.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "pit", version = 3, minimum_version = 2)]
+struct PitLike {
+    #[vmstate(name = "count", test = PitLike::old_stream)]
+    count_low: u16,
+    #[vmstate(name = "count")]
+    count: u32,
+    #[vmstate(name = "reg[INDEX]")]
+    reg0: u32,
+    #[vmstate(name = "reg[INDEX]")]
+    reg1: u32,
+}
+
+impl PitLike {
+    fn old_stream(&self, _cx: &Context, version: u32) -> bool {
+        version < 3
+    }
+}
+
+#[test]
+fn repeated_wire_names_are_numbered_in_the_description() {
+    let mut v = PitLike {
+        count_low: 0,
+        count: 0x1234_5678,
+        reg0: 1,
+        reg1: 2,
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    v.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("12345678 00000001 00000002"));
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "pit", "version": 3, "fields": [{"name": "count[1]", "type": "uint32", "size": 4}, {"name": "reg[INDEX][0]", "type": "uint32", "size": 4}, {"name": "reg[INDEX][1]", "type": "uint32", "size": 4}]}"#
+    );
+    // A version-2 stream carries the narrow copy first.
+    let mut back = PitLike::default();
+    back.load(&hex("0042 12345678 00000001 00000002"), 2, &cx())
+        .unwrap();
+    assert_eq!(
+        (back.count_low, back.count, back.reg1),
+        (0x42, 0x1234_5678, 2)
+    );
+    let dump = vmstate::dump_json(PitLike::DESCRIPTION);
+    assert_eq!(dump.matches(r#""field": "count""#).count(), 2, "{dump}");
+}

@@ -11,7 +11,6 @@ pub fn check(cx: &Ctxt, c: &Container<'_>) {
     check_old_version(cx, c);
     check_name(cx, c);
     check_since(cx, c);
-    check_duplicate_names(cx, c);
     check_subsections(cx, c);
     check_varrays(cx, c);
     check_types(cx, c);
@@ -92,23 +91,6 @@ fn check_since(cx: &Ctxt, c: &Container<'_>) {
             if f.test.is_some() {
                 cx.error_at(since.span, "`since` has no effect on a field with `test` (the test alone decides, as in QEMU)");
             }
-        }
-    }
-}
-
-// Wire names identify fields in the stream's description, in errors and in the
-// compatibility checker; only QEMU's `unused` padding may repeat.
-fn check_duplicate_names(cx: &Ctxt, c: &Container<'_>) {
-    let mut seen: HashMap<&str, ()> = HashMap::new();
-    for f in c.fields.iter().filter(|f| f.is_wire_field()) {
-        if matches!(f.kind, FieldKind::Unused { .. }) {
-            continue;
-        }
-        if seen.insert(&f.name.value, ()).is_some() {
-            cx.error_at(
-                f.name.span,
-                format!("duplicate wire name `{}`", f.name.value),
-            );
         }
     }
 }

@@ -72,7 +72,7 @@
 //! | attribute | wire | QEMU |
 //! |---|---|---|
 //! | (none) | the field's codec (`Field`): integers big-endian, `bool` one byte, `f64` its bits, arrays element by element, nested structs without a header (also behind a `Box`), `Timer`, `Bitmap<N>` | `VMSTATE_UINT32`, `_INT64`, `_BOOL`, `_FLOAT64`, `_UINT8_ARRAY`, `_STRUCT`, `_STRUCT_ARRAY`, `_STRUCT_POINTER`, `_TIMER_PTR`, `_BITMAP` (fixed length) |
-//! | `name = "env.gpr"` | the wire name (default: the Rust name, `r#type` as `type`); several Rust fields may not share one, except `unused` | the C expression QEMU prints |
+//! | `name = "env.gpr"` | the wire name (default: the Rust name, `r#type` as `type`); several fields may share one (QEMU's description numbers them `name[k]`, k = the occurrence in the field list): one member sent twice (`VMSTATE_UINT16_HACK` then the full field), elements of an array sent one by one (`reg[INDEX]`) | the C expression QEMU prints |
 //! | `since = N` | present from version `N` on | `VMSTATE_*_V` |
 //! | `test = path` | present when the function says so | `VMSTATE_*_TEST` |
 //! | `if_compat = "flag"`, `unless_compat = "flag"` | present only when the destination machine type has (or lacks) a compat flag | a `field_exists` test on a compat property |
