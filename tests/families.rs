@@ -330,3 +330,48 @@ fn repeated_wire_names_are_numbered_in_the_description() {
     let dump = vmstate::dump_json(PitLike::DESCRIPTION);
     assert_eq!(dump.matches(r#""field": "count""#).count(), 2, "{dump}");
 }
+
+#[derive(Clone, Debug, PartialEq, VmState)]
+#[vmstate(name = "uart", version = 1)]
+struct Uart {
+    rx: vmstate::Fifo8,
+    irq_map: vmstate::BitmapVec,
+}
+
+#[test]
+fn a_fifo8_is_its_ring_head_and_count_and_a_run_time_bitmap_its_words() {
+    let mut u = Uart {
+        rx: vmstate::Fifo8::new(3),
+        irq_map: vmstate::BitmapVec::new(70),
+    };
+    u.rx.push(7).unwrap();
+    u.irq_map.set(65, true);
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    u.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(
+        out,
+        hex("070000 00000000 00000001 0000000000000000 0000000000000002")
+    );
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "uart", "version": 1, "fields": [{"name": "rx", "type": "struct", "struct": {"vmsd_name": "Fifo8", "version": 1, "fields": [{"name": "data", "type": "buffer", "size": 3}, {"name": "head", "type": "uint32", "size": 4}, {"name": "num", "type": "uint32", "size": 4}]}, "size": 11}, {"name": "irq_map", "type": "bitmap", "size": 16}]}"#
+    );
+    let fresh = || Uart {
+        rx: vmstate::Fifo8::new(3),
+        irq_map: vmstate::BitmapVec::new(70),
+    };
+    let mut back = fresh();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back, u);
+    // A hostile head or count is refused, the destination unchanged.
+    let mut bad = out.clone();
+    bad[4..7].copy_from_slice(&[0, 0, 9]); // head 9 in a ring of 3
+    let mut v = fresh();
+    let e = v.load(&bad, 1, &cx()).unwrap_err();
+    assert!(
+        e.to_string().contains("do not fit a ring of 3 bytes"),
+        "{e}"
+    );
+    assert_eq!(v, fresh());
+}

@@ -81,9 +81,11 @@ extern crate alloc;
 use alloc::{string::String, vec::Vec};
 
 pub mod attributes;
+mod bitmap;
 mod context;
 mod error;
 mod field;
+mod fifo;
 pub mod json;
 mod queue;
 pub mod ram;
@@ -96,9 +98,11 @@ pub mod wire;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use bitmap::BitmapVec;
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use field::{describe_leaves, Bitmap, CountField, Entry, EqualField, Field, Timer, VarStorage};
+pub use fifo::Fifo8;
 pub use queue::{QList, QTailQ};
 pub use schema::{Count, Description, Elem, FieldDesc, Gate, Info, SubsectionDesc};
 pub use vmstate_derive::VmState;
