@@ -375,3 +375,42 @@ fn a_fifo8_is_its_ring_head_and_count_and_a_run_time_bitmap_its_words() {
     );
     assert_eq!(v, fresh());
 }
+
+/// A struct whose version 2 added a field.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "timer/state", version = 2, minimum_version = 1)]
+struct TimerState {
+    count: u32,
+    #[vmstate(since = 2)]
+    mode: u8,
+}
+
+/// QEMU's `VMSTATE_VSTRUCT(t, S, vmstate_timer, TimerState, 1)`: the nested struct is
+/// saved and loaded as its version 1.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "board", version = 1)]
+struct Board {
+    #[vmstate(vstruct = 1)]
+    t: TimerState,
+    after: u16,
+}
+
+#[test]
+fn a_vstruct_saves_and_loads_its_struct_at_the_given_version() {
+    let mut b = Board {
+        t: TimerState { count: 5, mode: 9 },
+        after: 0x0102,
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    b.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    // Version 1 of the struct has no `mode`.
+    assert_eq!(out, hex("00000005 0102"));
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "board", "version": 1, "fields": [{"name": "t", "type": "vstruct", "vmsd_name": "timer/state", "version": 1, "fields": [{"name": "count", "type": "uint32", "size": 4}], "size": 4}, {"name": "after", "type": "uint16", "size": 2}]}"#
+    );
+    let mut back = Board::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!((back.t.count, back.t.mode, back.after), (5, 0, 0x0102));
+}

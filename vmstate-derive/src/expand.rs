@@ -90,6 +90,26 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             };
         })
     });
+    // A VSTRUCT's version must be one its struct's description loads.
+    let vstruct_asserts = c.fields.iter().filter_map(|f| {
+        let FieldKind::VStruct { version } = &f.kind else {
+            return None;
+        };
+        let ty = f.ty;
+        let v = version.value as u32;
+        let msg = format!(
+            "`vstruct = {v}` on `{}`: not a version its struct's description has (minimum_version..=version)",
+            f.member
+        );
+        Some(quote_spanned! {version.span=>
+            const _: () = {
+                let __d = <#ty as #krate::VmState>::DESCRIPTION;
+                if #v > __d.version || #v < __d.minimum_version {
+                    ::core::panic!(#msg);
+                }
+            };
+        })
+    });
     let sub_asserts = subs.iter().map(|f| {
         let ty = f.ty;
         let FieldKind::Subsection { name: sname, .. } = &f.kind else {
@@ -125,7 +145,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     let save_fields = wire
         .iter()
         .enumerate()
-        .map(|(i, f)| save_field(&krate, c, i, f));
+        .map(|(i, f)| save_field(&krate, i, f));
     let load_fields = wire
         .iter()
         .enumerate()
@@ -182,7 +202,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     let post_load = hook(&c.hooks.post_load, "post_load", "post_load");
     let pre_save = hook(&c.hooks.pre_save, "pre_save", "pre_save");
     let save_all = quote! {
-        #p::desc_begin(__w, Self::DESCRIPTION);
+        #p::desc_begin_at(__w, Self::DESCRIPTION, __version);
         #(#save_fields)*
         #p::desc_fields_end(__w);
         let mut __subs = #p::SubsectionsDesc::new();
@@ -243,6 +263,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         const _: () = {
             #(#sub_asserts)*
             #(#varray_asserts)*
+            #(#vstruct_asserts)*
 
             #[automatically_derived]
             impl #krate::VmState for #ident {
@@ -260,6 +281,17 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 fn save_body(
                     &mut self,
                     __w: &mut #krate::wire::Writer<'_>,
+                    __cx: &#krate::Context,
+                ) -> #krate::Result<()> {
+                    <Self as #krate::VmState>::save_body_at(self, __w, #version, __cx)
+                }
+
+                #[allow(unused_variables, unused_mut)]
+                #[inline]
+                fn save_body_at(
+                    &mut self,
+                    __w: &mut #krate::wire::Writer<'_>,
+                    __version: u32,
                     __cx: &#krate::Context,
                 ) -> #krate::Result<()> {
                     #pre_save
@@ -478,7 +510,7 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
         None => quote!(::core::option::Option::None),
     };
     let (elem, count) = match &f.kind {
-        FieldKind::Value => (
+        FieldKind::Value | FieldKind::VStruct { .. } => (
             quote_spanned!(ty.span()=> <#ty as #krate::Field>::ELEM),
             quote_spanned!(ty.span()=> #krate::Count::Fixed(<#ty as #krate::Field>::COUNT)),
         ),
@@ -551,12 +583,11 @@ fn exists(krate: &TokenStream, f: &Field<'_>, version: TokenStream) -> TokenStre
     }
 }
 
-fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_>) -> TokenStream {
+fn save_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
     let p = quote!(#krate::__private);
     let member = f.member;
     let ty = f.ty;
-    let version = c.version.value as u32;
-    let cond = exists(krate, f, quote!(#version));
+    let cond = exists(krate, f, quote!(__version));
     let body = match &f.kind {
         FieldKind::Value => quote_spanned! {ty.span()=>
             #p::save_field(&mut self.#member, Self::DESCRIPTION, #index, __w, __cx)?;
@@ -587,10 +618,16 @@ fn save_field(krate: &TokenStream, c: &Container<'_>, index: usize, f: &Field<'_
             }
         }
         FieldKind::Validate { check } => quote_spanned! {check.span()=>
-            if !(#p::test::<Self>(#check))(self, __cx, #version) {
+            if !(#p::test::<Self>(#check))(self, __cx, __version) {
                 return ::core::result::Result::Err(#p::validation_failed(Self::DESCRIPTION, #index, "output"));
             }
         },
+        FieldKind::VStruct { version } => {
+            let v = version.value as u32;
+            quote_spanned! {ty.span()=>
+                #p::save_vstruct(&mut self.#member, #v, Self::DESCRIPTION, #index, __w, __cx)?;
+            }
+        }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -638,6 +675,12 @@ fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
                 return ::core::result::Result::Err(#p::validation_failed_at(#fd, __r.offset()));
             }
         },
+        FieldKind::VStruct { version } => {
+            let v = version.value as u32;
+            quote_spanned! {ty.span()=>
+                #p::load_vstruct(&mut self.#member, #v, #fd, __r, __cx)?;
+            }
+        }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {

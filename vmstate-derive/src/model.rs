@@ -36,6 +36,7 @@ const COUNT: &str = "count";
 const MAX: &str = "max";
 const SUBSECTION: &str = "subsection";
 const SKIP: &str = "skip";
+const VSTRUCT: &str = "vstruct";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -130,6 +131,9 @@ pub enum FieldKind {
         needed: ExprPath,
         gate: Option<Gate>,
     },
+    /// A nested struct saved and loaded as this version of its description (QEMU's
+    /// `VMSTATE_VSTRUCT` with its `struct_version_id`).
+    VStruct { version: Spanned<u64> },
     /// Not migrated.
     Skip,
     /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
@@ -359,7 +363,7 @@ impl<'a> Field<'a> {
             }
             (prev, _) => {
                 kind.value = prev;
-                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
+                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
             }
         };
 
@@ -380,6 +384,7 @@ impl<'a> Field<'a> {
                     POSITIVE_LE => set_kind(span, FieldKind::PositiveLe),
                     BUFFER => set_kind(span, FieldKind::Buffer),
                     SKIP => set_kind(span, FieldKind::Skip),
+                    VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
                     VALIDATE => set_kind(span, FieldKind::Validate { check: parse_path(&meta)? }),
                     VARRAY => {
                         let mut count: Option<Ident> = None;

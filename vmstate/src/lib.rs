@@ -122,6 +122,15 @@ pub trait VmState: Sized {
     /// stream's JSON description of the body when the writer carries one.
     fn save_body(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
 
+    /// Writes the body as `version` of the description has it (fields from later
+    /// versions left out, the JSON description saying `version`): QEMU's
+    /// `vmstate_save_state_v`, which a `VMSTATE_VSTRUCT` field saves its struct with.
+    /// The derive implements it; the default writes the current version.
+    fn save_body_at(&mut self, w: &mut Writer<'_>, version: u32, cx: &Context) -> Result<()> {
+        let _ = version;
+        self.save_body(w, cx)
+    }
+
     /// Reads a body of the given version in place (not transactional): version check (or
     /// the old-version loader), `pre_load`, fields, subsections, `post_load`.
     fn load_body(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()>;

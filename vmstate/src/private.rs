@@ -218,6 +218,57 @@ pub fn desc_begin(w: &mut Writer<'_>, d: &Description) {
     }
 }
 
+/// [`desc_begin`] for a body saved as `version` (a `VMSTATE_VSTRUCT` field's struct).
+#[inline]
+pub fn desc_begin_at(w: &mut Writer<'_>, d: &Description, version: u32) {
+    if let Some(j) = w.desc() {
+        j.str(Some("vmsd_name"), d.name);
+        j.int(Some("version"), i64::from(version));
+        j.start_array(Some("fields"));
+    }
+}
+
+/// Saves a `VMSTATE_VSTRUCT` field: the struct as `version` of its description, described
+/// as type `vstruct` with the struct's description keys in the field's own object.
+pub fn save_vstruct<T: VmState>(
+    v: &mut T,
+    version: u32,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let in_field = |e: Error| e.in_field(d.fields[index].name);
+    if !w.describing() {
+        return v.save_body_at(w, version, cx).map_err(in_field);
+    }
+    let name = d.json_field_name(index);
+    if let Some(j) = w.desc() {
+        j.start_object(None);
+        j.str(Some("name"), &name);
+        j.str(Some("type"), "vstruct");
+    }
+    let start = w.written();
+    v.save_body_at(w, version, cx).map_err(in_field)?;
+    let size = w.written() - start;
+    if let Some(j) = w.desc() {
+        j.int(Some("size"), size as i64);
+        j.end_object();
+    }
+    Ok(())
+}
+
+/// Loads a `VMSTATE_VSTRUCT` field: the struct's body as `version` of its description.
+pub fn load_vstruct<T: VmState>(
+    v: &mut T,
+    version: u32,
+    fd: &FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    v.load_body(r, version, cx).map_err(|e| e.in_field(fd.name))
+}
+
 /// Closes the field list of a body's JSON description.
 #[inline]
 pub fn desc_fields_end(w: &mut Writer<'_>) {
