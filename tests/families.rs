@@ -414,3 +414,59 @@ fn a_vstruct_saves_and_loads_its_struct_at_the_given_version() {
     back.load(&out, 1, &cx()).unwrap();
     assert_eq!((back.t.count, back.t.mode, back.after), (5, 0, 0x0102));
 }
+
+/// QEMU's `VMSTATE_WITH_TMP`: the stream has a value the device does not keep as such.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "nic", version = 1)]
+struct Nic {
+    mac: u32,
+    #[vmstate(skip)]
+    has_ufo: bool,
+    #[vmstate(with_tmp = NicUfo)]
+    tmp: (),
+}
+
+#[derive(Clone, Default, VmState)]
+#[vmstate(name = "nic-tmp/has_ufo", version = 0, minimum_version = 0)]
+struct NicUfo {
+    has_ufo: u8,
+}
+
+impl vmstate::TmpOf<Nic> for NicUfo {
+    fn from_parent(n: &Nic, _cx: &Context) -> vmstate::Result<Self> {
+        Ok(NicUfo {
+            has_ufo: u8::from(n.has_ufo),
+        })
+    }
+    fn to_parent(self, n: &mut Nic, _cx: &Context) -> vmstate::Result<()> {
+        if self.has_ufo > 1 {
+            return Err(vmstate::Error::invalid("has_ufo is a boolean"));
+        }
+        n.has_ufo = self.has_ufo == 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_with_tmp_field_writes_its_temporary_and_applies_it_on_load() {
+    let mut n = Nic {
+        mac: 0xabcd,
+        has_ufo: true,
+        tmp: (),
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    n.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("0000ABCD 01"));
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "nic", "version": 1, "fields": [{"name": "mac", "type": "uint32", "size": 4}, {"name": "tmp", "type": "tmp", "vmsd_name": "nic-tmp/has_ufo", "version": 0, "fields": [{"name": "has_ufo", "type": "uint8", "size": 1}], "size": 1}]}"#
+    );
+    let mut back = Nic::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back, n);
+    // The temporary's own check refuses a bad value; the device stays as it was.
+    let e = back.load(&hex("00000001 07"), 1, &cx()).unwrap_err();
+    assert!(e.to_string().contains("has_ufo is a boolean"), "{e}");
+    assert_eq!(back, n);
+}

@@ -269,6 +269,21 @@ fn check_unused(cx: &Ctxt, c: &Container<'_>) {
             );
         }
     }
+    for f in c
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Tmp { .. }))
+    {
+        if !matches!(f.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+            cx.error_spanned_by(
+                f.ty,
+                format!(
+                    "a `with_tmp` field holds nothing itself: declare `{}` as `()` (its temporary type carries the wire fields)",
+                    f.member
+                ),
+            );
+        }
+    }
     for f in &c.fields {
         if let FieldKind::Unused { bytes } = &f.kind {
             if bytes.value == 0 {

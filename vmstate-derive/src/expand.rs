@@ -510,6 +510,10 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
         None => quote!(::core::option::Option::None),
     };
     let (elem, count) = match &f.kind {
+        FieldKind::Tmp { ty: tmp } => (
+            quote_spanned!(tmp.span()=> #krate::Elem::Struct(<#tmp as #krate::VmState>::DESCRIPTION)),
+            quote!(#krate::Count::Fixed(1)),
+        ),
         FieldKind::Value | FieldKind::VStruct { .. } => (
             quote_spanned!(ty.span()=> <#ty as #krate::Field>::ELEM),
             quote_spanned!(ty.span()=> #krate::Count::Fixed(<#ty as #krate::Field>::COUNT)),
@@ -628,6 +632,9 @@ fn save_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
                 #p::save_vstruct(&mut self.#member, #v, Self::DESCRIPTION, #index, __w, __cx)?;
             }
         }
+        FieldKind::Tmp { ty: tmp } => quote_spanned! {tmp.span()=>
+            #p::save_tmp::<Self, #tmp>(self, Self::DESCRIPTION, #index, __w, __cx)?;
+        },
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -679,6 +686,12 @@ fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
             let v = version.value as u32;
             quote_spanned! {ty.span()=>
                 #p::load_vstruct(&mut self.#member, #v, #fd, __r, __cx)?;
+            }
+        }
+        FieldKind::Tmp { ty: tmp } => {
+            let v = f.since.as_ref().map_or(0, |s| s.value as u32);
+            quote_spanned! {tmp.span()=>
+                #p::load_tmp::<Self, #tmp>(self, #v, #fd, __r, __cx)?;
             }
         }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),

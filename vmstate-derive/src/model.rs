@@ -37,6 +37,7 @@ const MAX: &str = "max";
 const SUBSECTION: &str = "subsection";
 const SKIP: &str = "skip";
 const VSTRUCT: &str = "vstruct";
+const WITH_TMP: &str = "with_tmp";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -134,6 +135,9 @@ pub enum FieldKind {
     /// A nested struct saved and loaded as this version of its description (QEMU's
     /// `VMSTATE_VSTRUCT` with its `struct_version_id`).
     VStruct { version: Spanned<u64> },
+    /// A temporary wire view of the parent (QEMU's `VMSTATE_WITH_TMP`): the type,
+    /// which implements `vmstate::TmpOf<Parent>`.
+    Tmp { ty: syn::Path },
     /// Not migrated.
     Skip,
     /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
@@ -363,7 +367,7 @@ impl<'a> Field<'a> {
             }
             (prev, _) => {
                 kind.value = prev;
-                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
+                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
             }
         };
 
@@ -385,6 +389,7 @@ impl<'a> Field<'a> {
                     BUFFER => set_kind(span, FieldKind::Buffer),
                     SKIP => set_kind(span, FieldKind::Skip),
                     VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
+                    WITH_TMP => set_kind(span, FieldKind::Tmp { ty: meta.value()?.parse()? }),
                     VALIDATE => set_kind(span, FieldKind::Validate { check: parse_path(&meta)? }),
                     VARRAY => {
                         let mut count: Option<Ident> = None;
@@ -440,7 +445,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `skip`, `validate`)"
                         )))
                     }
                 }
@@ -459,6 +464,9 @@ impl<'a> Field<'a> {
             name: name.get().unwrap_or_else(|| {
                 let default = if matches!(kind, FieldKind::Unused { .. }) {
                     "unused".to_owned()
+                } else if matches!(kind, FieldKind::Tmp { .. }) {
+                    // QEMU's `VMSTATE_WITH_TMP` is always named `tmp`.
+                    "tmp".to_owned()
                 } else {
                     // `r#type` is `type` on the wire.
                     let m = member.to_string();

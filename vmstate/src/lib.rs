@@ -110,6 +110,55 @@ pub use vmstate_derive::VmState;
 use json::JsonWriter;
 use wire::{Reader, Writer};
 
+/// A temporary wire view of a parent `P` (QEMU's `VMSTATE_WITH_TMP`): a `()` field of
+/// `P` marked `#[vmstate(with_tmp = T)]` writes `T`'s fields, computed from the parent
+/// when saving, and applies them to the parent when loading. For wire fields that are
+/// not a member as such (a value split or combined, a changed representation).
+///
+/// ```
+/// use vmstate::{Context, TmpOf, VmState};
+///
+/// // The device keeps one 64-bit counter; the stream has it as two 32-bit halves.
+/// #[derive(Clone, Debug, Default, PartialEq, VmState)]
+/// #[vmstate(name = "dev", version = 1)]
+/// struct Dev {
+///     #[vmstate(skip)]
+///     counter: u64,
+///     #[vmstate(with_tmp = Halves)]
+///     tmp: (),
+/// }
+///
+/// #[derive(Clone, Default, VmState)]
+/// #[vmstate(name = "dev/halves", version = 0, minimum_version = 0)]
+/// struct Halves { hi: u32, lo: u32 }
+///
+/// impl TmpOf<Dev> for Halves {
+///     fn from_parent(d: &Dev, _cx: &Context) -> vmstate::Result<Self> {
+///         Ok(Halves { hi: (d.counter >> 32) as u32, lo: d.counter as u32 })
+///     }
+///     fn to_parent(self, d: &mut Dev, _cx: &Context) -> vmstate::Result<()> {
+///         d.counter = u64::from(self.hi) << 32 | u64::from(self.lo);
+///         Ok(())
+///     }
+/// }
+///
+/// let cx = Context::default();
+/// let mut d = Dev { counter: 0x1_0000_0002, tmp: () };
+/// let mut body = Vec::new();
+/// d.save(&mut body, &cx).unwrap();
+/// assert_eq!(body, [0, 0, 0, 1, 0, 0, 0, 2]);
+/// let mut back = Dev::default();
+/// back.load(&body, 1, &cx).unwrap();
+/// assert_eq!(back.counter, 0x1_0000_0002);
+/// ```
+pub trait TmpOf<P>: VmState + Default {
+    /// The temporary to save, computed from the parent (the tmp description's
+    /// `pre_save` in QEMU).
+    fn from_parent(parent: &P, cx: &Context) -> Result<Self>;
+    /// Applies a loaded temporary to the parent (its `post_load`).
+    fn to_parent(self, parent: &mut P, cx: &Context) -> Result<()>;
+}
+
 /// The byte that starts a subsection inside a body (QEMU_VM_SUBSECTION).
 pub const SUBSECTION: u8 = 0x05;
 

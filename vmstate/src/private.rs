@@ -269,6 +269,48 @@ pub fn load_vstruct<T: VmState>(
     v.load_body(r, version, cx).map_err(|e| e.in_field(fd.name))
 }
 
+/// Saves a `VMSTATE_WITH_TMP` field: the temporary view of the parent, described as
+/// type `tmp` with its description keys in the field's own object.
+pub fn save_tmp<P, T: crate::TmpOf<P>>(
+    parent: &P,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let in_field = |e: Error| e.in_field(d.fields[index].name);
+    let mut tmp = T::from_parent(parent, cx).map_err(in_field)?;
+    let name = d.json_field_name(index);
+    if let Some(j) = w.desc() {
+        j.start_object(None);
+        j.str(Some("name"), &name);
+        j.str(Some("type"), "tmp");
+    }
+    let start = w.written();
+    tmp.save_body(w, cx).map_err(in_field)?;
+    let size = w.written() - start;
+    if let Some(j) = w.desc() {
+        j.int(Some("size"), size as i64);
+        j.end_object();
+    }
+    Ok(())
+}
+
+/// Loads a `VMSTATE_WITH_TMP` field: the temporary (as the field's version, as QEMU
+/// does), then applied to the parent.
+pub fn load_tmp<P, T: crate::TmpOf<P>>(
+    parent: &mut P,
+    version: u32,
+    fd: &FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let mut tmp = T::default();
+    tmp.load_body(r, version, cx)
+        .and_then(|()| tmp.to_parent(parent, cx))
+        .map_err(|e| e.in_field(fd.name))
+}
+
 /// Closes the field list of a body's JSON description.
 #[inline]
 pub fn desc_fields_end(w: &mut Writer<'_>) {
