@@ -470,3 +470,40 @@ fn a_with_tmp_field_writes_its_temporary_and_applies_it_on_load() {
     assert!(e.to_string().contains("has_ufo is a boolean"), "{e}");
     assert_eq!(back, n);
 }
+
+/// Parts of one array sent as fields of their own (the i8254 PIT's channels, a
+/// device's registers): `VMSTATE_UINT32_SUB_ARRAY(regs, S, 0, 2)`, another field,
+/// `VMSTATE_UINT32_SUB_ARRAY(regs, S, 4, 2)`, and one element as `reg[INDEX]`.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "regs", version = 1)]
+struct Regs {
+    #[vmstate(skip)]
+    regs: [u32; 8],
+    #[vmstate(sub_array(of = regs, start = 0, count = 2))]
+    low: (),
+    ctrl: u8,
+    #[vmstate(sub_array(of = regs, start = 4, count = 2))]
+    high: (),
+    #[vmstate(name = "regs[INDEX]", sub_array(of = regs, start = 7, count = 1))]
+    last: (),
+}
+
+#[test]
+fn sub_arrays_send_parts_of_one_array_under_its_name() {
+    let mut v = Regs {
+        regs: [1, 2, 3, 4, 5, 6, 7, 8],
+        ctrl: 9,
+        ..Regs::default()
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    v.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("00000001 00000002 09 00000005 00000006 00000008"));
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "regs", "version": 1, "fields": [{"name": "regs[0]", "array_len": 2, "type": "uint32", "size": 4}, {"name": "ctrl", "type": "uint8", "size": 1}, {"name": "regs[1]", "array_len": 2, "type": "uint32", "size": 4}, {"name": "regs[INDEX]", "type": "uint32", "size": 4}]}"#
+    );
+    let mut back = Regs::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back.regs, [1, 2, 0, 0, 5, 6, 0, 8]);
+}

@@ -269,6 +269,26 @@ fn check_unused(cx: &Ctxt, c: &Container<'_>) {
             );
         }
     }
+    for f in &c.fields {
+        let FieldKind::SubArray { of, count, .. } = &f.kind else {
+            continue;
+        };
+        if !matches!(f.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+            cx.error_spanned_by(
+                f.ty,
+                format!(
+                    "a `sub_array` field holds nothing itself: declare `{}` as `()` (the elements are `{of}`'s)",
+                    f.member
+                ),
+            );
+        }
+        if !c.fields.iter().any(|g| g.member == of) {
+            cx.error_spanned_by(of, format!("`sub_array`: no member `{of}` in this struct"));
+        }
+        if count.value == 0 {
+            cx.error_at(count.span, "`sub_array` of zero elements sends nothing");
+        }
+    }
     for f in c
         .fields
         .iter()

@@ -110,6 +110,25 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             };
         })
     });
+    // A sub-array lies within its array.
+    let sub_array_asserts = c.fields.iter().filter_map(|f| {
+        let FieldKind::SubArray { of, start, count } = &f.kind else {
+            return None;
+        };
+        let arr = c.fields.iter().find(|g| g.member == of)?.ty;
+        let (st, n) = (start.value as usize, count.value as usize);
+        let msg = format!(
+            "`sub_array` of `{of}`: elements {st}..{} lie beyond the array",
+            st + n
+        );
+        Some(quote_spanned! {count.span=>
+            const _: () = {
+                if #st + #n > <#arr as #p::ArrayOf>::LEN {
+                    ::core::panic!(#msg);
+                }
+            };
+        })
+    });
     let sub_asserts = subs.iter().map(|f| {
         let ty = f.ty;
         let FieldKind::Subsection { name: sname, .. } = &f.kind else {
@@ -264,6 +283,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             #(#sub_asserts)*
             #(#varray_asserts)*
             #(#vstruct_asserts)*
+            #(#sub_array_asserts)*
 
             #[automatically_derived]
             impl #krate::VmState for #ident {
@@ -514,6 +534,14 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
             quote_spanned!(tmp.span()=> #krate::Elem::Struct(<#tmp as #krate::VmState>::DESCRIPTION)),
             quote!(#krate::Count::Fixed(1)),
         ),
+        FieldKind::SubArray { of, count, .. } => {
+            let arr = c.fields.iter().find(|g| g.member == of).map(|g| g.ty);
+            let n = count.value as usize;
+            (
+                quote_spanned!(of.span()=> <<#arr as #p::ArrayOf>::Item as #krate::Field>::ELEM),
+                quote_spanned!(of.span()=> #krate::Count::Fixed(#n * <<#arr as #p::ArrayOf>::Item as #krate::Field>::COUNT)),
+            )
+        }
         FieldKind::Value | FieldKind::VStruct { .. } => (
             quote_spanned!(ty.span()=> <#ty as #krate::Field>::ELEM),
             quote_spanned!(ty.span()=> #krate::Count::Fixed(<#ty as #krate::Field>::COUNT)),
@@ -635,6 +663,12 @@ fn save_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
         FieldKind::Tmp { ty: tmp } => quote_spanned! {tmp.span()=>
             #p::save_tmp::<Self, #tmp>(self, Self::DESCRIPTION, #index, __w, __cx)?;
         },
+        FieldKind::SubArray { of, start, count } => {
+            let (st, n) = (start.value as usize, count.value as usize);
+            quote_spanned! {of.span()=>
+                #p::save_sub_array(&mut self.#of, #st, #n, Self::DESCRIPTION, #index, __w, __cx)?;
+            }
+        }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -692,6 +726,12 @@ fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
             let v = f.since.as_ref().map_or(0, |s| s.value as u32);
             quote_spanned! {tmp.span()=>
                 #p::load_tmp::<Self, #tmp>(self, #v, #fd, __r, __cx)?;
+            }
+        }
+        FieldKind::SubArray { of, start, count } => {
+            let (st, n) = (start.value as usize, count.value as usize);
+            quote_spanned! {of.span()=>
+                #p::load_sub_array(&mut self.#of, #st, #n, #fd, __r, __cx)?;
             }
         }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),

@@ -38,6 +38,9 @@ const SUBSECTION: &str = "subsection";
 const SKIP: &str = "skip";
 const VSTRUCT: &str = "vstruct";
 const WITH_TMP: &str = "with_tmp";
+const SUB_ARRAY: &str = "sub_array";
+const OF: &str = "of";
+const START: &str = "start";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -138,6 +141,14 @@ pub enum FieldKind {
     /// A temporary wire view of the parent (QEMU's `VMSTATE_WITH_TMP`): the type,
     /// which implements `vmstate::TmpOf<Parent>`.
     Tmp { ty: syn::Path },
+    /// Elements `start..start + count` of the array in member `of` (QEMU's
+    /// `VMSTATE_*_SUB_ARRAY`, or one element sent as a field of its own), on a `()`
+    /// field.
+    SubArray {
+        of: Ident,
+        start: Spanned<u64>,
+        count: Spanned<u64>,
+    },
     /// Not migrated.
     Skip,
     /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
@@ -367,7 +378,7 @@ impl<'a> Field<'a> {
             }
             (prev, _) => {
                 kind.value = prev;
-                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
+                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
             }
         };
 
@@ -390,6 +401,25 @@ impl<'a> Field<'a> {
                     SKIP => set_kind(span, FieldKind::Skip),
                     VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
                     WITH_TMP => set_kind(span, FieldKind::Tmp { ty: meta.value()?.parse()? }),
+                    SUB_ARRAY => {
+                        let mut of: Option<Ident> = None;
+                        let mut start = None;
+                        let mut count = None;
+                        meta.parse_nested_meta(|m| {
+                            match key(&m).as_str() {
+                                OF if of.is_none() => of = Some(m.value()?.parse()?),
+                                START if start.is_none() => start = Some(parse_u64(&m)?),
+                                COUNT if count.is_none() => count = Some(parse_u64(&m)?),
+                                OF | START | COUNT => return Err(m.error(format!("duplicate vmstate attribute `{}`", key(&m)))),
+                                other => return Err(m.error(format!("unknown `sub_array` key `{other}` (expected `of`, `start`, `count`)"))),
+                            }
+                            Ok(())
+                        })?;
+                        let (Some(of), Some(start), Some(count)) = (of, start, count) else {
+                            return Err(meta.error("`sub_array` needs `of = <array member>, start = N, count = N`"));
+                        };
+                        set_kind(span, FieldKind::SubArray { of, start, count });
+                    }
                     VALIDATE => set_kind(span, FieldKind::Validate { check: parse_path(&meta)? }),
                     VARRAY => {
                         let mut count: Option<Ident> = None;
@@ -445,7 +475,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
                         )))
                     }
                 }
@@ -467,6 +497,10 @@ impl<'a> Field<'a> {
                 } else if matches!(kind, FieldKind::Tmp { .. }) {
                     // QEMU's `VMSTATE_WITH_TMP` is always named `tmp`.
                     "tmp".to_owned()
+                } else if let FieldKind::SubArray { of, .. } = &kind {
+                    // QEMU names a sub-array after its array.
+                    let m = of.to_string();
+                    m.strip_prefix("r#").map_or(m.clone(), str::to_owned)
                 } else {
                     // `r#type` is `type` on the wire.
                     let m = member.to_string();

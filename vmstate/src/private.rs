@@ -432,6 +432,74 @@ pub fn save_varray<S: VarStorage>(
     r.map_err(|e| e.in_field(f.name))
 }
 
+/// A fixed array's length and elements, for the fields that send part of one
+/// (`VMSTATE_*_SUB_ARRAY`, single elements).
+pub trait ArrayOf {
+    /// Element type.
+    type Item: Field;
+    /// Number of elements.
+    const LEN: usize;
+    /// The elements.
+    fn elems(&mut self) -> &mut [Self::Item];
+}
+
+impl<T: Field, const N: usize> ArrayOf for [T; N] {
+    type Item = T;
+    const LEN: usize = N;
+    fn elems(&mut self) -> &mut [T] {
+        self
+    }
+}
+
+/// Saves elements `start..start + count` of an array (a `sub_array` field).
+pub fn save_sub_array<A: ArrayOf>(
+    array: &mut A,
+    start: usize,
+    count: usize,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let f = &d.fields[index];
+    let items = &mut array.elems()[start..start + count];
+    let r = if w.describing() {
+        let name = d.json_field_name(index);
+        let total = count * A::Item::COUNT;
+        let compressible = f.compressible();
+        let mut res = Ok(());
+        for (i, item) in items.iter_mut().enumerate() {
+            let e = Entry {
+                name: &name,
+                total,
+                first: i * A::Item::COUNT,
+                compressible,
+            };
+            if let Err(e) = item.put_described(w, cx, &e) {
+                res = Err(e.at_index(i));
+                break;
+            }
+        }
+        res
+    } else {
+        A::Item::put_slice(items, w, cx)
+    };
+    r.map_err(|e| e.in_field(f.name))
+}
+
+/// Loads elements `start..start + count` of an array (a `sub_array` field).
+pub fn load_sub_array<A: ArrayOf>(
+    array: &mut A,
+    start: usize,
+    count: usize,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    A::Item::get_slice(&mut array.elems()[start..start + count], r, cx)
+        .map_err(|e| e.in_field(f.name))
+}
+
 /// Loads a variable array whose count was read earlier.
 pub fn load_varray<S: VarStorage>(
     storage: &mut S,
