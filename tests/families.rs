@@ -507,3 +507,39 @@ fn sub_arrays_send_parts_of_one_array_under_its_name() {
     back.load(&out, 1, &cx()).unwrap();
     assert_eq!(back.regs, [1, 2, 0, 0, 5, 6, 0, 8]);
 }
+
+/// A device with host-only state that cannot be cloned (a channel to its backend).
+#[derive(VmState)]
+#[vmstate(name = "serial", version = 1)]
+struct SerialWithBackend {
+    lsr: u8,
+    n: u8,
+    #[vmstate(varray(count = n, max = 4))]
+    fifo: [u8; 4],
+    #[vmstate(skip)]
+    backend: std::sync::mpsc::Sender<u8>,
+}
+
+#[test]
+fn a_transactional_load_needs_no_clone_of_host_only_fields() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut s = SerialWithBackend {
+        lsr: 0x60,
+        n: 1,
+        fifo: [7, 0, 0, 0],
+        backend: tx,
+    };
+    // A count beyond the maximum: refused, nothing changed.
+    let e = s.load(&hex("21 09"), 1, &cx()).unwrap_err();
+    assert!(e.to_string().contains("fifo"), "{e}");
+    assert_eq!((s.lsr, s.n, s.fifo), (0x60, 1, [7, 0, 0, 0]));
+    // A stream cut inside the array: refused after lsr and n were read, both restored.
+    let e = s.load(&hex("21 03 0102"), 1, &cx()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::UnexpectedEof { .. }), "{e}");
+    assert_eq!((s.lsr, s.n, s.fifo), (0x60, 1, [7, 0, 0, 0]));
+    s.load(&hex("21 02 0102"), 1, &cx()).unwrap();
+    assert_eq!((s.lsr, s.n, &s.fifo[..2]), (0x21, 2, &[1, 2][..]));
+    // The host-only part was never touched.
+    s.backend.send(5).unwrap();
+    assert_eq!(rx.recv().unwrap(), 5);
+}

@@ -265,6 +265,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         None => quote!(),
     };
 
+    let backup = backup_impl(&krate, c);
     let fixed = fixed_size(&krate, c, &wire, subs.is_empty());
     let clean = if is_plain(c, &wire, subs.is_empty()) {
         quote! {
@@ -287,6 +288,8 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
 
             #[automatically_derived]
             impl #krate::VmState for #ident {
+                #backup
+
                 const DESCRIPTION: &'static #krate::Description = &#krate::Description {
                     name: #name,
                     version: #version,
@@ -366,6 +369,60 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// `VmState::Backup`: the members a load writes (no `Clone` of host-only members).
+fn backup_impl(krate: &TokenStream, c: &Container<'_>) -> TokenStream {
+    // Members written by a load, each once.
+    let mut members: Vec<(&syn::Ident, &syn::Type, bool)> = Vec::new();
+    let mut add = |m: &'_ syn::Ident, sub: bool| {
+        if !members.iter().any(|(x, _, _)| *x == m) {
+            if let Some(f) = c.fields.iter().find(|f| f.member == m) {
+                // A member borrowed from `c` lives as long as `c`.
+                let f: &Field<'_> = f;
+                members.push((f.member, f.ty, sub));
+            }
+        }
+    };
+    for f in &c.fields {
+        match &f.kind {
+            FieldKind::Skip | FieldKind::Unused { .. } | FieldKind::Validate { .. } => {}
+            FieldKind::SubArray { of, .. } => add(of, false),
+            FieldKind::Subsection { .. } => add(f.member, true),
+            _ => add(f.member, false),
+        }
+    }
+    let tys = members.iter().map(|(_, ty, sub)| {
+        if *sub {
+            quote!(<#ty as #krate::VmState>::Backup)
+        } else {
+            quote!(#ty)
+        }
+    });
+    let takes = members.iter().map(|(m, ty, sub)| {
+        if *sub {
+            quote!(<#ty as #krate::VmState>::backup(&self.#m))
+        } else {
+            quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&self.#m))
+        }
+    });
+    let puts = members.iter().enumerate().map(|(i, (m, ty, sub))| {
+        let i = syn::Index::from(i);
+        if *sub {
+            quote!(<#ty as #krate::VmState>::restore(&mut self.#m, __b.#i);)
+        } else {
+            quote!(self.#m = __b.#i;)
+        }
+    });
+    quote! {
+        type Backup = (#(#tys,)*);
+        fn backup(&self) -> Self::Backup {
+            (#(#takes,)*)
+        }
+        fn restore(&mut self, __b: Self::Backup) {
+            #(#puts)*
+        }
     }
 }
 

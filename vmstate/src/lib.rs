@@ -167,6 +167,21 @@ pub trait VmState: Sized {
     /// The static description (names, types, sizes, versions, subsections).
     const DESCRIPTION: &'static Description;
 
+    /// What a transactional load keeps to undo a failed load. The derive keeps the
+    /// members a load writes (the migrated fields, the arrays of `sub_array` views,
+    /// subsections through their own backups): host-only `skip` members need no `Clone`
+    /// and a load does not touch them. Hooks (`pre_load`, `post_load`, an old-version
+    /// loader) and `with_tmp` conversions that change `skip` members should check
+    /// before they change anything, as a failed load restores the migrated members
+    /// only.
+    type Backup;
+
+    /// Takes the backup (see [`VmState::Backup`]).
+    fn backup(&self) -> Self::Backup;
+
+    /// Puts a backup back.
+    fn restore(&mut self, backup: Self::Backup);
+
     /// Writes the body: `pre_save`, fields, needed subsections, `post_save`. Records the
     /// stream's JSON description of the body when the writer carries one.
     fn save_body(&mut self, w: &mut Writer<'_>, cx: &Context) -> Result<()>;
@@ -222,20 +237,14 @@ pub trait VmState: Sized {
 
     /// Loads a body of `version` from `input` and returns the bytes consumed. On any error
     /// the object is left exactly as before.
-    fn load(&mut self, input: &[u8], version: u32, cx: &Context) -> Result<usize>
-    where
-        Self: Clone,
-    {
+    fn load(&mut self, input: &[u8], version: u32, cx: &Context) -> Result<usize> {
         let mut r = Reader::new(input);
         self.load_from(&mut r, version, cx)?;
         Ok(r.consumed())
     }
 
     /// Loads a body from a reader, transactionally (see [`VmState::load`]).
-    fn load_from(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()>
-    where
-        Self: Clone,
-    {
+    fn load_from(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()> {
         if Self::body_loads_cleanly(r.rest(), version) {
             return self
                 .load_body(r, version, cx)
@@ -257,18 +266,18 @@ pub trait VmState: Sized {
 /// [`VmState::load_from`] through a backup copy (kept out of line, so the path that
 /// needs none does not reserve stack for one).
 #[inline(never)]
-fn load_with_backup<T: VmState + Clone>(
+fn load_with_backup<T: VmState>(
     v: &mut T,
     r: &mut Reader<'_>,
     version: u32,
     cx: &Context,
 ) -> Result<()> {
-    let backup = v.clone();
+    let backup = v.backup();
     let start = r.clone();
     match v.load_body(r, version, cx) {
         Ok(()) => Ok(()),
         Err(e) => {
-            *v = backup;
+            v.restore(backup);
             *r = start;
             Err(e.in_description(T::DESCRIPTION.name))
         }

@@ -39,7 +39,7 @@ use crate::{Context, Description, VmState};
 use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// A device section: what a registry needs of a `VmState` (implemented for every
-/// `VmState + Clone`; loads are transactional).
+/// `VmState`; loads are transactional).
 pub trait Section {
     /// The section's description.
     fn description(&self) -> &'static Description;
@@ -51,7 +51,7 @@ pub trait Section {
     fn load_body(&mut self, r: &mut Reader<'_>, version: u32, cx: &Context) -> Result<()>;
 }
 
-impl<T: VmState + Clone> Section for T {
+impl<T: VmState> Section for T {
     fn description(&self) -> &'static Description {
         T::DESCRIPTION
     }

@@ -29,7 +29,8 @@ struct Dev {
     sub: Inner2,
 }
 
-#[derive(vms::VmState)]
+// Migrated members are cloned to undo a failed load.
+#[derive(std::clone::Clone, vms::VmState)]
 #[vmstate(crate = vms, name = "inner", version = 1)]
 struct Inner {
     x: u16,
