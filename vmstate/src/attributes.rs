@@ -86,6 +86,9 @@
 //! | `subsection(..., if_compat = ..)`/`unless_compat` | and only for destination machine types with (without) the flag | a `needed` that reads a compat property |
 //! | `skip` | not migrated (host-only state) | a member with no `VMSTATE_*` line |
 //! | `validate = path` on a `()` field | no bytes: the function (a `test`'s signature) runs at this position; `false` fails the load (and refuses a save) | `VMSTATE_VALIDATE` |
+//! | `vstruct = N` on a `VmState` field | the nested struct as version `N` of its description (fields of later versions left out), described `vstruct`; `N` outside its versions is a compile error | `VMSTATE_VSTRUCT`, `_VSTRUCT_V`, `_VSTRUCT_TEST` |
+//! | `with_tmp = T` on a `()` field | the fields of `T: TmpOf<Self>`, computed from the parent to save and applied to it after loading; named and described `tmp` | `VMSTATE_WITH_TMP` |
+//! | `sub_array(of = member, start = N, count = M)` on a `()` field | elements `N..N+M` of the array `member` (a `skip` member when it is only sent in parts), named after it; out of range is a compile error | `VMSTATE_*_SUB_ARRAY`, `VMSTATE_UINT32(reg[INDEX])` |
 //!
 //! ```
 //! use vmstate::{Context, Timer, VmState};
@@ -152,9 +155,31 @@
 //! be shorter than the described size (a one-byte null marker, as QEMU's
 //! `VMSTATE_ARRAY_OF_POINTER` writes), also inside a `varray`.
 //!
-//! ## QEMU families without an attribute yet
+//! ## QEMU families beside their equivalent
 //!
-//! `VMSTATE_WITH_TMP`, `_ARRAY_OF_POINTER` (through a custom [`Field`](crate::Field)
-//! today), `_QTAILQ`/`_QLIST`/`_GTREE`,
-//! `_SUB_ARRAY`, `_VSTRUCT`, `_BITMAP` with a run-time length, `Fifo8` as a type, and
-//! subsections over the parent's own fields.
+//! | QEMU | here |
+//! |---|---|
+//! | `VMSTATE_UINT8/16/32/64`, `_INT8..64`, `_BOOL`, `_FLOAT64`, `_UINTTL` (64-bit) | the Rust type |
+//! | `*_V`, `*_TEST` | `since = N`, `test = path` |
+//! | `*_EQUAL`, `VMSTATE_INT32_POSITIVE_LE` | `equal`, `positive_le` |
+//! | `*_ARRAY`, `*_2DARRAY` | `[T; N]`, `[[T; M]; N]` |
+//! | `*_SUB_ARRAY`, single elements `reg[INDEX]` | `sub_array(of, start, count)` |
+//! | `VMSTATE_VARRAY_*` (`_ALLOC`), `VMSTATE_STRUCT_VARRAY_*` | `varray(count, max)` |
+//! | `VMSTATE_BUFFER`, `_PARTIAL_BUFFER`, `_BUFFER_V` | `buffer` |
+//! | `VMSTATE_VBUFFER`, `_VBUFFER_UINT32`, `_VBUFFER_ALLOC_UINT32` | `buffer, varray(count, max)` |
+//! | `VMSTATE_STRUCT`, `_STRUCT_ARRAY`, `_STRUCT_POINTER` | a derived struct, arrays of it, `Box<T>` |
+//! | `VMSTATE_VSTRUCT*` | `vstruct = N` |
+//! | `VMSTATE_WITH_TMP` | `with_tmp = T` ([`TmpOf`](crate::TmpOf)) |
+//! | `VMSTATE_QTAILQ_V`, `VMSTATE_QLIST_V` | [`QTailQ<T, MAX>`](crate::QTailQ), [`QList<T, MAX>`](crate::QList) |
+//! | `VMSTATE_BITMAP` (fixed, run-time length) | [`Bitmap<N>`](crate::Bitmap), [`BitmapVec`](crate::BitmapVec) |
+//! | `VMSTATE_FIFO8` | [`Fifo8`](crate::Fifo8) |
+//! | `VMSTATE_TIMER_PTR` | [`Timer`](crate::Timer) |
+//! | `VMSTATE_UNUSED*` | `unused = N` on a `()` field |
+//! | `VMSTATE_VALIDATE` | `validate = path` on a `()` field |
+//! | `VMSTATE_ARRAY_OF_POINTER` (one-byte `0x30` null marker) | a custom [`Field`](crate::Field) for the slot type, also inside a `varray` |
+//! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type |
+//! | `.pre_save`, `.post_save`, `.pre_load`, `.post_load`, `.needed` (top level) | container hooks |
+//! | `minimum_version_id_old` + `load_state_old` | `old_version(minimum, load)` |
+//!
+//! Not yet: `VMSTATE_GTREE_*` (GLib trees), and subsections that group fields of the
+//! parent itself (a subsection is a separate struct today).
