@@ -543,3 +543,83 @@ fn a_transactional_load_needs_no_clone_of_host_only_fields() {
     s.backend.send(5).unwrap();
     assert_eq!(rx.recv().unwrap(), 5);
 }
+
+/// QEMU's 16550 `serial` with two of its subsections over its own members (as
+/// `serial/tsr` and `serial/recv_fifo_itl` are): no separate struct, `needed` once.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(
+    name = "serial",
+    version = 3,
+    minimum_version = 2,
+    subsection(name = "serial/tsr", version = 1, needed = Serial16550::tsr_needed),
+    subsection(name = "serial/recv_fifo_itl", version = 1, needed = Serial16550::itl_needed)
+)]
+struct Serial16550 {
+    divider: u16,
+    lsr: u8,
+    #[vmstate(in_subsection = "serial/tsr")]
+    tsr_retry: u32,
+    #[vmstate(in_subsection = "serial/tsr")]
+    thr: u8,
+    #[vmstate(in_subsection = "serial/recv_fifo_itl")]
+    recv_fifo_itl: u8,
+    #[vmstate(skip)]
+    itl_default: u8,
+}
+
+impl Serial16550 {
+    fn tsr_needed(&self, _cx: &Context) -> bool {
+        self.tsr_retry != 0
+    }
+    fn itl_needed(&self, _cx: &Context) -> bool {
+        self.recv_fifo_itl != self.itl_default
+    }
+}
+
+#[test]
+fn a_subsection_over_the_structs_own_fields_is_a_subsection_on_the_wire() {
+    let mut s = Serial16550 {
+        divider: 12,
+        lsr: 0x60,
+        tsr_retry: 3,
+        thr: 0x41,
+        recv_fifo_itl: 1,
+        itl_default: 1,
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    s.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    // Fields, then `serial/tsr` (needed), not `serial/recv_fifo_itl` (at its default).
+    let mut want = hex("000C 60");
+    want.push(5);
+    want.push(10);
+    want.extend_from_slice(b"serial/tsr");
+    want.extend_from_slice(&hex("00000001 00000003 41"));
+    assert_eq!(out, want);
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "serial", "version": 3, "fields": [{"name": "divider", "type": "uint16", "size": 2}, {"name": "lsr", "type": "uint8", "size": 1}], "subsections": [{"vmsd_name": "serial/tsr", "version": 1, "fields": [{"name": "tsr_retry", "type": "uint32", "size": 4}, {"name": "thr", "type": "uint8", "size": 1}]}]}"#
+    );
+    // Loaded back into the same members; a stream without it leaves them as they are.
+    let mut back = Serial16550 {
+        itl_default: 1,
+        recv_fifo_itl: 1,
+        ..Serial16550::default()
+    };
+    back.load(&out, 3, &cx()).unwrap();
+    assert_eq!(back, s);
+    let mut back = Serial16550::default();
+    back.load(&hex("000C 60"), 3, &cx()).unwrap();
+    assert_eq!((back.divider, back.tsr_retry), (12, 0));
+    // The description lists both subsections, as -dump-vmstate does.
+    let d = Serial16550::DESCRIPTION;
+    let names: Vec<&str> = d.subsections.iter().map(|x| x.description.name).collect();
+    assert_eq!(names, ["serial/tsr", "serial/recv_fifo_itl"]);
+    assert_eq!(d.fields.len(), 2);
+    // A subsection version the destination does not know is refused.
+    let mut bad = out.clone();
+    let at = bad.len() - 9;
+    bad[at..at + 4].copy_from_slice(&[0, 0, 0, 2]);
+    let e = Serial16550::default().load(&bad, 3, &cx()).unwrap_err();
+    assert!(e.to_string().contains("serial/tsr"), "{e}");
+}

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use syn::LitStr;
+
 use crate::ctxt::Ctxt;
 use crate::model::{Container, FieldKind, Gate};
 
@@ -15,6 +17,7 @@ pub fn check(cx: &Ctxt, c: &Container<'_>) {
     check_varrays(cx, c);
     check_types(cx, c);
     check_unused(cx, c);
+    check_inline_subsections(cx, c);
     check_kind_combinations(cx, c);
     check_gates(cx, c);
 }
@@ -99,10 +102,15 @@ fn check_since(cx: &Ctxt, c: &Container<'_>) {
 fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
     let mut seen = HashMap::new();
     let mut count = 0;
-    for f in &c.fields {
-        let FieldKind::Subsection { name, .. } = &f.kind else {
-            continue;
-        };
+    let names = c
+        .fields
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FieldKind::Subsection { name, .. } => Some(name),
+            _ => None,
+        })
+        .chain(c.inline_subs.iter().map(|s| &s.name));
+    for name in names {
         count += 1;
         let n = name.value();
         if !n.starts_with(&c.name.value) || n.len() == c.name.value.len() {
@@ -119,6 +127,71 @@ fn check_subsections(cx: &Ctxt, c: &Container<'_>) {
         }
         if count == 65 {
             cx.error_spanned_by(name, "at most 64 subsections per description");
+        }
+    }
+}
+
+// A subsection over the struct's own fields: declared once on the container, named by
+// its fields, not empty; its fields are wire fields of the parent's kinds.
+fn check_inline_subsections(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        let Some(name) = &f.in_sub else { continue };
+        if !c.inline_subs.iter().any(|s| s.name.value() == name.value()) {
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "no subsection `{}` declared on the struct: add `#[vmstate(subsection(name = \"{}\", version = N, needed = path))]` to it",
+                    name.value(),
+                    name.value()
+                ),
+            );
+        }
+        if matches!(
+            f.kind,
+            FieldKind::Subsection { .. } | FieldKind::Skip | FieldKind::Tmp { .. }
+        ) {
+            cx.error_spanned_by(
+                name,
+                "`in_subsection` takes a migrated field (not a `subsection`, `skip` or `with_tmp` one)",
+            );
+        }
+        if let FieldKind::VArray { count, .. } = &f.kind {
+            let same = c
+                .fields
+                .iter()
+                .find(|g| g.member == count)
+                .is_some_and(|g| {
+                    g.in_sub.as_ref().map(LitStr::value) == Some(name.value())
+                        || matches!(g.kind, FieldKind::Skip)
+                });
+            if !same {
+                cx.error_spanned_by(
+                    count,
+                    "the count of a `varray` in a subsection must be in the same subsection (or `skip`)",
+                );
+            }
+        }
+    }
+    for s in &c.inline_subs {
+        if !c
+            .fields
+            .iter()
+            .any(|f| f.in_sub.as_ref().map(LitStr::value) == Some(s.name.value()))
+        {
+            cx.error_spanned_by(
+                &s.name,
+                format!(
+                    "subsection `{}` has no fields: mark them `#[vmstate(in_subsection = \"{}\")]`",
+                    s.name.value(),
+                    s.name.value()
+                ),
+            );
+        }
+        if s.version.value > 255 || s.minimum_version.value > s.version.value {
+            cx.error_at(
+                s.version.span,
+                "a subsection's version fits its header byte (at most 255) and is at least its minimum_version",
+            );
         }
     }
 }

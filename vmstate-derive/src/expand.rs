@@ -19,6 +19,19 @@ pub fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     Ok(expand_container(&model.expect("no errors implies a model")))
 }
 
+/// A subsection in sending order.
+enum SubRef<'f, 'a> {
+    /// Carried by a field's own type.
+    Field(&'f Field<'a>),
+    /// Over the struct's own fields (index into `inline_subs`).
+    Inline(usize),
+}
+
+/// The const holding an inline subsection's description.
+fn inline_const(k: usize) -> syn::Ident {
+    quote::format_ident!("__VMSTATE_INLINE_SUBSECTION_{}", k)
+}
+
 fn gate_expr(krate: &TokenStream, g: &Gate) -> TokenStream {
     match g {
         Gate::If(s) => quote!(#krate::Gate::If(#s)),
@@ -49,17 +62,73 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         .as_ref()
         .map_or(0, |(m, _)| m.value as u32);
 
-    let wire: Vec<&Field<'_>> = c.fields.iter().filter(|f| f.is_wire_field()).collect();
+    let wire: Vec<&Field<'_>> = c
+        .fields
+        .iter()
+        .filter(|f| f.is_wire_field() && f.in_sub.is_none())
+        .collect();
     let subs: Vec<&Field<'_>> = c
         .fields
         .iter()
         .filter(|f| matches!(f.kind, FieldKind::Subsection { .. }))
         .collect();
+    // Subsections in the order they are sent: field subsections where their field is,
+    // a subsection over the struct's own fields where its first field is.
+    let mut order: Vec<SubRef<'_, '_>> = Vec::new();
+    for f in &c.fields {
+        if matches!(f.kind, FieldKind::Subsection { .. }) {
+            order.push(SubRef::Field(f));
+        } else if let Some(n) = &f.in_sub {
+            if let Some(k) = c
+                .inline_subs
+                .iter()
+                .position(|s| s.name.value() == n.value())
+            {
+                if !order
+                    .iter()
+                    .any(|o| matches!(o, SubRef::Inline(j) if *j == k))
+                {
+                    order.push(SubRef::Inline(k));
+                }
+            }
+        }
+    }
+    let inline_fields = |k: usize| -> Vec<&Field<'_>> {
+        let n = c.inline_subs[k].name.value();
+        c.fields
+            .iter()
+            .filter(|f| f.in_sub.as_ref().map(syn::LitStr::value).as_deref() == Some(n.as_str()))
+            .collect()
+    };
+    let inline_consts = (0..c.inline_subs.len())
+        .map(|k| {
+            let s = &c.inline_subs[k];
+            let cname = inline_const(k);
+            let sname = &s.name;
+            let (v, mv) = (s.version.value as u32, s.minimum_version.value as u32);
+            let descs = inline_fields(k)
+                .into_iter()
+                .map(|f| field_desc(&krate, c, f))
+                .collect::<Vec<_>>();
+            quote! {
+                const #cname: &'static #krate::Description = &#krate::Description {
+                    name: #sname,
+                    version: #v,
+                    minimum_version: #mv,
+                    old_minimum_version: 0,
+                    fields: &[#(#descs),*],
+                    subsections: &[],
+                };
+            }
+        })
+        .collect::<Vec<_>>();
 
     let field_descs = wire.iter().map(|f| field_desc(&krate, c, f));
-    let sub_descs = subs.iter().map(|f| {
+    let sub_desc_field = |f: &Field<'_>| {
         let ty = f.ty;
-        let FieldKind::Subsection { gate, .. } = &f.kind else { unreachable!() };
+        let FieldKind::Subsection { gate, .. } = &f.kind else {
+            unreachable!()
+        };
         let gate = match gate {
             Some(g) => {
                 let g = gate_expr(&krate, g);
@@ -69,6 +138,13 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         };
         quote_spanned! {ty.span()=>
             #krate::SubsectionDesc { description: <#ty as #krate::VmState>::DESCRIPTION, gate: #gate }
+        }
+    };
+    let sub_descs = order.iter().map(|o| match o {
+        SubRef::Field(f) => sub_desc_field(f),
+        SubRef::Inline(k) => {
+            let cname = inline_const(*k);
+            quote!(#krate::SubsectionDesc { description: #cname, gate: ::core::option::Option::None })
         }
     });
     // A fixed array cannot hold more than its length: `max` above it is a mistake.
@@ -161,15 +237,16 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         }
     });
 
+    let parent_desc = quote!(Self::DESCRIPTION);
     let save_fields = wire
         .iter()
         .enumerate()
-        .map(|(i, f)| save_field(&krate, i, f));
+        .map(|(i, f)| save_field(&krate, &parent_desc, i, f));
     let load_fields = wire
         .iter()
         .enumerate()
-        .map(|(i, f)| load_field(&krate, i, f));
-    let save_subs = subs.iter().map(|f| {
+        .map(|(i, f)| load_field(&krate, &parent_desc, i, f));
+    let save_sub_field = |f: &Field<'_>| {
         let member = f.member;
         let FieldKind::Subsection {
             name: sname,
@@ -187,16 +264,74 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                 __subs.save(&mut self.#member, #sname, __w, __cx)?;
             }
         }
+    };
+    let save_sub_inline = |k: usize| {
+        let s = &c.inline_subs[k];
+        let cname = inline_const(k);
+        let desc = quote!(#cname);
+        let sname = &s.name;
+        let v = s.version.value as u32;
+        let needed = &s.needed;
+        let needed_call =
+            quote_spanned! {needed.span()=> (#p::needed::<Self>(#needed))(self, __cx) };
+        let fields = inline_fields(k)
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| save_field(&krate, &desc, i, f))
+            .collect::<Vec<_>>();
+        quote! {
+            if #needed_call {
+                __subs.begin(#sname, #v, __w)?;
+                {
+                    let __version: u32 = #v;
+                    #p::desc_begin_at(__w, #cname, #v);
+                    #(#fields)*
+                    #p::desc_fields_end(__w);
+                }
+                __subs.end(__w);
+            }
+        }
+    };
+    let save_subs = order.iter().map(|o| match o {
+        SubRef::Field(f) => save_sub_field(f),
+        SubRef::Inline(k) => save_sub_inline(*k),
     });
-    let sub_names = subs.iter().map(|f| {
-        let FieldKind::Subsection { name, .. } = &f.kind else {
-            unreachable!()
-        };
-        name
+    let sub_names = order.iter().map(|o| match o {
+        SubRef::Field(f) => {
+            let FieldKind::Subsection { name, .. } = &f.kind else {
+                unreachable!()
+            };
+            quote!(#name)
+        }
+        SubRef::Inline(k) => {
+            let n = &c.inline_subs[*k].name;
+            quote!(#n)
+        }
     });
-    let sub_loads = subs.iter().enumerate().map(|(i, f)| {
-        let member = f.member;
-        quote!(#i => #krate::VmState::load_body(&mut self.#member, __r, __v, __cx),)
+    let sub_loads = order.iter().enumerate().map(|(i, o)| match o {
+        SubRef::Field(f) => {
+            let member = f.member;
+            quote!(#i => #krate::VmState::load_body(&mut self.#member, __r, __v, __cx),)
+        }
+        SubRef::Inline(k) => {
+            let cname = inline_const(*k);
+            let desc = quote!(#cname);
+            let fields = inline_fields(*k)
+                .into_iter()
+                .enumerate()
+                .map(|(j, f)| load_field(&krate, &desc, j, f))
+                .collect::<Vec<_>>();
+            quote! {
+                #i => {
+                    let __version: u32 = __v;
+                    if #p::check_version(#cname, __version, __r)? {
+                        return ::core::result::Result::Err(#krate::Error::invalid("no old-version loader"));
+                    }
+                    #(#fields)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+        }
     });
 
     let hook = |path: &Option<syn::ExprPath>, name: &str, kind: &str| -> TokenStream {
@@ -266,8 +401,9 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     };
 
     let backup = backup_impl(&krate, c);
-    let fixed = fixed_size(&krate, c, &wire, subs.is_empty());
-    let clean = if is_plain(c, &wire, subs.is_empty()) {
+    let no_subs = subs.is_empty() && c.inline_subs.is_empty();
+    let fixed = fixed_size(&krate, c, &wire, no_subs);
+    let clean = if is_plain(c, &wire, no_subs) {
         quote! {
             fn body_loads_cleanly(__input: &[u8], __version: u32) -> bool {
                 #p::body_loads_cleanly::<Self>(__input, __version)
@@ -281,6 +417,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::needless_borrow)]
         const _: () = {
+            #(#inline_consts)*
             #(#sub_asserts)*
             #(#varray_asserts)*
             #(#vstruct_asserts)*
@@ -672,58 +809,58 @@ fn exists(krate: &TokenStream, f: &Field<'_>, version: TokenStream) -> TokenStre
     }
 }
 
-fn save_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
+fn save_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
     let p = quote!(#krate::__private);
     let member = f.member;
     let ty = f.ty;
     let cond = exists(krate, f, quote!(__version));
     let body = match &f.kind {
         FieldKind::Value => quote_spanned! {ty.span()=>
-            #p::save_field(&mut self.#member, Self::DESCRIPTION, #index, __w, __cx)?;
+            #p::save_field(&mut self.#member, #desc, #index, __w, __cx)?;
         },
         FieldKind::Equal => quote_spanned! {ty.span()=>
-            #p::save_equal(&mut self.#member, Self::DESCRIPTION, #index, __w, __cx)?;
+            #p::save_equal(&mut self.#member, #desc, #index, __w, __cx)?;
         },
         FieldKind::PositiveLe => quote_spanned! {ty.span()=>
-            #p::save_int32_le(&mut self.#member, Self::DESCRIPTION, #index, __w);
+            #p::save_int32_le(&mut self.#member, #desc, #index, __w);
         },
         FieldKind::Buffer => quote_spanned! {ty.span()=>
-            #p::save_buffer(&self.#member, Self::DESCRIPTION, #index, __w);
+            #p::save_buffer(&self.#member, #desc, #index, __w);
         },
         FieldKind::Unused { bytes } => {
             let n = bytes.value as usize;
-            quote!(#p::save_unused(Self::DESCRIPTION, #index, #n, __w);)
+            quote!(#p::save_unused(#desc, #index, #n, __w);)
         }
         FieldKind::VArray {
             count,
             buffer: true,
             ..
         } => quote_spanned! {ty.span()=>
-            #p::save_vbuffer(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w)?;
+            #p::save_vbuffer(&mut self.#member, #p::CountField::to_count(self.#count), #desc, #index, __w)?;
         },
         FieldKind::VArray { count, .. } => {
             quote_spanned! {ty.span()=>
-                #p::save_varray(&mut self.#member, #p::CountField::to_count(self.#count), Self::DESCRIPTION, #index, __w, __cx)?;
+                #p::save_varray(&mut self.#member, #p::CountField::to_count(self.#count), #desc, #index, __w, __cx)?;
             }
         }
         FieldKind::Validate { check } => quote_spanned! {check.span()=>
             if !(#p::test::<Self>(#check))(self, __cx, __version) {
-                return ::core::result::Result::Err(#p::validation_failed(Self::DESCRIPTION, #index, "output"));
+                return ::core::result::Result::Err(#p::validation_failed(#desc, #index, "output"));
             }
         },
         FieldKind::VStruct { version } => {
             let v = version.value as u32;
             quote_spanned! {ty.span()=>
-                #p::save_vstruct(&mut self.#member, #v, Self::DESCRIPTION, #index, __w, __cx)?;
+                #p::save_vstruct(&mut self.#member, #v, #desc, #index, __w, __cx)?;
             }
         }
         FieldKind::Tmp { ty: tmp } => quote_spanned! {tmp.span()=>
-            #p::save_tmp::<Self, #tmp>(self, Self::DESCRIPTION, #index, __w, __cx)?;
+            #p::save_tmp::<Self, #tmp>(self, #desc, #index, __w, __cx)?;
         },
         FieldKind::SubArray { of, start, count } => {
             let (st, n) = (start.value as usize, count.value as usize);
             quote_spanned! {of.span()=>
-                #p::save_sub_array(&mut self.#of, #st, #n, Self::DESCRIPTION, #index, __w, __cx)?;
+                #p::save_sub_array(&mut self.#of, #st, #n, #desc, #index, __w, __cx)?;
             }
         }
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
@@ -735,12 +872,12 @@ fn save_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
     }
 }
 
-fn load_field(krate: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
+fn load_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
     let p = quote!(#krate::__private);
     let member = f.member;
     let ty = f.ty;
     let cond = exists(krate, f, quote!(__version));
-    let fd = quote!(&Self::DESCRIPTION.fields[#index]);
+    let fd = quote!(&#desc.fields[#index]);
     let body = match &f.kind {
         FieldKind::Value => quote_spanned! {ty.span()=>
             #p::load_field(&mut self.#member, #fd, __r, __cx)?;

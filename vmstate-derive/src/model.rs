@@ -41,6 +41,7 @@ const WITH_TMP: &str = "with_tmp";
 const SUB_ARRAY: &str = "sub_array";
 const OF: &str = "of";
 const START: &str = "start";
+const IN_SUBSECTION: &str = "in_subsection";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -92,8 +93,19 @@ pub struct Hooks {
     pub needed: Option<ExprPath>,
 }
 
+/// A subsection over fields of the struct itself (declared on the container; its fields
+/// carry `in_subsection = "name"`).
+pub struct InlineSub {
+    pub name: LitStr,
+    pub version: Spanned<u64>,
+    pub minimum_version: Spanned<u64>,
+    pub needed: ExprPath,
+}
+
 /// The struct being derived.
 pub struct Container<'a> {
+    /// Subsections over the struct's own fields.
+    pub inline_subs: Vec<InlineSub>,
     pub ident: &'a Ident,
     pub name: Spanned<String>,
     pub version: Spanned<u64>,
@@ -166,6 +178,8 @@ pub struct Field<'a> {
     pub test: Option<ExprPath>,
     pub gate: Option<Gate>,
     pub kind: FieldKind,
+    /// The container-declared subsection this field is sent in.
+    pub in_sub: Option<LitStr>,
 }
 
 impl Field<'_> {
@@ -254,6 +268,7 @@ impl<'a> Container<'a> {
         let mut post_save = Attr::none(cx, POST_SAVE);
         let mut needed = Attr::none(cx, NEEDED);
         let mut old_version = Attr::none(cx, OLD_VERSION);
+        let mut inline_subs: Vec<InlineSub> = Vec::new();
 
         for attr in input.attrs.iter().filter(|a| a.path().is_ident(VMSTATE)) {
             let res = attr.parse_nested_meta(|meta| {
@@ -297,10 +312,37 @@ impl<'a> Container<'a> {
                             _ => return Err(meta.error("`old_version` needs both `minimum = N` and `load = path`")),
                         }
                     }
+                    SUBSECTION => {
+                        let (mut sname, mut sver, mut smin, mut sneeded) = (None, None, None, None);
+                        meta.parse_nested_meta(|m| {
+                            match key(&m).as_str() {
+                                NAME if sname.is_none() => sname = Some(parse_str(&m)?),
+                                VERSION if sver.is_none() => sver = Some(parse_u64(&m)?),
+                                MINIMUM_VERSION if smin.is_none() => smin = Some(parse_u64(&m)?),
+                                NEEDED if sneeded.is_none() => sneeded = Some(parse_path(&m)?),
+                                NAME | VERSION | MINIMUM_VERSION | NEEDED => {
+                                    return Err(m.error(format!("duplicate vmstate attribute `{}`", key(&m))))
+                                }
+                                other => {
+                                    return Err(m.error(format!(
+                                        "unknown `subsection` key `{other}` (expected `name`, `version`, `minimum_version`, `needed`)"
+                                    )))
+                                }
+                            }
+                            Ok(())
+                        })?;
+                        let (Some(name), Some(version), Some(needed)) = (sname, sver, sneeded) else {
+                            return Err(meta.error(
+                                "a subsection over the struct's own fields needs `name = \"parent/child\"`, `version = N` and `needed = path`",
+                            ));
+                        };
+                        let minimum_version = smin.unwrap_or(Spanned { value: version.value, span: version.span });
+                        inline_subs.push(InlineSub { name, version, minimum_version, needed });
+                    }
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate attribute `{other}` (expected one of `name`, `version`, `minimum_version`, \
-                             `pre_load`, `post_load`, `pre_save`, `post_save`, `needed`, `old_version`, `crate`)"
+                             `pre_load`, `post_load`, `pre_save`, `post_save`, `needed`, `old_version`, `subsection`, `crate`)"
                         )))
                     }
                 }
@@ -316,6 +358,7 @@ impl<'a> Container<'a> {
             .filter_map(|f| Field::from_ast(cx, f))
             .collect();
         Some(Container {
+            inline_subs,
             ident: &input.ident,
             name: name.get().unwrap_or_else(|| {
                 // The name travels on the wire (section idstr, subsection name): a
@@ -360,6 +403,7 @@ impl<'a> Field<'a> {
         let mut since = Attr::none(cx, SINCE);
         let mut test = Attr::none(cx, TEST);
         let mut gate = Attr::none(cx, "if_compat`/`unless_compat");
+        let mut in_sub = Attr::none(cx, IN_SUBSECTION);
         let mut kind: Attr<'_, (FieldKind, Span)> = Attr::none(cx, "kind");
 
         let mut set_kind = |span: Span, k: FieldKind| match (kind.value.take(), k) {
@@ -401,6 +445,7 @@ impl<'a> Field<'a> {
                     SKIP => set_kind(span, FieldKind::Skip),
                     VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
                     WITH_TMP => set_kind(span, FieldKind::Tmp { ty: meta.value()?.parse()? }),
+                    IN_SUBSECTION => in_sub.set(span, parse_str(&meta)?),
                     SUB_ARRAY => {
                         let mut of: Option<Ident> = None;
                         let mut start = None;
@@ -475,7 +520,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
                         )))
                     }
                 }
@@ -515,6 +560,7 @@ impl<'a> Field<'a> {
             test: test.get(),
             gate: gate.get(),
             kind,
+            in_sub: in_sub.get(),
         })
     }
 }

@@ -15,6 +15,7 @@
 //! | `old_version(minimum = M, load = path)` | versions `M..minimum_version` are read by a hand-written loader (`minimum_version_id_old` + `load_state_old`) |
 //! | `pre_save = path`, `post_save = path`, `pre_load = path`, `post_load = path` | hooks, run in QEMU's order |
 //! | `needed = path` | the whole section is only written when this says so (a top-level `needed`, as for `globalstate`) |
+//! | `subsection(name = "parent/child", version = N, minimum_version = M, needed = path)` | a subsection over fields of the struct itself: the fields marked `in_subsection = "parent/child"` are its body (sent where its first field is, among the subsections); `minimum_version` defaults to `version` |
 //! | `crate = path` | where the runtime crate is when it is renamed or re-exported |
 //!
 //! Signatures (`E` is any error type convertible to `Box<dyn Error + Send + Sync>`,
@@ -84,6 +85,7 @@
 //! | `buffer, varray(count = field, max = N)` on `Vec<u8>` or `[u8; M]` | `count` raw bytes, described as one `buffer` of that size (size 0 in `-dump-vmstate`) | `VMSTATE_VBUFFER`, `_VBUFFER_UINT32`, `_VBUFFER_ALLOC_UINT32` |
 //! | `subsection(name = "parent/child", needed = path)` on a `VmState` field | after the fields, when `needed` says so: `0x05`, the name, the version, the body; loaded in any order; an unknown one is refused by name | `.subsections` with `.needed` |
 //! | `subsection(..., if_compat = ..)`/`unless_compat` | and only for destination machine types with (without) the flag | a `needed` that reads a compat property |
+//! | `in_subsection = "parent/child"` | the field is sent in that subsection (declared on the struct) rather than among the fields | a subsection's `.fields` over the parent's own members |
 //! | `skip` | not migrated (host-only state) | a member with no `VMSTATE_*` line |
 //! | `validate = path` on a `()` field | no bytes: the function (a `test`'s signature) runs at this position; `false` fails the load (and refuses a save) | `VMSTATE_VALIDATE` |
 //! | `vstruct = N` on a `VmState` field | the nested struct as version `N` of its description (fields of later versions left out), described `vstruct`; `N` outside its versions is a compile error | `VMSTATE_VSTRUCT`, `_VSTRUCT_V`, `_VSTRUCT_TEST` |
@@ -177,9 +179,8 @@
 //! | `VMSTATE_UNUSED*` | `unused = N` on a `()` field |
 //! | `VMSTATE_VALIDATE` | `validate = path` on a `()` field |
 //! | `VMSTATE_ARRAY_OF_POINTER` (one-byte `0x30` null marker) | a custom [`Field`](crate::Field) for the slot type, also inside a `varray` |
-//! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type |
+//! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type, or declared on the struct over its own fields (`in_subsection`) |
 //! | `.pre_save`, `.post_save`, `.pre_load`, `.post_load`, `.needed` (top level) | container hooks |
 //! | `minimum_version_id_old` + `load_state_old` | `old_version(minimum, load)` |
 //!
-//! Not yet: `VMSTATE_GTREE_*` (GLib trees), and subsections that group fields of the
-//! parent itself (a subsection is a separate struct today).
+//! Not yet: `VMSTATE_GTREE_*` (GLib trees).

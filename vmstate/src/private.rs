@@ -853,6 +853,29 @@ impl SubsectionsDesc {
         Ok(())
     }
 
+    /// Starts a subsection over the parent's own fields: its header (and its JSON
+    /// object); the fields follow, then [`SubsectionsDesc::end`].
+    pub fn begin(&mut self, name: &'static str, version: u32, w: &mut Writer<'_>) -> Result<()> {
+        if let Some(j) = w.desc() {
+            if !self.open {
+                j.start_array(Some("subsections"));
+                self.open = true;
+            }
+            j.start_object(None);
+        }
+        w.put_u8(crate::SUBSECTION);
+        w.put_counted_str(name.as_bytes())?;
+        w.put_be32(version);
+        Ok(())
+    }
+
+    /// Ends a subsection started with [`SubsectionsDesc::begin`].
+    pub fn end(&mut self, w: &mut Writer<'_>) {
+        if let Some(j) = w.desc() {
+            j.end_object();
+        }
+    }
+
     /// Closes the array if it was opened.
     #[inline]
     pub fn finish(self, w: &mut Writer<'_>) {
