@@ -623,3 +623,66 @@ fn a_subsection_over_the_structs_own_fields_is_a_subsection_on_the_wire() {
     let e = Serial16550::default().load(&bad, 3, &cx()).unwrap_err();
     assert!(e.to_string().contains("serial/tsr"), "{e}");
 }
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, VmState)]
+#[vmstate(name = "range", version = 1)]
+struct Range {
+    low: u64,
+    high: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "interval", version = 1)]
+struct Interval {
+    flags: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "domain", version = 1)]
+struct Domain {
+    mappings: vmstate::GTree<vmstate::Keyed<Range>, Interval, 3>,
+}
+
+#[test]
+fn a_gtree_is_its_count_then_marked_key_value_nodes() {
+    let mut d = Domain::default();
+    d.mappings.insert(
+        vmstate::Keyed(Range { low: 1, high: 2 }),
+        Interval { flags: 7 },
+    );
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    d.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(
+        out,
+        hex("00000001 01 0000000000000001 0000000000000002 00000007 00")
+    );
+    assert!(
+        desc.as_str().starts_with(r#"{"vmsd_name": "domain", "version": 1, "fields": [{"name": "mappings", "type": "gtree", "#),
+        "{}",
+        desc.as_str()
+    );
+    let mut back = Domain::default();
+    back.load(&out, 1, &cx()).unwrap();
+    assert_eq!(back, d);
+    // More nodes than announced, fewer, or more than the destination takes: refused.
+    let before = back.clone();
+    for (bytes, what) in [
+        (
+            "00000000 01 0000000000000001 0000000000000002 00000007 00",
+            "more nodes than the 0",
+        ),
+        (
+            "00000002 01 0000000000000001 0000000000000002 00000007 00",
+            "1 nodes where 2",
+        ),
+        ("00000004 00", "limit"),
+    ] {
+        let e = back.load(&hex(bytes), 1, &cx()).unwrap_err();
+        assert!(
+            e.to_string().contains(what) || matches!(e.kind(), ErrorKind::LimitExceeded { .. }),
+            "{what}: {e}"
+        );
+        assert_eq!(back, before);
+    }
+}

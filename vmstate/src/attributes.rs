@@ -173,6 +173,7 @@
 //! | `VMSTATE_VSTRUCT*` | `vstruct = N` |
 //! | `VMSTATE_WITH_TMP` | `with_tmp = T` ([`TmpOf`](crate::TmpOf)) |
 //! | `VMSTATE_QTAILQ_V`, `VMSTATE_QLIST_V` | [`QTailQ<T, MAX>`](crate::QTailQ), [`QList<T, MAX>`](crate::QList) |
+//! | `VMSTATE_GTREE_DIRECT_KEY_V`, `VMSTATE_GTREE_V` | [`GTree<u64, V, MAX>`](crate::GTree), [`GTree<Keyed<K>, V, MAX>`](crate::Keyed) |
 //! | `VMSTATE_BITMAP` (fixed, run-time length) | [`Bitmap<N>`](crate::Bitmap), [`BitmapVec`](crate::BitmapVec) |
 //! | `VMSTATE_FIFO8` | [`Fifo8`](crate::Fifo8) |
 //! | `VMSTATE_TIMER_PTR` | [`Timer`](crate::Timer) |
@@ -182,5 +183,3 @@
 //! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type, or declared on the struct over its own fields (`in_subsection`) |
 //! | `.pre_save`, `.post_save`, `.pre_load`, `.post_load`, `.needed` (top level) | container hooks |
 //! | `minimum_version_id_old` + `load_state_old` | `old_version(minimum, load)` |
-//!
-//! Not yet: `VMSTATE_GTREE_*` (GLib trees).

@@ -61,7 +61,7 @@ pub struct Entry<'a> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no vmstate encoding",
     label = "this field's type",
-    note = "integers, `bool`, `f64`, arrays, `Timer`, `Bitmap<N>`, `Box<T>`, `QTailQ<T>`, `QList<T>` and `#[derive(VmState)]` structs have one; for others implement `vmstate::Field`, or use `skip` for host-only state"
+    note = "integers, `bool`, `f64`, arrays, `Timer`, `Bitmap<N>`, `Box<T>`, `QTailQ<T>`, `QList<T>`, `GTree<K, V>`, `Fifo8` and `#[derive(VmState)]` structs have one; for others implement `vmstate::Field`, or use `skip` for host-only state"
 )]
 pub trait Field: Sized {
     /// What one element is: a leaf codec or a nested description.

@@ -92,6 +92,7 @@ pub mod ram;
 pub mod registry;
 mod schema;
 pub mod stream;
+mod tree;
 pub mod wire;
 
 #[doc(hidden)]
@@ -105,6 +106,7 @@ pub use field::{describe_leaves, Bitmap, CountField, Entry, EqualField, Field, T
 pub use fifo::Fifo8;
 pub use queue::{QList, QTailQ};
 pub use schema::{Count, Description, Elem, FieldDesc, Gate, Info, SubsectionDesc};
+pub use tree::{GTree, GTreeKey, Keyed};
 pub use vmstate_derive::VmState;
 
 use json::JsonWriter;
