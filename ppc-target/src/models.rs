@@ -39,6 +39,8 @@ impl fmt::Display for IsaLevel {
 /// A CPU family class: decides PVR matching and which compat modes the PCR supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Family {
+    /// PowerPC 750 (G3), a 32-bit CPU (g3beige).
+    Ppc750,
     /// PowerPC 7400 (G4), a 32-bit CPU (mac99).
     Ppc7400,
     /// PowerPC 970 family (mac99).
@@ -156,6 +158,24 @@ const SERVER: Facilities = Facilities {
 
 /// Every model, as QEMU 7.2 defines them.
 pub static MODELS: &[CpuModel] = &[
+    CpuModel {
+        name: "750_v3.1",
+        aliases: &["750", "g3", "typhoon"],
+        family: Family::Ppc750,
+        pvr: 0x0008_0301,
+        isa: IsaLevel::V2_01,
+        facilities: Facilities {
+            fpu: true,
+            vmx: false,
+            vsx: false,
+            mmu64: false,
+            isel: false,
+            slb_size: 0,
+        },
+        mig_msr_mask: 0,
+        mig_insns_flags: 0,
+        mig_insns_flags2: 0,
+    },
     CpuModel {
         name: "7400_v2.9",
         aliases: &["7400", "g4"],
@@ -358,7 +378,7 @@ impl CpuModel {
         match self.family {
             Family::Power7 | Family::Power8 => same_base,
             Family::Power9 | Family::Power10 => same_base && pvr & 0x0F00 == self.pvr & 0x0F00,
-            Family::Power5p | Family::Ppc970 | Family::Ppc7400 => false,
+            Family::Power5p | Family::Ppc970 | Family::Ppc750 | Family::Ppc7400 => false,
         }
     }
 }

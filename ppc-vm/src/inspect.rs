@@ -55,11 +55,37 @@ pub(crate) fn decode<T: VmState + Clone>(
     Ok((obj, Value::Object(values)))
 }
 
+/// Whether a stream's JSON description comes from a 32-bit build (`qemu-system-ppc`):
+/// its `cpu` sections have 4-byte `env.gpr`.
+pub fn is_32_bit(devices: &[Value]) -> bool {
+    devices.iter().any(|d| {
+        d["name"] == "cpu"
+            && d["fields"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["name"] == "env.gpr" && f["size"] == 4))
+    })
+}
+
+/// The context of a stream: its machine type's, on a 32-bit target when it is one.
+pub fn stream_context(machine: &str, narrow: bool) -> Context {
+    let cx = context_for(machine);
+    if narrow {
+        cx.with_compat(vmstate::TARGET_LONG_32)
+    } else {
+        cx
+    }
+}
+
 /// The model a `cpu` body was written by: its PVR slot, exactly or by family match.
-pub(crate) fn source_model(body: &[u8]) -> Result<&'static CpuModel> {
-    let at = 8 + 32 * 8 + 8 * 4 + 8 + spr::PVR * 8;
+pub(crate) fn source_model(body: &[u8], cx: &Context) -> Result<&'static CpuModel> {
+    // unused, gpr (and gprh on a 32-bit target), crf, nip, then spr[287].
+    let at = if cx.compat(vmstate::TARGET_LONG_32) {
+        4 + 32 * 4 + 32 * 4 + 8 * 4 + 4 + spr::PVR * 4
+    } else {
+        8 + 32 * 8 + 8 * 4 + 8 + spr::PVR * 8 + 4
+    };
     let pvr = body
-        .get(at + 4..at + 8)
+        .get(at..at + 4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         .ok_or_else(|| {
             Error::invalid("cpu section too short to hold the PVR").in_description("cpu")
@@ -89,6 +115,7 @@ pub fn inspect(data: &[u8], verify: bool) -> Result<Value> {
         .get("page_size")
         .and_then(Value::as_u64)
         .unwrap_or(4096);
+    let narrow = is_32_bit(&devices);
     let mut r = StreamReader::new(data)?;
     let mut cx = Context::default();
     let mut out = Map::new();
@@ -98,7 +125,7 @@ pub fn inspect(data: &[u8], verify: bool) -> Result<Value> {
         let (h, first) = match r.next_record()? {
             Record::Eof => break,
             Record::Configuration { machine } => {
-                cx = context_for(&machine);
+                cx = stream_context(&machine, narrow);
                 continue;
             }
             Record::Command { .. } => continue,
@@ -115,18 +142,7 @@ pub fn inspect(data: &[u8], verify: bool) -> Result<Value> {
                 ram::skip_htab_body(r.body())?;
             }
             "cpu" if first => {
-                let narrow = devices.iter().any(|d| {
-                    d["name"] == "cpu"
-                        && d["fields"].as_array().is_some_and(|f| {
-                            f.iter().any(|f| f["name"] == "env.gpr" && f["size"] == 4)
-                        })
-                });
-                if narrow {
-                    return Err(here(Error::invalid(
-                        "32-bit qemu-system-ppc streams (4-byte target_ulong) are not supported",
-                    )));
-                }
-                let model = source_model(r.body().rest()).map_err(here)?;
+                let model = source_model(r.body().rest(), &cx).map_err(here)?;
                 let (_, v) =
                     decode(CpuState::new(model), r.body(), h.version, &cx, verify).map_err(here)?;
                 out.insert(key, v);

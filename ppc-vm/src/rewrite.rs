@@ -25,10 +25,9 @@ use vmstate::wire::Reader;
 use vmstate::{Context, Error, Result, VmState};
 use vmstate_tools::analyze::walk_struct;
 
-use ppc_target::compat::context_for;
 use ppc_target::CpuState;
 
-use crate::inspect::source_model;
+use crate::inspect::{is_32_bit, source_model, stream_context};
 
 /// A complete (FULL) section of the stream.
 #[derive(Clone, Debug)]
@@ -184,9 +183,14 @@ impl<'a> Rewrite<'a> {
             )
             .at_offset(r.offset()));
         }
+        let devices = desc
+            .get("devices")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         Ok(Rewrite {
             data,
-            cx: context_for(&machine),
+            cx: stream_context(&machine, is_32_bit(&devices)),
             machine,
             page_size: page_size as u32,
             sections,
@@ -237,7 +241,7 @@ impl<'a> Rewrite<'a> {
     /// PVR, exactly or by family).
     pub fn cpu(&self, instance: u32) -> Result<CpuState> {
         let s = &self.sections[self.find("cpu", instance)?];
-        let model = source_model(&self.data[s.body.clone()])
+        let model = source_model(&self.data[s.body.clone()], &self.cx)
             .map_err(|e| e.in_description(format!("cpu (instance {instance})")))?;
         let mut cpu = CpuState::new(model);
         self.load("cpu", instance, &mut cpu)?;

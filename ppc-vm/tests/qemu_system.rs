@@ -35,6 +35,10 @@ fn an_unchanged_rewrite_is_byte_identical() {
         "p9-smp2-prelaunch",
         "pseries-2.7-p8-prelaunch",
         "pseries-2.9-p9-compat-p8-prelaunch",
+        "ppc64-mac99-7400-prelaunch",
+        "ppc64-mac99-970fx-prelaunch",
+        "ppc32-g3beige-prelaunch",
+        "ppc32-mac99-prelaunch",
     ] {
         let data = stream(name);
         let mut s = Rewrite::new(&data).unwrap();

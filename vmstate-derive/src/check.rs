@@ -18,6 +18,7 @@ pub fn check(cx: &Ctxt, c: &Container<'_>) {
     check_types(cx, c);
     check_unused(cx, c);
     check_inline_subsections(cx, c);
+    check_target_ulong(cx, c);
     check_kind_combinations(cx, c);
     check_gates(cx, c);
 }
@@ -192,6 +193,25 @@ fn check_inline_subsections(cx: &Ctxt, c: &Container<'_>) {
                 s.version.span,
                 "a subsection's version fits its header byte (at most 255) and is at least its minimum_version",
             );
+        }
+    }
+}
+
+// `target_ulong` changes the width of plain 64-bit values and of padding only.
+fn check_target_ulong(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        let Some(span) = f.target_ulong else { continue };
+        match &f.kind {
+            FieldKind::Value => {}
+            FieldKind::Unused { bytes } if bytes.value == 8 => {}
+            FieldKind::Unused { .. } => cx.error_at(
+                span,
+                "`target_ulong` padding is `unused = 8` (4 bytes on a 32-bit target)",
+            ),
+            _ => cx.error_at(
+                span,
+                "`target_ulong` goes on a `u64` or `[u64; N]` field or on `unused = 8`",
+            ),
         }
     }
 }

@@ -577,6 +577,7 @@ fn is_plain(c: &Container<'_>, wire: &[&Field<'_>], no_subsections: bool) -> boo
             f.since.is_none()
                 && f.test.is_none()
                 && f.gate.is_none()
+                && f.target_ulong.is_none()
                 && matches!(f.kind, FieldKind::Value | FieldKind::Unused { .. })
         })
 }
@@ -815,6 +816,9 @@ fn save_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
     let ty = f.ty;
     let cond = exists(krate, f, quote!(__version));
     let body = match &f.kind {
+        FieldKind::Value if f.target_ulong.is_some() => quote_spanned! {ty.span()=>
+            #p::save_target_ulong(&mut self.#member, #desc, #index, __w, __cx)?;
+        },
         FieldKind::Value => quote_spanned! {ty.span()=>
             #p::save_field(&mut self.#member, #desc, #index, __w, __cx)?;
         },
@@ -829,7 +833,11 @@ fn save_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
         },
         FieldKind::Unused { bytes } => {
             let n = bytes.value as usize;
-            quote!(#p::save_unused(#desc, #index, #n, __w);)
+            if f.target_ulong.is_some() {
+                quote!(#p::save_unused(#desc, #index, #p::target_ulong_bytes(__cx), __w);)
+            } else {
+                quote!(#p::save_unused(#desc, #index, #n, __w);)
+            }
         }
         FieldKind::VArray {
             count,
@@ -879,6 +887,9 @@ fn load_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
     let cond = exists(krate, f, quote!(__version));
     let fd = quote!(&#desc.fields[#index]);
     let body = match &f.kind {
+        FieldKind::Value if f.target_ulong.is_some() => quote_spanned! {ty.span()=>
+            #p::load_target_ulong(&mut self.#member, #fd, __r, __cx)?;
+        },
         FieldKind::Value => quote_spanned! {ty.span()=>
             #p::load_field(&mut self.#member, #fd, __r, __cx)?;
         },
@@ -893,7 +904,11 @@ fn load_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
         },
         FieldKind::Unused { bytes } => {
             let n = bytes.value as usize;
-            quote!(#p::load_unused(#fd, #n, __r)?;)
+            if f.target_ulong.is_some() {
+                quote!(#p::load_unused(#fd, #p::target_ulong_bytes(__cx), __r)?;)
+            } else {
+                quote!(#p::load_unused(#fd, #n, __r)?;)
+            }
         }
         FieldKind::VArray {
             count,

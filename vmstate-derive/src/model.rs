@@ -42,6 +42,7 @@ const SUB_ARRAY: &str = "sub_array";
 const OF: &str = "of";
 const START: &str = "start";
 const IN_SUBSECTION: &str = "in_subsection";
+const TARGET_ULONG: &str = "target_ulong";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -180,6 +181,9 @@ pub struct Field<'a> {
     pub kind: FieldKind,
     /// The container-declared subsection this field is sent in.
     pub in_sub: Option<LitStr>,
+    /// QEMU's `target_ulong`: 8 bytes, or 4 when the context is a 32-bit target
+    /// (`vmstate::TARGET_LONG_32`); on `u64`, `[u64; N]` and `unused`.
+    pub target_ulong: Option<Span>,
 }
 
 impl Field<'_> {
@@ -404,6 +408,7 @@ impl<'a> Field<'a> {
         let mut test = Attr::none(cx, TEST);
         let mut gate = Attr::none(cx, "if_compat`/`unless_compat");
         let mut in_sub = Attr::none(cx, IN_SUBSECTION);
+        let mut target_ulong = Attr::none(cx, TARGET_ULONG);
         let mut kind: Attr<'_, (FieldKind, Span)> = Attr::none(cx, "kind");
 
         let mut set_kind = |span: Span, k: FieldKind| match (kind.value.take(), k) {
@@ -446,6 +451,7 @@ impl<'a> Field<'a> {
                     VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
                     WITH_TMP => set_kind(span, FieldKind::Tmp { ty: meta.value()?.parse()? }),
                     IN_SUBSECTION => in_sub.set(span, parse_str(&meta)?),
+                    TARGET_ULONG => target_ulong.set(span, span),
                     SUB_ARRAY => {
                         let mut of: Option<Ident> = None;
                         let mut start = None;
@@ -520,7 +526,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `target_ulong`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
                         )))
                     }
                 }
@@ -561,6 +567,7 @@ impl<'a> Field<'a> {
             gate: gate.get(),
             kind,
             in_sub: in_sub.get(),
+            target_ulong: target_ulong.get(),
         })
     }
 }

@@ -161,6 +161,10 @@ pub trait TmpOf<P>: VmState + Default {
     fn to_parent(self, parent: &mut P, cx: &Context) -> Result<()>;
 }
 
+/// The context flag of a 32-bit target (`qemu-system-ppc`, `-arm`, ...): fields marked
+/// `#[vmstate(target_ulong)]` are 4 bytes there, 8 elsewhere.
+pub const TARGET_LONG_32: &str = "target-long-32";
+
 /// The byte that starts a subsection inside a body (QEMU_VM_SUBSECTION).
 pub const SUBSECTION: u8 = 0x05;
 

@@ -627,6 +627,87 @@ pub fn load_unused(f: &'static FieldDesc, n: usize, r: &mut Reader<'_>) -> Resul
     r.skip(n).map_err(|e| e.in_field(f.name))
 }
 
+/// The bytes of a `target_ulong` in this context: 4 on a 32-bit target, else 8.
+#[inline]
+pub fn target_ulong_bytes(cx: &Context) -> usize {
+    if cx.compat(crate::TARGET_LONG_32) {
+        4
+    } else {
+        8
+    }
+}
+
+/// `u64` values that are QEMU `target_ulong`s.
+pub trait TargetUlong: Field {
+    /// The values.
+    fn words(&mut self) -> &mut [u64];
+}
+
+impl TargetUlong for u64 {
+    fn words(&mut self) -> &mut [u64] {
+        core::slice::from_mut(self)
+    }
+}
+
+impl<const N: usize> TargetUlong for [u64; N] {
+    fn words(&mut self) -> &mut [u64] {
+        self
+    }
+}
+
+/// Saves a `target_ulong` field: as `u64`s, or on a 32-bit target as `uint32`s (the
+/// low words: a 32-bit target's values fit; all ones stays all ones).
+pub fn save_target_ulong<T: TargetUlong>(
+    v: &mut T,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    if !cx.compat(crate::TARGET_LONG_32) {
+        return save_field(v, d, index, w, cx);
+    }
+    let words = v.words();
+    if let Some(j) = w.desc.as_deref_mut() {
+        let name = d.json_field_name(index);
+        let entry = Entry {
+            name: &name,
+            total: words.len(),
+            first: 0,
+            compressible: d.fields[index].compressible(),
+        };
+        describe_leaves(
+            j,
+            &entry,
+            Info {
+                name: "uint32",
+                size: 4,
+            },
+            words.len(),
+        );
+    }
+    for x in words.iter() {
+        w.put_be32(*x as u32);
+    }
+    Ok(())
+}
+
+/// Loads a `target_ulong` field (4-byte values on a 32-bit target, zero-extended).
+pub fn load_target_ulong<T: TargetUlong>(
+    v: &mut T,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    if !cx.compat(crate::TARGET_LONG_32) {
+        return load_field(v, f, r, cx);
+    }
+    for x in v.words().iter_mut() {
+        *x = u64::from(r.get_be32().map_err(|e| e.in_field(f.name))?);
+    }
+    Ok(())
+}
+
 /// The JSON description entry of a byte buffer of `size` bytes: one `buffer` leaf.
 fn describe_buffer(d: &'static Description, index: usize, size: usize, w: &mut Writer<'_>) {
     if let Some(j) = w.desc.as_deref_mut() {

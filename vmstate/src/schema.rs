@@ -49,6 +49,15 @@ pub enum Gate {
 }
 
 impl Gate {
+    /// Whether the gate is the target's word size ([`TARGET_LONG_32`](crate::TARGET_LONG_32)):
+    /// a field QEMU compiles in for one build only, not a `field_exists` test.
+    pub const fn is_build(&self) -> bool {
+        let flag = match *self {
+            Gate::If(f) | Gate::Unless(f) => f,
+        };
+        crate::__private::str_eq(flag, crate::TARGET_LONG_32)
+    }
+
     /// Whether the gate lets the item through for a context.
     pub fn allows(&self, cx: &crate::Context) -> bool {
         match *self {
@@ -79,7 +88,11 @@ impl FieldDesc {
     /// Whether QEMU's JSON description folds this field's elements into one entry with
     /// `array_len` (no existence test; for structs, recursively, no test and no subsections).
     pub const fn compressible(&self) -> bool {
-        if self.test || self.gate.is_some() {
+        let tested_gate = match self.gate {
+            Some(g) => !g.is_build(),
+            None => false,
+        };
+        if self.test || tested_gate {
             return false;
         }
         match self.elem {

@@ -139,34 +139,37 @@ pub use subsections::*;
 #[vmstate(name = "cpu", version = 5, minimum_version = 5, pre_save = CpuState::pre_save, post_load = CpuState::post_load)]
 pub struct CpuState {
     /// Padding where the PVR once travelled: zeros on save, skipped on load.
-    #[vmstate(unused = 8)]
+    #[vmstate(unused = 8, target_ulong)]
     pub unused_pvr_slot: (),
     /// GPR0–31.
-    #[vmstate(name = "env.gpr")]
+    #[vmstate(name = "env.gpr", target_ulong)]
     pub gpr: [u64; 32],
+    /// The high halves of the GPRs (SPE), sent by 32-bit builds only.
+    #[vmstate(name = "env.gprh", if_compat = "target-long-32")]
+    pub gprh: [u32; 32],
     /// CR fields 0–7, each in its low 4 bits (LT 8, GT 4, EQ 2, SO 1).
     #[vmstate(name = "env.crf")]
     pub crf: [u32; 8],
     /// Address of the next instruction.
-    #[vmstate(name = "env.nip")]
+    #[vmstate(name = "env.nip", target_ulong)]
     pub nip: u64,
     /// The SPR array, indexed by SPR number.
-    #[vmstate(name = "env.spr")]
+    #[vmstate(name = "env.spr", target_ulong)]
     pub spr: [u64; 1024],
     /// SPE accumulator (0 on server CPUs).
     #[vmstate(name = "env.spe_acc")]
     pub spe_acc: u64,
     /// Reservation address; all ones when none is held.
-    #[vmstate(name = "env.reserve_addr")]
+    #[vmstate(name = "env.reserve_addr", target_ulong)]
     pub reserve_addr: u64,
     /// MSR.
-    #[vmstate(name = "env.msr")]
+    #[vmstate(name = "env.msr", target_ulong)]
     pub msr: u64,
     /// Always 0 on save since QEMU 6.0; ignored on load.
-    #[vmstate(name = "env.hflags_compat_nmsr")]
+    #[vmstate(name = "env.hflags_compat_nmsr", target_ulong)]
     pub hflags_compat_nmsr: u64,
     /// pre-2.8 scratch copies (pseries-2.7 and older).
-    #[vmstate(if_compat = "pre-2.8-migration")]
+    #[vmstate(if_compat = "pre-2.8-migration", target_ulong)]
     pub mig_msr_mask: u64,
     /// pre-2.8 scratch copy.
     #[vmstate(if_compat = "pre-2.8-migration")]
@@ -285,6 +288,7 @@ impl CpuState {
         CpuState {
             unused_pvr_slot: (),
             gpr: [0; 32],
+            gprh: [0; 32],
             crf: [0; 8],
             nip: 0x100,
             spr,

@@ -117,7 +117,7 @@ pub struct FpuState {
     #[vmstate(name = "env.vsr")]
     pub fpr: [Fpr; 32],
     /// FPSCR.
-    #[vmstate(name = "env.fpscr")]
+    #[vmstate(name = "env.fpscr", target_ulong)]
     pub fpscr: u64,
 }
 
@@ -146,7 +146,7 @@ pub struct VsxState {
 #[vmstate(name = "cpu/sr", version = 1, minimum_version = 1)]
 pub struct SrState {
     /// SR0–SR15 and the rest of QEMU's 32-entry array.
-    #[vmstate(name = "env.sr")]
+    #[vmstate(name = "env.sr", target_ulong)]
     pub sr: [u64; 32],
 }
 
@@ -227,9 +227,11 @@ impl Default for SlbState {
 #[vmstate(name = "cpu/tlb6xx_entry", version = 1, minimum_version = 1)]
 #[allow(missing_docs)]
 pub struct Tlb6xxEntry {
+    #[vmstate(target_ulong)]
     pub pte0: u64,
+    #[vmstate(target_ulong)]
     pub pte1: u64,
-    #[vmstate(name = "EPN")]
+    #[vmstate(name = "EPN", target_ulong)]
     pub epn: u64,
 }
 
