@@ -34,7 +34,8 @@ pub enum Stop {
         /// What happened.
         exception: Exception,
     },
-    /// A pseries guest called RTAS power-off (`nip` is past the `sc 1`).
+    /// A pseries guest called RTAS power-off. As for [`Stop::Exit`], the state is the
+    /// one just before the `sc 1` (not counted in `steps`).
     PowerOff,
     /// The only vCPU of a pseries guest stopped itself (RTAS stop-self).
     Halted,

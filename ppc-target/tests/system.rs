@@ -86,3 +86,25 @@ fn the_console_reads_what_the_host_typed() {
     assert_eq!(g.cpu.gpr[22], u64::from_be_bytes(*b"hi!\0\0\0\0\0"));
     assert_eq!(g.cpu.gpr[23], -4i64 as u64, "H_PARAMETER");
 }
+
+#[test]
+fn power_off_leaves_the_guest_at_its_call_so_a_resumed_copy_powers_off_too() {
+    // RTAS power-off(0, 0) through H_RTAS with the argument block at 0x1000.
+    let mut a = Asm::new();
+    a.li(9, 0x1000).li(3, 0x2003).word(0x9069_0000); // stw r3,0(r9)
+    a.li(3, 2).word(0x9069_0004).li(3, 1).word(0x9069_0008);
+    a.li(3, 0)
+        .word(0x9069_000c)
+        .word(0x9069_0010)
+        .word(0x9069_0014);
+    a.li(3, 0).word(0x6063_f000).mr(4, 9).word(0x4400_0022); // ori r3,r3,0xf000; sc 1
+    let mut g = guest(a);
+    assert_eq!(g.run(1000), Stop::PowerOff);
+    let at = g.cpu.nip;
+    assert_eq!(g.mem.read_u32(at).unwrap(), 0x4400_0022, "at the sc 1");
+    assert_eq!(g.cpu.gpr[3], 0xf000, "r3 still names H_RTAS");
+    let steps = g.steps;
+    let mut copy = g.clone();
+    assert_eq!(copy.run(1000), Stop::PowerOff);
+    assert_eq!((copy.cpu.nip, copy.steps), (at, steps));
+}

@@ -49,7 +49,10 @@ const RTAS_HW_ERROR: u32 = -1i32 as u32;
 const RTAS_PARAM_ERROR: u32 = -3i32 as u32;
 
 impl Guest {
-    /// Serves the hypervisor call of the `sc 1` at `pc` (`nip` is already past it).
+    /// Serves the hypervisor call of the `sc 1` at `pc` (`nip` is already past it). A
+    /// call that stops the machine (power-off, stop-self) changes no register: the
+    /// caller leaves the guest at the `sc 1`, so a guest saved there and resumed
+    /// elsewhere stops there too.
     pub(crate) fn hcall(&mut self, pc: u64) -> Option<Stop> {
         let g = self.cpu.gpr;
         let (status, stop) = match g[3] {
@@ -97,7 +100,9 @@ impl Guest {
             );
             self.stderr.extend_from_slice(line.as_bytes());
         }
-        self.cpu.gpr[3] = status;
+        if stop.is_none() {
+            self.cpu.gpr[3] = status;
+        }
         stop
     }
 
@@ -148,7 +153,6 @@ impl Guest {
                 RTAS_OK
             }
             rtas::POWER_OFF if nargs == 2 && nret == 1 => {
-                self.machine_mut().powered_off = true;
                 stop = Some(Stop::PowerOff);
                 RTAS_OK
             }
@@ -169,7 +173,6 @@ impl Guest {
                 }
             }
             rtas::STOP_SELF => {
-                self.machine_mut().halted = true;
                 stop = Some(Stop::Halted);
                 RTAS_OK
             }

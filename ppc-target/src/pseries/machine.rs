@@ -29,10 +29,6 @@ pub const VOF_CLIENT_ENTRY: u64 = 0x10C;
 pub struct Spapr {
     /// Bytes waiting to be read by H_GET_TERM_CHAR.
     pub input: VecDeque<u8>,
-    /// RTAS power-off was called.
-    pub powered_off: bool,
-    /// RTAS stop-self was called by the only vCPU.
-    pub halted: bool,
     /// Seconds added to the host's clock for RTAS get-time-of-day.
     pub rtc_offset: i64,
     /// The machine's sections as the guest's stream brought them, in stream order
@@ -119,7 +115,13 @@ impl Guest {
         let (vector, srr0, reason) = match e {
             Exception::Syscall { lev: 1, .. } if !cpu.problem_state() => {
                 cpu.nip = next;
-                return self.hcall(pc);
+                let stop = self.hcall(pc);
+                if stop.is_some() {
+                    // The machine stops at the call: nothing after it ran.
+                    self.cpu.nip = pc;
+                    self.steps -= 1;
+                }
+                return stop;
             }
             Exception::Syscall { .. } => (interrupt::SYSCALL, next, 0),
             Exception::Illegal => (interrupt::PROGRAM, pc, interrupt::SRR1_ILLEGAL),
@@ -154,13 +156,7 @@ impl Guest {
     /// Between blocks in system mode: what the machine does before the next
     /// instruction (a pending decrementer interrupt, power-off, an unsupported mode).
     pub(crate) fn system_check(&mut self) -> Option<Stop> {
-        let m = self.machine.as_ref()?;
-        if m.powered_off {
-            return Some(Stop::PowerOff);
-        }
-        if m.halted {
-            return Some(Stop::Halted);
-        }
+        self.machine.as_ref()?;
         let cpu = &mut self.cpu;
         if cpu.msr & (msr::IR | msr::DR) != 0 {
             return Some(Stop::Unsupported(
