@@ -686,3 +686,46 @@ fn a_gtree_is_its_count_then_marked_key_value_nodes() {
         assert_eq!(back, before);
     }
 }
+
+/// The i8254 PIT's channels: `VMSTATE_STRUCT_ARRAY(channels, ...)` and, later,
+/// `VMSTATE_UINT8(channels[0].irq_disabled, PITCommonState)`: a member of one array
+/// element sent as a field of its own.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "pit/channel", version = 2)]
+struct PitChannel {
+    count: u32,
+    #[vmstate(skip)]
+    irq_disabled: u8,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "i8254", version = 3, minimum_version = 2)]
+struct Pit {
+    channels: [PitChannel; 3],
+    #[vmstate(name = "channels[0].irq_disabled", place = channels[0].irq_disabled)]
+    irq_disabled: (),
+}
+
+#[test]
+fn a_member_of_an_array_element_is_a_field_of_its_own() {
+    let mut p = Pit::default();
+    p.channels[0].count = 0x10;
+    p.channels[0].irq_disabled = 1;
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    p.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("00000010 00000000 00000000 01"));
+    assert!(
+        desc.as_str()
+            .ends_with(r#"{"name": "channels[0].irq_disabled", "type": "uint8", "size": 1}]}"#),
+        "{}",
+        desc.as_str()
+    );
+    let mut back = Pit::default();
+    back.load(&out, 3, &cx()).unwrap();
+    assert_eq!(back, p);
+    // A failed load puts the element back.
+    let e = back.load(&hex("00000011 00000000"), 3, &cx()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::UnexpectedEof { .. }), "{e}");
+    assert_eq!(back, p);
+}

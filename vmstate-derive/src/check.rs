@@ -363,6 +363,20 @@ fn check_unused(cx: &Ctxt, c: &Container<'_>) {
         }
     }
     for f in &c.fields {
+        let FieldKind::Place { root, .. } = &f.kind else {
+            continue;
+        };
+        if !matches!(f.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+            cx.error_spanned_by(
+                f.ty,
+                format!("a `place` field holds nothing itself: declare `{}` as `()` (the value is `{root}`'s)", f.member),
+            );
+        }
+        if !c.fields.iter().any(|g| g.member == root) {
+            cx.error_spanned_by(root, format!("`place`: no member `{root}` in this struct"));
+        }
+    }
+    for f in &c.fields {
         let FieldKind::SubArray { of, count, .. } = &f.kind else {
             continue;
         };

@@ -526,6 +526,7 @@ fn backup_impl(krate: &TokenStream, c: &Container<'_>) -> TokenStream {
         match &f.kind {
             FieldKind::Skip | FieldKind::Unused { .. } | FieldKind::Validate { .. } => {}
             FieldKind::SubArray { of, .. } => add(of, false),
+            FieldKind::Place { root, .. } => add(root, false),
             FieldKind::Subsection { .. } => add(f.member, true),
             _ => add(f.member, false),
         }
@@ -729,6 +730,10 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
             quote_spanned!(tmp.span()=> #krate::Elem::Struct(<#tmp as #krate::VmState>::DESCRIPTION)),
             quote!(#krate::Count::Fixed(1)),
         ),
+        FieldKind::Place { expr, .. } => (
+            quote_spanned!(expr.span()=> #p::place_elem(|__s: &mut Self| &mut __s.#expr)),
+            quote_spanned!(expr.span()=> #krate::Count::Fixed(#p::place_count(|__s: &mut Self| &mut __s.#expr))),
+        ),
         FieldKind::SubArray { of, count, .. } => {
             let arr = c.fields.iter().find(|g| g.member == of).map(|g| g.ty);
             let n = count.value as usize;
@@ -871,6 +876,9 @@ fn save_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
                 #p::save_sub_array(&mut self.#of, #st, #n, #desc, #index, __w, __cx)?;
             }
         }
+        FieldKind::Place { expr, .. } => quote_spanned! {expr.span()=>
+            #p::save_field(&mut self.#expr, #desc, #index, __w, __cx)?;
+        },
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {
@@ -943,6 +951,9 @@ fn load_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
                 #p::load_sub_array(&mut self.#of, #st, #n, #fd, __r, __cx)?;
             }
         }
+        FieldKind::Place { expr, .. } => quote_spanned! {expr.span()=>
+            #p::load_field(&mut self.#expr, #fd, __r, __cx)?;
+        },
         FieldKind::Subsection { .. } | FieldKind::Skip => unreachable!("not a wire field"),
     };
     quote! {

@@ -43,6 +43,7 @@ const OF: &str = "of";
 const START: &str = "start";
 const IN_SUBSECTION: &str = "in_subsection";
 const TARGET_ULONG: &str = "target_ulong";
+const PLACE: &str = "place";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -162,6 +163,9 @@ pub enum FieldKind {
         start: Spanned<u64>,
         count: Spanned<u64>,
     },
+    /// A place inside a member (`channels[0].irq_disabled`: a member of an array
+    /// element), sent as a field of its own, on a `()` field.
+    Place { expr: syn::Expr, root: Ident },
     /// Not migrated.
     Skip,
     /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
@@ -190,6 +194,16 @@ impl Field<'_> {
     /// Whether the field produces a wire field (a `FieldDesc`).
     pub fn is_wire_field(&self) -> bool {
         !matches!(self.kind, FieldKind::Subsection { .. } | FieldKind::Skip)
+    }
+}
+
+/// The member a place starts from: `channels` for `channels[0].irq_disabled`.
+fn place_root(e: &syn::Expr) -> Option<Ident> {
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        syn::Expr::Field(f) => place_root(&f.base),
+        syn::Expr::Index(i) if matches!(*i.index, syn::Expr::Lit(_)) => place_root(&i.expr),
+        _ => None,
     }
 }
 
@@ -427,7 +441,7 @@ impl<'a> Field<'a> {
             }
             (prev, _) => {
                 kind.value = prev;
-                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `sub_array`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
+                cx.error_at(span, "conflicting vmstate field kinds: a field is one of `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `vstruct`, `with_tmp`, `sub_array`, `place`, `skip` (only `buffer` and `varray` combine: a buffer sized by another field)");
             }
         };
 
@@ -451,6 +465,13 @@ impl<'a> Field<'a> {
                     VSTRUCT => set_kind(span, FieldKind::VStruct { version: parse_u64(&meta)? }),
                     WITH_TMP => set_kind(span, FieldKind::Tmp { ty: meta.value()?.parse()? }),
                     IN_SUBSECTION => in_sub.set(span, parse_str(&meta)?),
+                    PLACE => {
+                        let expr: syn::Expr = meta.value()?.parse()?;
+                        let Some(root) = place_root(&expr) else {
+                            return Err(meta.error("`place` is a member path like `channels[0].irq_disabled` (members, fields and constant indices)"));
+                        };
+                        set_kind(span, FieldKind::Place { expr, root });
+                    }
                     TARGET_ULONG => target_ulong.set(span, span),
                     SUB_ARRAY => {
                         let mut of: Option<Ident> = None;
@@ -526,7 +547,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `target_ulong`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `target_ulong`, `place`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
                         )))
                     }
                 }

@@ -91,6 +91,7 @@
 //! | `vstruct = N` on a `VmState` field | the nested struct as version `N` of its description (fields of later versions left out), described `vstruct`; `N` outside its versions is a compile error | `VMSTATE_VSTRUCT`, `_VSTRUCT_V`, `_VSTRUCT_TEST` |
 //! | `with_tmp = T` on a `()` field | the fields of `T: TmpOf<Self>`, computed from the parent to save and applied to it after loading; named and described `tmp` | `VMSTATE_WITH_TMP` |
 //! | `target_ulong` on a `u64`, `[u64; N]` or `unused = 8` | 8 bytes, or 4 (described `uint32`) when the context has [`TARGET_LONG_32`](crate::TARGET_LONG_32): one field list for a 64- and a 32-bit build; `if_compat = "target-long-32"` adds a field only the 32-bit build compiles in (not a `field_exists` test) | `VMSTATE_UINTTL`, `_UINTTL_ARRAY`, `VMSTATE_UNUSED(sizeof(target_ulong))` |
+//! | `place = member[i].field` on a `()` field | the value at that place inside a member (a member of an array element), as a field of its own | `VMSTATE_UINT8(channels[0].irq_disabled, S)` |
 //! | `sub_array(of = member, start = N, count = M)` on a `()` field | elements `N..N+M` of the array `member` (a `skip` member when it is only sent in parts), named after it; out of range is a compile error | `VMSTATE_*_SUB_ARRAY`, `VMSTATE_UINT32(reg[INDEX])` |
 //!
 //! ```

@@ -810,6 +810,17 @@ pub fn load_equal<T: EqualField>(
     Ok(())
 }
 
+/// The element of a `place` field: that of the place's type (the function is only there
+/// to name the type; it is never called).
+pub const fn place_elem<S, T: Field>(_: fn(&mut S) -> &mut T) -> Elem {
+    T::ELEM
+}
+
+/// The element count of a `place` field.
+pub const fn place_count<S, T: Field>(_: fn(&mut S) -> &mut T) -> usize {
+    T::COUNT
+}
+
 /// Elem descriptor of an `_equal` field.
 pub const fn equal_elem<T: EqualField>() -> Elem {
     Elem::Leaf(T::EQUAL_INFO)
