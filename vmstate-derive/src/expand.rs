@@ -118,6 +118,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                     old_minimum_version: 0,
                     fields: &[#(#descs),*],
                     subsections: &[],
+                    section_needed: false,
                 };
             }
         })
@@ -401,6 +402,28 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
     };
 
     let backup = backup_impl(&krate, c);
+    let has_needed = c.hooks.needed.is_some();
+    // A nested struct is always sent: a container `needed` of its type would be ignored
+    // silently there, so that use is refused.
+    let nested_asserts = c.fields.iter().filter_map(|f| {
+        if !matches!(f.kind, FieldKind::Value | FieldKind::VStruct { .. }) {
+            return None;
+        }
+        let ty = f.ty;
+        let msg = format!(
+            "field `{}`: its type has a container `needed`, which only a top-level section has (a nested struct is always sent); use a subsection instead",
+            f.member
+        );
+        Some(quote_spanned! {ty.span()=>
+            const _: () = {
+                if let #krate::Elem::Struct(__d) = <#ty as #krate::Field>::ELEM {
+                    if __d.section_needed {
+                        ::core::panic!(#msg);
+                    }
+                }
+            };
+        })
+    });
     let no_subs = subs.is_empty() && c.inline_subs.is_empty();
     let fixed = fixed_size(&krate, c, &wire, no_subs);
     let clean = if is_plain(c, &wire, no_subs) {
@@ -421,6 +444,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
             #(#sub_asserts)*
             #(#varray_asserts)*
             #(#vstruct_asserts)*
+            #(#nested_asserts)*
             #(#sub_array_asserts)*
 
             #[automatically_derived]
@@ -434,6 +458,7 @@ fn expand_container(c: &Container<'_>) -> TokenStream {
                     old_minimum_version: #old_minimum,
                     fields: &[#(#field_descs),*],
                     subsections: &[#(#sub_descs),*],
+                    section_needed: #has_needed,
                 };
 
                 #[allow(unused_variables, unused_mut)]

@@ -136,6 +136,9 @@ pub struct Description {
     pub fields: &'static [FieldDesc],
     /// Subsections in declaration (and save) order.
     pub subsections: &'static [SubsectionDesc],
+    /// Whether a top-level `needed` decides if the section is sent at all (it has no
+    /// meaning for a struct nested in another: the derive refuses that use).
+    pub section_needed: bool,
 }
 
 impl Description {
