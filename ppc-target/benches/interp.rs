@@ -2,6 +2,9 @@
 //! instructions each), beside `qemu-ppc64 -cpu power9` (JIT) and `qemu-ppc64
 //! -singlestep` on the same binaries when qemu-ppc64 is installed, in one run.
 //!
+//! The `c_work` group runs a gcc-built glibc program (about 8e6 instructions) whole, the
+//! same way.
+//!
 //! The `system` group runs one loop (about 4e8 instructions) three ways: as a Linux
 //! user-mode program, as a pseries guest in system mode (`Guest::boot_pseries`), and
 //! under `qemu-system-ppc64 -M pseries,x-vof=on` TCG (the whole process; its start-up
@@ -21,8 +24,12 @@ use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
 
 fn program(name: &str) -> (Vec<u8>, PathBuf) {
+    program_in("ppc-programs", name)
+}
+
+fn program_in(dir: &str, name: &str) -> (Vec<u8>, PathBuf) {
     let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../tests/data/ppc-programs/bin/{name}.elf.gz"));
+        .join(format!("../tests/data/{dir}/bin/{name}.elf.gz"));
     let mut elf = Vec::new();
     flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
         .read_to_end(&mut elf)
@@ -182,5 +189,54 @@ fn system(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, system);
+/// A gcc-built static glibc program (`tests/data/c-programs/src/work.c`: a sieve, qsort
+/// of strings, floating-point sums), whole runs, beside qemu-ppc64 in one run.
+fn c_program(c: &mut Criterion) {
+    let (elf, path) = program_in("c-programs", "work");
+    let steps = {
+        let mut g = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
+        assert!(matches!(g.run(u64::MAX), Stop::Exit(_)));
+        g.steps
+    };
+    let mut g = c.benchmark_group("c_work");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(steps));
+    g.bench_function("ppc-target", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut guest = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
+                let t = Instant::now();
+                assert!(matches!(guest.run(u64::MAX), Stop::Exit(_)));
+                total += t.elapsed();
+            }
+            total
+        })
+    });
+    if qemu() {
+        for (label, args) in [
+            ("qemu-jit", vec!["-cpu", "power9"]),
+            ("qemu-singlestep", vec!["-cpu", "power9", "-singlestep"]),
+        ] {
+            g.bench_function(label, |b| {
+                b.iter_custom(|iters| {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        let out = Command::new("qemu-ppc64")
+                            .args(&args)
+                            .arg(&path)
+                            .output()
+                            .unwrap();
+                        assert!(out.status.code().is_some());
+                    }
+                    t.elapsed()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, system, c_program);
 criterion_main!(benches);
