@@ -632,6 +632,45 @@ impl Guest {
         Ok(at)
     }
 
+    /// `mremap` of a whole anonymous mapping: shrinking keeps it (as `munmap`, the
+    /// tail's pages stay), growing extends it in place when it is the newest mapping,
+    /// else with `MREMAP_MAYMOVE` maps a new one and copies the contents there.
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64) -> Result<u64, u64> {
+        const MREMAP_MAYMOVE: u64 = 1;
+        if flags & !MREMAP_MAYMOVE != 0 || new_len == 0 || new_len > MAX_HEAP {
+            return Err(EINVAL);
+        }
+        let page = crate::mem::PAGE_SIZE;
+        let Some(i) = self
+            .mem
+            .regions()
+            .iter()
+            .position(|r| r.base == old && r.name.starts_with("mmap"))
+        else {
+            return Err(EFAULT);
+        };
+        let have = self.mem.regions()[i].len() as u64;
+        if old_len.div_ceil(page) * page != have {
+            return Err(EINVAL);
+        }
+        let new_len = new_len.div_ceil(page) * page;
+        if new_len <= have {
+            return Ok(old);
+        }
+        if old + have + page == self.linux.mmap_next {
+            self.mem.grow_region(old, new_len).map_err(|_| ENOMEM)?;
+            self.linux.mmap_next = old + new_len + page;
+            return Ok(old);
+        }
+        if flags & MREMAP_MAYMOVE == 0 {
+            return Err(ENOMEM);
+        }
+        let bytes = self.mem.region_bytes(i).to_vec();
+        let at = self.mmap(new_len, 0x22, -1)?;
+        self.mem.write(at, &bytes).map_err(|_| EFAULT)?;
+        Ok(at)
+    }
+
     /// The host's real-time clock as (seconds, nanoseconds).
     fn now() -> (u64, u64) {
         let d = std::time::SystemTime::now()
@@ -682,6 +721,7 @@ impl Guest {
             nr::CLOSE => self.close(a[0]),
             nr::MMAP => self.mmap(a[1], a[3], a[4] as i64),
             nr::MUNMAP => Ok(0), // the pages stay; the address range is never reused
+            nr::MREMAP => self.mremap(a[0], a[1], a[2], a[3]),
             nr::CLOCK_GETTIME | nr::GETTIMEOFDAY => (|| {
                 let (sec, ns) = Self::now();
                 let (buf, frac) = if nr == nr::CLOCK_GETTIME {

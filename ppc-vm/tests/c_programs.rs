@@ -27,10 +27,11 @@ fn run(args: &[&str]) -> Output {
 }
 
 /// The programs, with an argument (`files` reads the file it is given: its own source).
-const PROGRAMS: [(&str, Option<&str>); 5] = [
+const PROGRAMS: [(&str, Option<&str>); 6] = [
     ("stdio", None),
     ("work", None),
     ("grow", None),
+    ("remap", None),
     ("fpmath", None),
     ("files", Some("../tests/data/c-programs/src/files.c")),
 ];
