@@ -1005,6 +1005,8 @@ fn load_subsections_slow(
     mut load: impl FnMut(usize, &mut Reader<'_>, u32) -> Result<()>,
 ) -> Result<()> {
     let mut seen = 0u64;
+    // Subsections usually arrive in declaration order: the next one is tried first.
+    let mut next = 0usize;
     loop {
         let Some(&[crate::SUBSECTION, len]) = r.peek(0, 2) else {
             return Ok(());
@@ -1020,10 +1022,15 @@ fn load_subsections_slow(
             return Ok(());
         }
         let offset = r.offset();
-        let Some(idx) = names.iter().position(|n| n.as_bytes() == name) else {
+        let found = match names.get(next) {
+            Some(n) if n.as_bytes() == name => Some(next),
+            _ => names.iter().position(|n| n.as_bytes() == name),
+        };
+        let Some(idx) = found else {
             let name = String::from_utf8_lossy(name).into_owned();
             return Err(Error::new(ErrorKind::UnknownSubsection(name)).at_offset(offset));
         };
+        next = idx + 1;
         if seen & (1 << idx) != 0 {
             return Err(
                 Error::new(ErrorKind::DuplicateSubsection(names[idx].to_owned())).at_offset(offset),

@@ -62,7 +62,7 @@ macro_rules! queue {
             }
         }
 
-        impl<T: VmState + Default, const MAX: usize> Field for $name<T, MAX> {
+        impl<T: VmState + Field + Default, const MAX: usize> Field for $name<T, MAX> {
             const ELEM: Elem = Elem::Leaf(Info { name: $info, size: 0 });
             const COUNT: usize = 1;
 
@@ -71,7 +71,12 @@ macro_rules! queue {
             }
 
             fn get(&mut self, r: &mut Reader<'_>, cx: &Context) -> Result<()> {
-                self.0 = get_list::<T>(r, cx, MAX)?;
+                // The list's allocation is reused (a transactional load keeps its own
+                // copy of the old list).
+                let mut items = core::mem::take(&mut self.0);
+                items.clear();
+                get_list::<T>(&mut items, r, cx, MAX)?;
+                self.0 = items;
                 Ok(())
             }
 
@@ -98,7 +103,18 @@ queue!(
     "qlist"
 );
 
-fn put_list<T: VmState>(items: &mut [T], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+fn put_list<T: VmState + Field>(items: &mut [T], w: &mut Writer<'_>, cx: &Context) -> Result<()> {
+    // Elements of a fixed encoding (a derived struct of plain values) go in one pass each.
+    if let (Some(n), false) = (T::FIXED_SIZE, w.describing()) {
+        for item in items.iter() {
+            w.put_filled(1 + n, |b| {
+                b[0] = 1;
+                item.put_fixed(&mut b[1..]);
+            });
+        }
+        w.put_u8(0);
+        return Ok(());
+    }
     for (i, item) in items.iter_mut().enumerate() {
         w.put_u8(1);
         item.save_body(w, cx).map_err(|e| e.at_index(i))?;
@@ -109,7 +125,7 @@ fn put_list<T: VmState>(items: &mut [T], w: &mut Writer<'_>, cx: &Context) -> Re
 
 /// QEMU writes each element's description (`vmsd_name`, `version`, `fields`, ...) into
 /// the field's own object, one after the other, then the bytes of the whole list.
-fn put_list_described<T: VmState>(
+fn put_list_described<T: VmState + Field>(
     items: &mut [T],
     w: &mut Writer<'_>,
     cx: &Context,
@@ -131,12 +147,16 @@ fn put_list_described<T: VmState>(
     Ok(())
 }
 
-fn get_list<T: VmState + Default>(r: &mut Reader<'_>, cx: &Context, max: usize) -> Result<Vec<T>> {
-    let mut items = Vec::new();
+fn get_list<T: VmState + Field + Default>(
+    items: &mut Vec<T>,
+    r: &mut Reader<'_>,
+    cx: &Context,
+    max: usize,
+) -> Result<()> {
     loop {
         let at = r.offset();
         match r.get_u8()? {
-            0 => return Ok(items),
+            0 => return Ok(()),
             1 => {}
             m => {
                 return Err(Error::invalid(alloc::format!(
@@ -155,8 +175,12 @@ fn get_list<T: VmState + Default>(r: &mut Reader<'_>, cx: &Context, max: usize) 
         }
         let mut item = T::default();
         let i = items.len();
-        item.load_body(r, T::DESCRIPTION.version, cx)
-            .map_err(|e| e.at_index(i))?;
+        match T::FIXED_SIZE {
+            Some(n) if T::loads_cleanly(r.rest()) => item.get_fixed(r.take(n)?),
+            _ => item
+                .load_body(r, T::DESCRIPTION.version, cx)
+                .map_err(|e| e.at_index(i))?,
+        }
         items.push(item);
     }
 }

@@ -277,6 +277,15 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Appends `n` bytes that `fill` writes (given them zeroed): a fixed-size value
+    /// converted in place.
+    #[inline]
+    pub fn put_filled(&mut self, n: usize, fill: impl FnOnce(&mut [u8])) {
+        let start = self.buf.len();
+        self.buf.resize(start + n, 0);
+        fill(&mut self.buf[start..]);
+    }
+
     /// Writes a counted string (one length byte, then the bytes); longer than 255 bytes
     /// is an error.
     pub fn put_counted_str(&mut self, s: &[u8]) -> Result<()> {
