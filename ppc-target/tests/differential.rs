@@ -272,7 +272,7 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
     // write(1, OUT, all) ; exit(0)
     a.li(3, 1)
         .li64(4, OUT)
-        .li64(5, (CASES_PER_PROGRAM * 36 * 8) as u64)
+        .li64(5, (CASES_PER_PROGRAM * WORDS * 8) as u64)
         .li(0, 4)
         .sc();
     a.li(3, 0).li(0, 1).sc();

@@ -224,7 +224,9 @@ impl CpuState {
         } else {
             self.fpu.fpscr |= FI;
         }
-        if set & (VX_ALL | ZX) != 0 {
+        // QEMU clears FR (and FI) for the arithmetic invalid operations and zero
+        // divides, not for a signalling NaN alone.
+        if set & (VXISI | VXIDI | VXZDZ | VXIMZ | VXSQRT | VXCVI | ZX) != 0 {
             self.fpu.fpscr &= !FR;
         }
         // QEMU sets FX with every exception it records, new or not.
@@ -450,7 +452,7 @@ impl CpuState {
             }
         };
         self.fpu.fpscr = (self.fpu.fpscr & !FI) | if inexact { FI } else { 0 };
-        if set & (VXCVI | VXSNAN) != 0 {
+        if set & VXCVI != 0 {
             self.fpu.fpscr &= !FR;
         }
         if set & VXCVI != 0 {
