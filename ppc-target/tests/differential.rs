@@ -1,9 +1,10 @@
 //! Differential test against a live qemu-ppc64: random instruction sequences generated
 //! from the decoder itself (random words kept when they decode to a register-only
 //! instruction of the subset, plus loads and stores into a buffer, and the floating-point
-//! arithmetic, fused multiply-adds and square roots with their FPSCR effects), wrapped in an ELF by
-//! our own encoder, run on both; every case dumps r0–r30, CR, XER, LR and CTR to stdout
-//! and f0–f31 to stdout and the two outputs must be identical.
+//! arithmetic, fused multiply-adds and square roots with their FPSCR effects, and the VMX/VSX
+//! register operations), wrapped in an ELF by our own encoder, run on both; every case
+//! starts from random VSRs and dumps r0–r30, CR, XER, LR, CTR, f0–f31, FPSCR and vs0–vs63
+//! to stdout and the two outputs must be identical.
 //!
 //! 10,000 cases per run: a fixed seed and a fresh one (printed on failure; rerun with
 //! `DIFF_SEED=<seed>`). Without qemu-ppc64 the test says it was skipped; with
@@ -20,8 +21,10 @@ const CASES_PER_PROGRAM: usize = 100;
 const PROGRAMS_PER_SEED: usize = 50;
 const OPS_PER_CASE: usize = 24;
 const OUT: u64 = DATA_BASE + 0x8000;
-/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31, FPSCR.
-const WORDS: usize = 35 + 32 + 1;
+/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31, FPSCR, vs0-vs63.
+const WORDS: usize = 35 + 32 + 1 + 128;
+/// Where each case's initial VSR values are (1 KiB per case, in the ELF's data).
+const VSR_INIT: u64 = 0x30000;
 
 struct Rng(u64);
 
@@ -87,7 +90,9 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Fsqrt { .. }
         | Insn::Fma { .. }
         | Insn::Mffs { .. }
-        | Insn::VsrMove { .. } => true,
+        | Insn::VsrMove { .. }
+        | Insn::Vmx { .. }
+        | Insn::Vsx { .. } => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
         _ => false,
@@ -100,8 +105,66 @@ const PRIMARIES: &[u32] = &[
     31, 31,
 ];
 
+/// A VMX or VSX register operation of the subset, with random registers.
+fn vector_op(rng: &mut Rng) -> u32 {
+    {
+        let (t, a, b, c) = (
+            rng.below(32) as u32,
+            rng.below(32) as u32,
+            rng.below(32) as u32,
+            rng.below(32) as u32,
+        );
+        let w = match rng.below(4) {
+            0 => {
+                // VX form: logical, modulo arithmetic, splats, merges.
+                const XO: &[u32] = &[
+                    1028, 1092, 1156, 1220, 1284, 0, 64, 128, 1024, 1088, 1152, 780, 844, 908, 524,
+                    588, 652, 12, 76, 140, 268, 332, 396,
+                ];
+                let xo = XO[rng.below(XO.len() as u64) as usize];
+                let (a, b) = match xo {
+                    780 | 844 | 908 => (a, 0),
+                    524 => (a & 15, b),
+                    588 => (a & 7, b),
+                    652 => (a & 3, b),
+                    _ => (a, b),
+                };
+                4 << 26 | t << 21 | a << 16 | b << 11 | xo
+            }
+            1 => {
+                // VC form: element compares, with or without CR6.
+                const XO: &[u32] = &[6, 70, 134, 518, 582, 646, 774, 838, 902];
+                let xo = XO[rng.below(XO.len() as u64) as usize];
+                4 << 26 | t << 21 | a << 16 | b << 11 | (rng.below(2) as u32) << 10 | xo
+            }
+            2 => {
+                // VA form: vsel, vperm, vsldoi.
+                let xo = 42 + rng.below(3) as u32;
+                let c = if xo == 44 { c & 15 } else { c };
+                4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
+            }
+            _ => {
+                // XX3 form on all 64 VSRs: logical ops and xxpermdi.
+                const XO: &[u32] = &[130, 138, 146, 154, 162, 10, 42, 74, 106];
+                let xo = XO[rng.below(XO.len() as u64) as usize];
+                let high = rng.below(8) as u32;
+                60 << 26 | t << 21 | a << 16 | b << 11 | xo << 3 | high
+            }
+        };
+        assert!(
+            matches!(decode(w), Ok(Insn::Vmx { .. } | Insn::Vsx { .. })),
+            "{w:08x} does not decode to a vector operation: {:?}",
+            decode(w)
+        );
+        w
+    }
+}
+
 fn random_op(rng: &mut Rng) -> u32 {
     loop {
+        if rng.below(5) == 0 {
+            return vector_op(rng);
+        }
         if rng.below(8) == 0 {
             // A load or store into the buffer (r31 is reloaded before it).
             let (op, align) = [
@@ -216,7 +279,17 @@ fn random_op(rng: &mut Rng) -> u32 {
 fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
     let mut a = Asm::new();
     let mut cases = Vec::new();
+    let mut data = vec![0u8; VSR_INIT as usize];
     for case in 0..CASES_PER_PROGRAM {
+        // All 64 VSRs from the data (lxvd2x), then the FPRs (their high doublewords).
+        for _ in 0..128 {
+            data.extend_from_slice(&rng.value().to_be_bytes());
+        }
+        a.li64(3, DATA_BASE + VSR_INIT + case as u64 * 1024);
+        for x in 0..64u32 {
+            a.word(31 << 26 | (x & 31) << 21 | 3 << 11 | 844 << 1 | x >> 5); // lxvd2x x, 0, r3
+            a.word(enc::d(14, 3, 3, 16)); // addi r3, r3, 16
+        }
         // FPRs from random doublewords (interesting bit patterns included).
         a.li64(31, DATA_BASE);
         for f in 0..32u8 {
@@ -265,6 +338,11 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         for f in 0..32u8 {
             a.word(enc::d(54, f, 31, (35 + u16::from(f)) * 8)); // stfd f, (35+f)*8(r31)
         }
+        a.li64(3, OUT + (case as u64) * 8 * WORDS as u64 + 68 * 8);
+        for x in 0..64u32 {
+            a.word(31 << 26 | (x & 31) << 21 | 3 << 11 | 972 << 1 | x >> 5); // stxvd2x x, 0, r3
+            a.word(enc::d(14, 3, 3, 16)); // addi r3, r3, 16
+        }
         a.word(0xFC00_048E).word(enc::d(54, 0, 31, 67 * 8)); // mffs f0; stfd f0
 
         cases.push(ops);
@@ -276,7 +354,7 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         .li(0, 4)
         .sc();
     a.li(3, 0).li(0, 1).sc();
-    (elf_exec(&a.finish(), &[], 0x40000), cases)
+    (elf_exec(&a.finish(), &data, 0x10000), cases)
 }
 
 fn ours(elf: &[u8]) -> Vec<u8> {
@@ -333,6 +411,9 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
                                 0..=30 => format!("r{i}"),
                                 31..=34 => names[i - 31].to_owned(),
                                 67 => "fpscr".to_owned(),
+                                68.. => {
+                                    format!("vs{}.{}", (i - 68) / 2, ["hi", "lo"][(i - 68) % 2])
+                                }
                                 _ => format!("f{}", i - 35),
                             };
                             format!(

@@ -274,6 +274,22 @@ pub enum Insn {
     System(Sys),
     /// A VMX/VSX load, store or VSCR move.
     Vector(Vector),
+    /// A VMX register operation.
+    Vmx {
+        op: VmxOp,
+        vt: u8,
+        va: u8,
+        vb: u8,
+        vc: u8,
+        rc: bool,
+    },
+    /// A VSX operation on whole VSRs (0–63).
+    Vsx {
+        op: VsxOp,
+        xt: u8,
+        xa: u8,
+        xb: u8,
+    },
     /// `mtfsf FLM,FRB` (`l`: the whole FPSCR; `w`: the upper word's fields).
     Mtfsf {
         flm: u8,
@@ -463,7 +479,8 @@ impl Insn {
             | Insn::Addex { .. }
             | Insn::Scv => V3_0,
             Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => V2_06,
-            Insn::Vector(_) => V2_01,
+            Insn::Vector(_) | Insn::Vmx { .. } => V2_01,
+            Insn::Vsx { .. } => V2_06,
             Insn::Setbc { .. } | Insn::Prefixed { .. } => V3_1,
             Insn::Mfcr { one: Some(_), .. } | Insn::Mtcrf { one: true, .. } => V2_01,
             _ => V2_01,
@@ -488,7 +505,8 @@ impl Insn {
             Insn::VsrMove { xs, .. } if xs < 32 => Some(Facility::Fp),
             Insn::VsrMove { .. } => Some(Facility::Vec),
             Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => Some(Facility::Vsx),
-            Insn::Vector(_) => Some(Facility::Vec),
+            Insn::Vector(_) | Insn::Vmx { .. } => Some(Facility::Vec),
+            Insn::Vsx { .. } => Some(Facility::Vsx),
             _ => None,
         }
     }

@@ -55,6 +55,23 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             imm: simm(w),
             dword: op == 2,
         },
+        4 if w & 0x3F < 32 && vmx_vx(w).is_some() => vmx_vx(w).expect("checked"),
+        4 if w & 0x3F >= 42 && w & 0x3F <= 44 => {
+            let op = [VmxOp::Sel, VmxOp::Perm, VmxOp::Sldoi][(w & 0x3F) as usize - 42];
+            let vc = ((w >> 6) & 31) as u8;
+            if op == VmxOp::Sldoi && vc & 0x10 != 0 {
+                return Err(DecodeError::Invalid);
+            }
+            Insn::Vmx {
+                op,
+                vt: rt(w),
+                va: ra(w),
+                vb: rb(w),
+                vc,
+                rc: false,
+            }
+        }
+        60 if vsx_xx3(w).is_some() => vsx_xx3(w).expect("checked"),
         4 if w & 0x7FF == 1604 && w & 0x03FF_0000 == 0 => {
             Insn::Vector(Vector::Mtvscr { vrb: rb(w) })
         }
@@ -261,6 +278,87 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
         1 => return Err(DecodeError::BadPrefixed),
         _ => return Err(DecodeError::UnknownPrimary(op as u8)),
     })
+}
+
+/// The VX- and VC-form VMX operations of the subset (opcode 4, low six bits < 32).
+fn vmx_vx(w: u32) -> Option<Insn> {
+    use VmxOp::*;
+    let (t, a, b) = (rt(w), ra(w), rb(w));
+    let op = match w & 0x7FF {
+        1028 => And,
+        1092 => Andc,
+        1156 => Or,
+        1220 => Xor,
+        1284 => Nor,
+        0 => AddB,
+        64 => AddH,
+        128 => AddW,
+        1024 => SubB,
+        1088 => SubH,
+        1152 => SubW,
+        780 if b == 0 => SplatImmB,
+        844 if b == 0 => SplatImmH,
+        908 if b == 0 => SplatImmW,
+        524 if a & 0x10 == 0 => SplatB,
+        588 if a & 0x18 == 0 => SplatH,
+        652 if a & 0x1C == 0 => SplatW,
+        12 => MergeHighB,
+        76 => MergeHighH,
+        140 => MergeHighW,
+        268 => MergeLowB,
+        332 => MergeLowH,
+        396 => MergeLowW,
+        _ => {
+            // VC form: a 10-bit XO and Rc (bit 21).
+            let op = match w & 0x3FF {
+                6 => CmpEqB,
+                70 => CmpEqH,
+                134 => CmpEqW,
+                518 => CmpGtUB,
+                582 => CmpGtUH,
+                646 => CmpGtUW,
+                774 => CmpGtSB,
+                838 => CmpGtSH,
+                902 => CmpGtSW,
+                _ => return None,
+            };
+            return Some(Insn::Vmx {
+                op,
+                vt: t,
+                va: a,
+                vb: b,
+                vc: 0,
+                rc: w & 0x400 != 0,
+            });
+        }
+    };
+    Some(Insn::Vmx {
+        op,
+        vt: t,
+        va: a,
+        vb: b,
+        vc: 0,
+        rc: false,
+    })
+}
+
+/// The XX3-form VSX operations of the subset (opcode 60).
+fn vsx_xx3(w: u32) -> Option<Insn> {
+    let xt = rt(w) | ((w & 1) << 5) as u8;
+    let xa = ra(w) | (((w >> 2) & 1) << 5) as u8;
+    let xb = rb(w) | (((w >> 1) & 1) << 5) as u8;
+    let op = match (w >> 3) & 0xFF {
+        130 => VsxOp::And,
+        138 => VsxOp::Andc,
+        146 => VsxOp::Or,
+        154 => VsxOp::Xor,
+        162 => VsxOp::Nor,
+        x if x & 0x9F == 10 => VsxOp::PermDi {
+            dm: ((x >> 5) & 3) as u8,
+        },
+        _ => return None,
+    };
+    Some(Insn::Vsx { op, xt, xa, xb })
 }
 
 /// Update forms need RA ≠ 0 (and ≠ RT for loads): otherwise the form is invalid.

@@ -326,3 +326,65 @@ pub enum Target {
     /// Through TAR.
     Tar,
 }
+
+/// VMX (AltiVec) register operations of the subset (`vt ← f(va, vb, vc)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum VmxOp {
+    And,
+    Andc,
+    Or,
+    Xor,
+    Nor,
+    /// Modulo adds and subtracts of byte, halfword and word elements.
+    AddB,
+    AddH,
+    AddW,
+    SubB,
+    SubH,
+    SubW,
+    /// Splat of a sign-extended 5-bit immediate (in `va`).
+    SplatImmB,
+    SplatImmH,
+    SplatImmW,
+    /// Splat of element `va` of `vb`.
+    SplatB,
+    SplatH,
+    SplatW,
+    /// Merges of the high or low halves' elements.
+    MergeHighB,
+    MergeHighH,
+    MergeHighW,
+    MergeLowB,
+    MergeLowH,
+    MergeLowW,
+    /// `vsldoi`: bytes `vc`.. of `va ‖ vb` (`vc` holds the shift).
+    Sldoi,
+    Perm,
+    Sel,
+    /// Element compares (the record form sets CR6).
+    CmpEqB,
+    CmpEqH,
+    CmpEqW,
+    CmpGtUB,
+    CmpGtUH,
+    CmpGtUW,
+    CmpGtSB,
+    CmpGtSH,
+    CmpGtSW,
+}
+
+/// VSX operations on whole VSRs (`xt ← f(xa, xb)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum VsxOp {
+    And,
+    Andc,
+    Or,
+    Xor,
+    Nor,
+    /// `xxpermdi` with its DM field: doubleword `dm >> 1` of `xa`, `dm & 1` of `xb`.
+    PermDi {
+        dm: u8,
+    },
+}

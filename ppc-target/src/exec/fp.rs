@@ -471,10 +471,10 @@ impl CpuState {
     ) -> Result<(), Fault> {
         let f = (frt & 31) as usize;
         match op {
-            FMem::Lfd => self.fpu.fpr[f].0 = mem.read_u64(ea)?,
-            FMem::Lfs => self.fpu.fpr[f].0 = single_to_double(u32::from_be_bytes(mem.read(ea)?)),
-            FMem::Lfiwax => self.fpu.fpr[f].0 = i32::from_be_bytes(mem.read(ea)?) as i64 as u64,
-            FMem::Lfiwzx => self.fpu.fpr[f].0 = u64::from(u32::from_be_bytes(mem.read(ea)?)),
+            FMem::Lfd => self.set_fpr(f, mem.read_u64(ea)?),
+            FMem::Lfs => self.set_fpr(f, single_to_double(u32::from_be_bytes(mem.read(ea)?))),
+            FMem::Lfiwax => self.set_fpr(f, i32::from_be_bytes(mem.read(ea)?) as i64 as u64),
+            FMem::Lfiwzx => self.set_fpr(f, u64::from(u32::from_be_bytes(mem.read(ea)?))),
             FMem::Stfd => mem.store(ea, self.fpu.fpr[f].0.to_be_bytes())?,
             FMem::Stfs => mem.store(ea, double_to_single(self.fpu.fpr[f].0).to_be_bytes())?,
             FMem::Stfiwx => mem.store(ea, (self.fpu.fpr[f].0 as u32).to_be_bytes())?,

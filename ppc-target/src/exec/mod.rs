@@ -615,6 +615,15 @@ impl CpuState {
             }
             Insn::System(op) => return self.system(op, cia),
             Insn::Vector(op) => self.vector(op, mem).map_err(Exception::Fault)?,
+            Insn::Vmx {
+                op,
+                vt,
+                va,
+                vb,
+                vc,
+                rc,
+            } => self.vmx(op, vt, va, vb, vc, rc),
+            Insn::Vsx { op, xt, xa, xb } => self.vsx_op(op, xt, xa, xb),
             Insn::Mtfsf { flm, frb, l, w, rc } => {
                 self.mtfsf(flm, self.fpu.fpr[(frb & 31) as usize].0, l, w);
                 if rc {
@@ -700,7 +709,7 @@ impl CpuState {
                     FMove::Fnabs => b | SIGN,
                     FMove::Fcpsgn => (self.fpu.fpr[(fra & 31) as usize].0 & SIGN) | (b & !SIGN),
                 };
-                self.fpu.fpr[(frt & 31) as usize].0 = v;
+                self.set_fpr((frt & 31) as usize, v);
                 if rc {
                     self.record_fp();
                 }
@@ -718,7 +727,7 @@ impl CpuState {
                     self.fpu.fpr[(frb & 31) as usize].0,
                 );
                 let r = self.farith(op, a, b, single);
-                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                self.set_fpr((frt & 31) as usize, r);
                 if rc {
                     self.record_fp();
                 }
@@ -737,7 +746,7 @@ impl CpuState {
             }
             Insn::FConv { op, frt, frb, rc } => {
                 let r = self.fconv(op, self.fpu.fpr[(frb & 31) as usize].0);
-                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                self.set_fpr((frt & 31) as usize, r);
                 if rc {
                     self.record_fp();
                 }
@@ -750,7 +759,7 @@ impl CpuState {
             } => {
                 let b = self.fpu.fpr[(frb & 31) as usize].0;
                 let r = self.fsqrt(b, single);
-                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                self.set_fpr((frt & 31) as usize, r);
                 if rc {
                     self.record_fp();
                 }
@@ -767,7 +776,7 @@ impl CpuState {
                 let f = |r: u8| self.fpu.fpr[(r & 31) as usize].0;
                 let (a, c, b) = (f(fra), f(frc), f(frb));
                 let r = self.fma(op, a, c, b, single);
-                self.fpu.fpr[(frt & 31) as usize].0 = r;
+                self.set_fpr((frt & 31) as usize, r);
                 if rc {
                     self.record_fp();
                 }
@@ -781,13 +790,13 @@ impl CpuState {
             } => {
                 let a = f64::from_bits(self.fpu.fpr[(fra & 31) as usize].0);
                 let pick = if a >= 0.0 { frc } else { frb };
-                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpr[(pick & 31) as usize].0;
+                self.set_fpr((frt & 31) as usize, self.fpu.fpr[(pick & 31) as usize].0);
                 if rc {
                     self.record_fp();
                 }
             }
             Insn::Mffs { frt, rc } => {
-                self.fpu.fpr[(frt & 31) as usize].0 = self.fpu.fpscr & 0xFFFF_FFFF;
+                self.set_fpr((frt & 31) as usize, self.fpu.fpscr & 0xFFFF_FFFF);
                 if rc {
                     self.record_fp();
                 }

@@ -17,6 +17,14 @@ impl CpuState {
         }
     }
 
+    /// Sets FPR `f` (doubleword 0 of VSR `f`) and zeroes doubleword 1, as QEMU 7.2 does
+    /// for every instruction that writes an FPR (ISA 3.1 defines it; earlier ISAs leave it
+    /// undefined and hardware zeroes it).
+    pub(super) fn set_fpr(&mut self, f: usize, v: u64) {
+        self.fpu.fpr[f & 31].0 = v;
+        self.vsx.vsrl[f & 31].0 = 0;
+    }
+
     /// Sets VSR `x` (0–63).
     pub fn set_vsr(&mut self, x: u8, v: u128) {
         match x & 63 {
@@ -86,5 +94,161 @@ impl CpuState {
                 *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
             }
         }
+    }
+}
+
+/// The `w`-byte elements of a register, most significant (element 0) first, as `u64`s.
+fn elems(v: u128, w: usize) -> impl Iterator<Item = u64> {
+    let bits = 8 * w as u32;
+    let mask = if w == 8 { u64::MAX } else { (1u64 << bits) - 1 };
+    (0..16 / w).map(move |i| ((v >> (128 - bits * (i as u32 + 1))) as u64) & mask)
+}
+
+/// A register from its `w`-byte elements, element 0 first.
+fn pack(items: impl Iterator<Item = u64>, w: usize) -> u128 {
+    let bits = 8 * w as u32;
+    let mask = if w == 8 { u64::MAX } else { (1u64 << bits) - 1 };
+    items.fold(0u128, |acc, x| (acc << bits) | u128::from(x & mask))
+}
+
+/// Sign-extends a `w`-byte element.
+fn signed(x: u64, w: usize) -> i64 {
+    let s = 64 - 8 * w as u32;
+    ((x << s) as i64) >> s
+}
+
+impl CpuState {
+    /// A VMX register operation (VR numbers 0–31).
+    pub(super) fn vmx(
+        &mut self,
+        op: crate::decode::VmxOp,
+        vt: u8,
+        va: u8,
+        vb: u8,
+        vc: u8,
+        rc: bool,
+    ) {
+        use crate::decode::VmxOp::*;
+        let vr = |s: &Self, r: u8| s.altivec.vr[(r & 31) as usize].0;
+        let (a, b, c) = (vr(self, va), vr(self, vb), vr(self, vc));
+        let lanewise = |w: usize, f: &dyn Fn(u64, u64) -> u64| {
+            pack(elems(a, w).zip(elems(b, w)).map(|(x, y)| f(x, y)), w)
+        };
+        let splat_imm = |w: usize| {
+            let imm = (i64::from(va as i8) << 59 >> 59) as u64;
+            pack((0..16 / w).map(|_| imm), w)
+        };
+        let splat = |w: usize| {
+            let n = 16 / w;
+            let e = elems(b, w).nth(usize::from(va) % n).unwrap_or(0);
+            pack((0..n).map(|_| e), w)
+        };
+        let merge = |w: usize, high: bool| {
+            let n = 16 / w;
+            let (xa, xb): (Vec<u64>, Vec<u64>) = (elems(a, w).collect(), elems(b, w).collect());
+            let base = if high { 0 } else { n / 2 };
+            pack(
+                (0..n).map(|i| {
+                    if i % 2 == 0 {
+                        xa[base + i / 2]
+                    } else {
+                        xb[base + i / 2]
+                    }
+                }),
+                w,
+            )
+        };
+        let mut compare = |w: usize, f: &dyn Fn(u64, u64) -> bool| {
+            let r = pack(
+                elems(a, w)
+                    .zip(elems(b, w))
+                    .map(|(x, y)| if f(x, y) { u64::MAX } else { 0 }),
+                w,
+            );
+            if rc {
+                let all = r == u128::MAX;
+                let none = r == 0;
+                self.crf[6] = if all { 8 } else { 0 } | if none { 2 } else { 0 };
+            }
+            r
+        };
+        let r = match op {
+            And => a & b,
+            Andc => a & !b,
+            Or => a | b,
+            Xor => a ^ b,
+            Nor => !(a | b),
+            AddB => lanewise(1, &|x, y| x.wrapping_add(y)),
+            AddH => lanewise(2, &|x, y| x.wrapping_add(y)),
+            AddW => lanewise(4, &|x, y| x.wrapping_add(y)),
+            SubB => lanewise(1, &|x, y| x.wrapping_sub(y)),
+            SubH => lanewise(2, &|x, y| x.wrapping_sub(y)),
+            SubW => lanewise(4, &|x, y| x.wrapping_sub(y)),
+            SplatImmB => splat_imm(1),
+            SplatImmH => splat_imm(2),
+            SplatImmW => splat_imm(4),
+            SplatB => splat(1),
+            SplatH => splat(2),
+            SplatW => splat(4),
+            MergeHighB => merge(1, true),
+            MergeHighH => merge(2, true),
+            MergeHighW => merge(4, true),
+            MergeLowB => merge(1, false),
+            MergeLowH => merge(2, false),
+            MergeLowW => merge(4, false),
+            Sldoi => {
+                let mut both = [0u8; 32];
+                both[..16].copy_from_slice(&a.to_be_bytes());
+                both[16..].copy_from_slice(&b.to_be_bytes());
+                let sh = usize::from(vc & 15);
+                u128::from_be_bytes(both[sh..sh + 16].try_into().expect("16 bytes"))
+            }
+            Perm => {
+                let mut both = [0u8; 32];
+                both[..16].copy_from_slice(&a.to_be_bytes());
+                both[16..].copy_from_slice(&b.to_be_bytes());
+                let sel = c.to_be_bytes();
+                let out: [u8; 16] = core::array::from_fn(|i| both[usize::from(sel[i] & 31)]);
+                u128::from_be_bytes(out)
+            }
+            Sel => (a & !c) | (b & c),
+            CmpEqB => compare(1, &|x, y| x == y),
+            CmpEqH => compare(2, &|x, y| x == y),
+            CmpEqW => compare(4, &|x, y| x == y),
+            CmpGtUB => compare(1, &|x, y| x > y),
+            CmpGtUH => compare(2, &|x, y| x > y),
+            CmpGtUW => compare(4, &|x, y| x > y),
+            CmpGtSB => compare(1, &|x, y| signed(x, 1) > signed(y, 1)),
+            CmpGtSH => compare(2, &|x, y| signed(x, 2) > signed(y, 2)),
+            CmpGtSW => compare(4, &|x, y| signed(x, 4) > signed(y, 4)),
+        };
+        self.altivec.vr[(vt & 31) as usize].0 = r;
+    }
+
+    /// A VSX operation on whole VSRs.
+    pub(super) fn vsx_op(&mut self, op: crate::decode::VsxOp, xt: u8, xa: u8, xb: u8) {
+        use crate::decode::VsxOp::*;
+        let (a, b) = (self.vsr(xa), self.vsr(xb));
+        let r = match op {
+            And => a & b,
+            Andc => a & !b,
+            Or => a | b,
+            Xor => a ^ b,
+            Nor => !(a | b),
+            PermDi { dm } => {
+                let hi = if dm & 2 == 0 {
+                    a >> 64
+                } else {
+                    a & u128::from(u64::MAX)
+                };
+                let lo = if dm & 1 == 0 {
+                    b >> 64
+                } else {
+                    b & u128::from(u64::MAX)
+                };
+                (hi << 64) | lo
+            }
+        };
+        self.set_vsr(xt, r);
     }
 }
