@@ -1,7 +1,7 @@
 //! Differential test against a live qemu-ppc64: random instruction sequences generated
 //! from the decoder itself (random words kept when they decode to a register-only
 //! instruction of the subset, plus loads and stores into a buffer, and the floating-point
-//! arithmetic, fused multiply-adds and square roots with their FPSCR effects, and the VMX/VSX
+//! arithmetic, fused multiply-adds, square roots and estimates with their FPSCR effects, and the VMX/VSX
 //! register operations), wrapped in an ELF by our own encoder, run on both; every case
 //! starts from random VSRs and dumps r0–r30, CR, XER, LR, CTR, f0–f31, FPSCR and vs0–vs63
 //! to stdout and the two outputs must be identical.
@@ -88,6 +88,7 @@ fn register_only(i: &Insn) -> bool {
         | Insn::FConv { .. }
         | Insn::Fsel { .. }
         | Insn::Fsqrt { .. }
+        | Insn::Fre { .. }
         | Insn::Fma { .. }
         | Insn::Mffs { .. }
         | Insn::VsrMove { .. }
@@ -227,8 +228,16 @@ fn random_op(rng: &mut Rng) -> u32 {
                 // fsqrt(s), and the fused multiply-adds (double and single forms).
                 let primary = [63u32, 59][rng.below(2) as usize];
                 let c = rng.below(32) as u32;
-                return match rng.below(3) {
+                return match rng.below(4) {
                     0 => primary << 26 | t << 21 | b << 11 | 22 << 1 | rc,
+                    // The estimates fre[s], frsqrte[s].
+                    1 => {
+                        primary << 26
+                            | t << 21
+                            | b << 11
+                            | [24u32, 26][rng.below(2) as usize] << 1
+                            | rc
+                    }
                     _ => {
                         let xo = 28 + rng.below(4) as u32;
                         primary << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo << 1 | rc

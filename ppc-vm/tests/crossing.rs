@@ -319,8 +319,21 @@ fn a_guest_running_in_qemu_finishes_in_ppc_vm() {
     q.cmd("migrate", json!({"uri": format!("tcp:127.0.0.1:{port}")}));
     assert_eq!(wait_migrated(&mut q), "completed");
     let first_part = q.console();
-    let st = q.cmd("query-status", json!({}));
-    assert_eq!(st["status"], "postmigrate", "QEMU stopped the guest: {st}");
+    // QEMU reports the migration completed before its run state moves from
+    // finish-migrate to postmigrate; the guest must not run in either.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let st = q.cmd("query-status", json!({}));
+        assert_eq!(st["running"], false, "QEMU stopped the guest: {st}");
+        if st["status"] == "postmigrate" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "QEMU stays in {st} after the migration"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     q.quit();
     let out = ppc_vm.wait_with_output().unwrap();
     assert!(out.status.success(), "ppc-vm: {}", text(&out.stderr));

@@ -9,6 +9,15 @@ pub(super) fn fp_a_form(w: u32, single: bool) -> Option<Result<Insn, DecodeError
     let c = ((w >> 6) & 31) as u8;
     let rc = w & 1 != 0;
     let op = match (w >> 1) & 31 {
+        x @ (24 | 26) if a == 0 && c == 0 => {
+            return Some(Ok(Insn::Fre {
+                frt: t,
+                frb: b,
+                rc,
+                single,
+                sqrt: x == 26,
+            }))
+        }
         22 if a == 0 && c == 0 => {
             return Some(Ok(Insn::Fsqrt {
                 frt: t,
@@ -17,7 +26,7 @@ pub(super) fn fp_a_form(w: u32, single: bool) -> Option<Result<Insn, DecodeError
                 single,
             }))
         }
-        22 => return Some(Err(DecodeError::Invalid)),
+        22 | 24 | 26 => return Some(Err(DecodeError::Invalid)),
         28 => FmaOp::Msub,
         29 => FmaOp::Madd,
         30 => FmaOp::Nmsub,

@@ -374,6 +374,15 @@ pub enum Insn {
         rc: bool,
         single: bool,
     },
+    /// The estimates `fre`, `fres` (FRT ← 1/FRB) and, with `sqrt`, `frsqrte`, `frsqrtes`
+    /// (FRT ← 1/√FRB), computed as QEMU 7.2 does: exactly, then rounded.
+    Fre {
+        frt: u8,
+        frb: u8,
+        rc: bool,
+        single: bool,
+        sqrt: bool,
+    },
     /// `fmadd`, `fmsub`, `fnmadd`, `fnmsub` (and the single forms): FRT ←
     /// ±((FRA × FRC) ± FRB), rounded once.
     Fma {
@@ -462,6 +471,8 @@ impl Insn {
             | Insn::Stq { .. }
             | Insn::VsrMove { .. } => V2_07,
             Insn::Isel { .. } => V2_06,
+            // fre and frsqrtes came with 2.02; fres and frsqrte are older.
+            Insn::Fre { single, sqrt, .. } if single == sqrt => V2_02,
             Insn::Branch {
                 target: Target::Tar,
                 ..
@@ -497,6 +508,7 @@ impl Insn {
             | Insn::Fcmp { .. }
             | Insn::FConv { .. }
             | Insn::Fsqrt { .. }
+            | Insn::Fre { .. }
             | Insn::Fma { .. }
             | Insn::Fsel { .. }
             | Insn::Mtfsf { .. }

@@ -106,6 +106,28 @@ impl CpuState {
         self.arith_status(set, result)
     }
 
+    /// `fre[s]` and `frsqrte[s]` as QEMU 7.2 computes them: 1/b (rounded once; a zero
+    /// divide gives ±0.5, not ±∞), or √b rounded to double and then 1/√b rounded (FI and
+    /// the status of both steps).
+    pub(super) fn fre(&mut self, b: u64, single: bool, sqrt: bool) -> u64 {
+        use super::fpscr::*;
+        const ONE: u64 = 0x3FF0_0000_0000_0000;
+        if sqrt {
+            let root = self.fsqrt(b, false);
+            let fi = self.fpu.fpscr & FI;
+            let r = self.farith(FArith::Div, ONE, root, single);
+            self.fpu.fpscr |= fi;
+            return r;
+        }
+        let r = self.farith(FArith::Div, ONE, b, single);
+        if b << 1 == 0 {
+            let half = 0x3FE0_0000_0000_0000 | (b & 1 << 63);
+            self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(half) << 12;
+            return half;
+        }
+        r
+    }
+
     /// The fused multiply-adds: one rounding of ±((a × c) ± b).
     pub(super) fn fma(&mut self, op: FmaOp, a: u64, c: u64, b: u64, single: bool) -> u64 {
         use super::fpscr::*;

@@ -764,6 +764,20 @@ impl CpuState {
                     self.record_fp();
                 }
             }
+            Insn::Fre {
+                frt,
+                frb,
+                rc,
+                single,
+                sqrt,
+            } => {
+                let b = self.fpu.fpr[(frb & 31) as usize].0;
+                let r = self.fre(b, single, sqrt);
+                self.set_fpr((frt & 31) as usize, r);
+                if rc {
+                    self.record_fp();
+                }
+            }
             Insn::Fma {
                 op,
                 frt,
