@@ -123,13 +123,6 @@ fn vector_op(rng: &mut Rng) -> u32 {
                     588, 652, 12, 76, 140, 268, 332, 396,
                 ];
                 let xo = XO[rng.below(XO.len() as u64) as usize];
-                let (a, b) = match xo {
-                    780 | 844 | 908 => (a, 0),
-                    524 => (a & 15, b),
-                    588 => (a & 7, b),
-                    652 => (a & 3, b),
-                    _ => (a, b),
-                };
                 4 << 26 | t << 21 | a << 16 | b << 11 | xo
             }
             1 => {
@@ -141,7 +134,6 @@ fn vector_op(rng: &mut Rng) -> u32 {
             2 => {
                 // VA form: vsel, vperm, vsldoi.
                 let xo = 42 + rng.below(3) as u32;
-                let c = if xo == 44 { c & 15 } else { c };
                 4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
             }
             _ => {

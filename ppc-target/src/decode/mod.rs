@@ -58,10 +58,9 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
         4 if w & 0x3F < 32 && vmx_vx(w).is_some() => vmx_vx(w).expect("checked"),
         4 if w & 0x3F >= 42 && w & 0x3F <= 44 => {
             let op = [VmxOp::Sel, VmxOp::Perm, VmxOp::Sldoi][(w & 0x3F) as usize - 42];
+            // vsldoi's SHB is four bits; QEMU 7.2 ignores the reserved bit above it.
             let vc = ((w >> 6) & 31) as u8;
-            if op == VmxOp::Sldoi && vc & 0x10 != 0 {
-                return Err(DecodeError::Invalid);
-            }
+            let vc = if op == VmxOp::Sldoi { vc & 15 } else { vc };
             Insn::Vmx {
                 op,
                 vt: rt(w),
@@ -296,12 +295,15 @@ fn vmx_vx(w: u32) -> Option<Insn> {
         1024 => SubB,
         1088 => SubH,
         1152 => SubW,
-        780 if b == 0 => SplatImmB,
-        844 if b == 0 => SplatImmH,
-        908 if b == 0 => SplatImmW,
-        524 if a & 0x10 == 0 => SplatB,
-        588 if a & 0x18 == 0 => SplatH,
-        652 if a & 0x1C == 0 => SplatW,
+        // The reserved bits of the splats (VB of vspltis*, the high bits of UIM) are
+        // ignored, as QEMU 7.2 does; the executor takes the element number modulo the
+        // element count.
+        780 => SplatImmB,
+        844 => SplatImmH,
+        908 => SplatImmW,
+        524 => SplatB,
+        588 => SplatH,
+        652 => SplatW,
         12 => MergeHighB,
         76 => MergeHighH,
         140 => MergeHighW,
