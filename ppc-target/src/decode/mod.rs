@@ -310,6 +310,12 @@ fn vmx_vx(w: u32) -> Option<Insn> {
         268 => MergeLowB,
         332 => MergeLowH,
         396 => MergeLowW,
+        // Shifts, rotates, maxima, minima and averages: the XO's bits 6-7 give the
+        // element width, the rest the operation.
+        x if x & 0xC0 != 0xC0 && elem_op(x & !0xC0).is_some() => Elementwise {
+            op: elem_op(x & !0xC0).expect("checked"),
+            bytes: 1 << ((x >> 6) & 3),
+        },
         _ => {
             // VC form: a 10-bit XO and Rc (bit 21).
             let op = match w & 0x3FF {
@@ -341,6 +347,23 @@ fn vmx_vx(w: u32) -> Option<Insn> {
         vb: b,
         vc: 0,
         rc: false,
+    })
+}
+
+/// The element-by-element VMX operation of a VX-form XO with its width bits cleared.
+fn elem_op(xo: u32) -> Option<ElemOp> {
+    Some(match xo {
+        260 => ElemOp::ShiftLeft,
+        516 => ElemOp::ShiftRight,
+        772 => ElemOp::ShiftRightAlg,
+        4 => ElemOp::Rotate,
+        2 => ElemOp::MaxU,
+        258 => ElemOp::MaxS,
+        514 => ElemOp::MinU,
+        770 => ElemOp::MinS,
+        1026 => ElemOp::AvgU,
+        1282 => ElemOp::AvgS,
+        _ => return None,
     })
 }
 

@@ -372,6 +372,36 @@ pub enum VmxOp {
     CmpGtSB,
     CmpGtSH,
     CmpGtSW,
+    /// An element-by-element operation on `bytes`-wide elements (1, 2 or 4).
+    Elementwise {
+        op: ElemOp,
+        bytes: u8,
+    },
+}
+
+/// The element-by-element VMX operations of [`VmxOp::Elementwise`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ElemOp {
+    /// `vsl[bhw]`: shift left by the low bits of `vb`'s element.
+    ShiftLeft,
+    /// `vsr[bhw]`: logical shift right.
+    ShiftRight,
+    /// `vsra[bhw]`: algebraic shift right.
+    ShiftRightAlg,
+    /// `vrl[bhw]`: rotate left.
+    Rotate,
+    /// `vmaxu[bhw]`, `vmaxs[bhw]`.
+    MaxU,
+    /// Signed maximum.
+    MaxS,
+    /// `vminu[bhw]`, `vmins[bhw]`.
+    MinU,
+    /// Signed minimum.
+    MinS,
+    /// `vavgu[bhw]`: (a + b + 1) / 2 without overflow.
+    AvgU,
+    /// `vavgs[bhw]`: the signed average, rounded up.
+    AvgS,
 }
 
 /// VSX operations on whole VSRs (`xt ← f(xa, xb)`).

@@ -128,7 +128,7 @@ impl CpuState {
         vc: u8,
         rc: bool,
     ) {
-        use crate::decode::VmxOp::*;
+        use crate::decode::{ElemOp, VmxOp::*};
         let vr = |s: &Self, r: u8| s.altivec.vr[(r & 31) as usize].0;
         let (a, b, c) = (vr(self, va), vr(self, vb), vr(self, vc));
         let lanewise = |w: usize, f: &dyn Fn(u64, u64) -> u64| {
@@ -221,6 +221,26 @@ impl CpuState {
             CmpGtSB => compare(1, &|x, y| signed(x, 1) > signed(y, 1)),
             CmpGtSH => compare(2, &|x, y| signed(x, 2) > signed(y, 2)),
             CmpGtSW => compare(4, &|x, y| signed(x, 4) > signed(y, 4)),
+            Elementwise { op, bytes } => {
+                let w = usize::from(bytes);
+                let bits = 8 * w as u32;
+                let mask = u64::MAX >> (64 - bits);
+                lanewise(w, &|x, y| {
+                    let sh = (y as u32) & (bits - 1);
+                    match op {
+                        ElemOp::ShiftLeft => (x << sh) & mask,
+                        ElemOp::ShiftRight => x >> sh,
+                        ElemOp::ShiftRightAlg => (signed(x, w) >> sh) as u64 & mask,
+                        ElemOp::Rotate => ((x << sh) | (x >> ((bits - sh) % bits))) & mask,
+                        ElemOp::MaxU => x.max(y),
+                        ElemOp::MinU => x.min(y),
+                        ElemOp::MaxS => signed(x, w).max(signed(y, w)) as u64 & mask,
+                        ElemOp::MinS => signed(x, w).min(signed(y, w)) as u64 & mask,
+                        ElemOp::AvgU => (x + y + 1) >> 1,
+                        ElemOp::AvgS => ((signed(x, w) + signed(y, w) + 1) >> 1) as u64 & mask,
+                    }
+                })
+            }
         };
         self.altivec.vr[(vt & 31) as usize].0 = r;
     }
