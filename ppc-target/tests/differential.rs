@@ -13,7 +13,7 @@
 use std::process::Command;
 
 use ppc_target::asm::{elf_exec, enc, Asm, DATA_BASE};
-use ppc_target::decode::{decode, Insn};
+use ppc_target::decode::{decode, Insn, Vector};
 use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
 
@@ -93,7 +93,8 @@ fn register_only(i: &Insn) -> bool {
         | Insn::Mffs { .. }
         | Insn::VsrMove { .. }
         | Insn::Vmx { .. }
-        | Insn::Vsx { .. } => true,
+        | Insn::Vsx { .. }
+        | Insn::Vector(Vector::Lvs { .. }) => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
         _ => false,
@@ -115,7 +116,11 @@ fn vector_op(rng: &mut Rng) -> u32 {
             rng.below(32) as u32,
             rng.below(32) as u32,
         );
-        let w = match rng.below(4) {
+        let w = match rng.below(5) {
+            4 => {
+                // lvsl / lvsr (from the GPRs, no memory access).
+                31 << 26 | t << 21 | a << 16 | b << 11 | [6u32, 38][rng.below(2) as usize] << 1
+            }
             0 => {
                 // VX form: logical, modulo arithmetic, splats, merges.
                 const XO: &[u32] = &[
@@ -148,7 +153,10 @@ fn vector_op(rng: &mut Rng) -> u32 {
             }
         };
         assert!(
-            matches!(decode(w), Ok(Insn::Vmx { .. } | Insn::Vsx { .. })),
+            matches!(
+                decode(w),
+                Ok(Insn::Vmx { .. } | Insn::Vsx { .. } | Insn::Vector(Vector::Lvs { .. }))
+            ),
             "{w:08x} does not decode to a vector operation: {:?}",
             decode(w)
         );

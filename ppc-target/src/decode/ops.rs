@@ -239,6 +239,18 @@ pub enum Vector {
         /// Index.
         rb: u8,
     },
+    /// `lvsl`/`lvsr VRT,RA,RB`: the permute control vector for a shift by EA & 15
+    /// (bytes `sh`, `sh`+1, … for `lvsl`; 16 − `sh`, … for `lvsr`). No memory access.
+    Lvs {
+        /// Target VR.
+        vrt: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// Index.
+        rb: u8,
+        /// `lvsr`.
+        right: bool,
+    },
     /// `stvx`/`stvxl VRS,RA,RB`.
     Stvx {
         /// Source VR.

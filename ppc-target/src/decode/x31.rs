@@ -428,6 +428,12 @@ pub(super) fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
         851 if a == 0 => Ok(Insn::System(Sys::Slbmfev { rt: t, rb: b })),
         434 if t == 0 && a == 0 => Ok(Insn::System(Sys::Slbie { rb: b })),
         498 if a == 0 && b == 0 => Ok(Insn::System(Sys::Slbia)),
+        6 | 38 => Ok(Insn::Vector(Vector::Lvs {
+            vrt: t,
+            ra: a,
+            rb: b,
+            right: xo10 == 38,
+        })),
         103 | 359 => Ok(Insn::Vector(Vector::Lvx {
             vrt: t,
             ra: a,

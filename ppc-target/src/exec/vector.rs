@@ -43,6 +43,12 @@ impl CpuState {
                 let v = mem.read::<16>(ea(self, ra, rb) & !15)?;
                 self.altivec.vr[(vrt & 31) as usize].0 = u128::from_be_bytes(v);
             }
+            Vector::Lvs { vrt, ra, rb, right } => {
+                let sh = (ea(self, ra, rb) & 15) as u8;
+                let first = if right { 16 - sh } else { sh };
+                let v: [u8; 16] = core::array::from_fn(|i| first + i as u8);
+                self.altivec.vr[(vrt & 31) as usize].0 = u128::from_be_bytes(v);
+            }
             Vector::Stvx { vrs, ra, rb } => {
                 let v = self.altivec.vr[(vrs & 31) as usize].0;
                 mem.write(ea(self, ra, rb) & !15, &v.to_be_bytes())?;
