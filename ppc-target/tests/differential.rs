@@ -129,8 +129,16 @@ fn vector_op(rng: &mut Rng) -> u32 {
                     // Shifts, rotates, maxima, minima, averages (byte, halfword, word).
                     260, 324, 388, 516, 580, 644, 772, 836, 900, 4, 68, 132, 2, 66, 130, 258, 322,
                     386, 514, 578, 642, 770, 834, 898, 1026, 1090, 1154, 1282, 1346, 1410,
+                    // Multiplies even/odd, packs, unpacks.
+                    8, 72, 264, 328, 520, 584, 776, 840, 14, 78, 526, 590, 654, 718,
                 ];
                 let xo = XO[rng.below(XO.len() as u64) as usize];
+                // The unpacks have no VA.
+                let a = if matches!(xo, 526 | 590 | 654 | 718) {
+                    0
+                } else {
+                    a
+                };
                 4 << 26 | t << 21 | a << 16 | b << 11 | xo
             }
             1 => {

@@ -310,6 +310,18 @@ fn vmx_vx(w: u32) -> Option<Insn> {
         268 => MergeLowB,
         332 => MergeLowH,
         396 => MergeLowW,
+        8 | 72 | 264 | 328 | 520 | 584 | 776 | 840 => Mul {
+            odd: w & 0x200 == 0,
+            signed: w & 0x100 != 0,
+            bytes: 1 << ((w >> 6) & 1),
+        },
+        14 | 78 => Pack {
+            bytes: 2 << ((w >> 6) & 1),
+        },
+        526 | 590 | 654 | 718 if a == 0 => Unpack {
+            low: w & 0x80 != 0,
+            bytes: 1 << ((w >> 6) & 1),
+        },
         // Shifts, rotates, maxima, minima and averages: the XO's bits 6-7 give the
         // element width, the rest the operation.
         x if x & 0xC0 != 0xC0 && elem_op(x & !0xC0).is_some() => Elementwise {

@@ -389,6 +389,23 @@ pub enum VmxOp {
         op: ElemOp,
         bytes: u8,
     },
+    /// `vmul[eo][us][bh]`: the even (or odd) `bytes`-wide elements multiplied into
+    /// double-width products.
+    Mul {
+        odd: bool,
+        signed: bool,
+        bytes: u8,
+    },
+    /// `vpkuhum`, `vpkuwum`: the `bytes`-wide elements of `va ‖ vb` truncated to half.
+    Pack {
+        bytes: u8,
+    },
+    /// `vupk[hl]s[bh]`: the high (or low) half of `vb`'s `bytes`-wide elements,
+    /// sign-extended to double width.
+    Unpack {
+        low: bool,
+        bytes: u8,
+    },
 }
 
 /// The element-by-element VMX operations of [`VmxOp::Elementwise`].

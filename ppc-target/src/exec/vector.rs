@@ -227,6 +227,37 @@ impl CpuState {
             CmpGtSB => compare(1, &|x, y| signed(x, 1) > signed(y, 1)),
             CmpGtSH => compare(2, &|x, y| signed(x, 2) > signed(y, 2)),
             CmpGtSW => compare(4, &|x, y| signed(x, 4) > signed(y, 4)),
+            Mul { odd, signed, bytes } => {
+                let w = usize::from(bytes);
+                let ext = |x: u64| if signed { self::signed(x, w) as u64 } else { x };
+                let mask = u64::MAX >> (64 - 16 * w as u32);
+                let (xa, xb): (Vec<u64>, Vec<u64>) = (elems(a, w).collect(), elems(b, w).collect());
+                let first = usize::from(odd);
+                pack(
+                    (0..8 / w).map(|i| {
+                        let j = 2 * i + first;
+                        ext(xa[j]).wrapping_mul(ext(xb[j])) & mask
+                    }),
+                    2 * w,
+                )
+            }
+            Pack { bytes } => {
+                let w = usize::from(bytes);
+                let half = u64::MAX >> (64 - 4 * w as u32);
+                pack(elems(a, w).chain(elems(b, w)).map(|x| x & half), w / 2)
+            }
+            Unpack { low, bytes } => {
+                let w = usize::from(bytes);
+                let mask = u64::MAX >> (64 - 16 * w as u32);
+                let skip = if low { 8 / w } else { 0 };
+                pack(
+                    elems(b, w)
+                        .skip(skip)
+                        .take(8 / w)
+                        .map(|x| signed(x, w) as u64 & mask),
+                    2 * w,
+                )
+            }
             Elementwise { op, bytes } => {
                 let w = usize::from(bytes);
                 let bits = 8 * w as u32;
