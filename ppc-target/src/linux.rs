@@ -302,6 +302,8 @@ impl Guest {
 
         let mut cpu = CpuState::new(model);
         cpu.msr = USER_MSR;
+        // Linux starts a process with VSCR[NJ] set (non-Java mode), as qemu-user does.
+        cpu.altivec.vscr.0 = 0x0001_0000;
         let entry = hdr.e_entry;
         if hdr.e_flags & 3 == 2 {
             cpu.nip = entry;

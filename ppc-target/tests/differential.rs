@@ -3,8 +3,8 @@
 //! instruction of the subset, plus loads and stores into a buffer, and the floating-point
 //! arithmetic, fused multiply-adds, square roots and estimates with their FPSCR effects, and the VMX/VSX
 //! register operations), wrapped in an ELF by our own encoder, run on both; every case
-//! starts from random VSRs and dumps r0–r30, CR, XER, LR, CTR, f0–f31, FPSCR and vs0–vs63
-//! to stdout and the two outputs must be identical.
+//! starts from random VSRs and dumps r0–r30, CR, XER, LR, CTR, f0–f31, FPSCR, vs0–vs63 and
+//! VSCR to stdout and the two outputs must be identical.
 //!
 //! 10,000 cases per run: a fixed seed and a fresh one (printed on failure; rerun with
 //! `DIFF_SEED=<seed>`). Without qemu-ppc64 the test says it was skipped; with
@@ -21,8 +21,9 @@ const CASES_PER_PROGRAM: usize = 100;
 const PROGRAMS_PER_SEED: usize = 50;
 const OPS_PER_CASE: usize = 24;
 const OUT: u64 = DATA_BASE + 0x8000;
-/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31, FPSCR, vs0-vs63.
-const WORDS: usize = 35 + 32 + 1 + 128;
+/// Doublewords dumped per case: r0-r30, CR, XER, LR, CTR, f0-f31, FPSCR, vs0-vs63, VSCR
+/// (as the quadword mfvscr gives).
+const WORDS: usize = 35 + 32 + 1 + 128 + 2;
 /// Where each case's initial VSR values are (1 KiB per case, in the ELF's data).
 const VSR_INIT: u64 = 0x30000;
 
@@ -94,7 +95,7 @@ fn register_only(i: &Insn) -> bool {
         | Insn::VsrMove { .. }
         | Insn::Vmx { .. }
         | Insn::Vsx { .. }
-        | Insn::Vector(Vector::Lvs { .. }) => true,
+        | Insn::Vector(Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }) => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
         _ => false,
@@ -131,10 +132,14 @@ fn vector_op(rng: &mut Rng) -> u32 {
                     386, 514, 578, 642, 770, 834, 898, 1026, 1090, 1154, 1282, 1346, 1410,
                     // Multiplies even/odd, packs, unpacks.
                     8, 72, 264, 328, 520, 584, 776, 840, 14, 78, 526, 590, 654, 718,
+                    // Saturating adds and subtracts (VSCR[SAT]), the VSCR moves.
+                    512, 576, 640, 768, 832, 896, 1536, 1600, 1664, 1792, 1856, 1920, 1540, 1604,
                 ];
                 let xo = XO[rng.below(XO.len() as u64) as usize];
-                // The unpacks have no VA.
-                let a = if matches!(xo, 526 | 590 | 654 | 718) {
+                // The unpacks and the VSCR moves have no VA; mfvscr no VB, mtvscr no VT.
+                let b = if xo == 1540 { 0 } else { b };
+                let t = if xo == 1604 { 0 } else { t };
+                let a = if matches!(xo, 526 | 590 | 654 | 718 | 1540 | 1604) {
                     0
                 } else {
                     a
@@ -163,7 +168,11 @@ fn vector_op(rng: &mut Rng) -> u32 {
         assert!(
             matches!(
                 decode(w),
-                Ok(Insn::Vmx { .. } | Insn::Vsx { .. } | Insn::Vector(Vector::Lvs { .. }))
+                Ok(Insn::Vmx { .. }
+                    | Insn::Vsx { .. }
+                    | Insn::Vector(
+                        Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }
+                    ))
             ),
             "{w:08x} does not decode to a vector operation: {:?}",
             decode(w)
@@ -363,6 +372,9 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
             a.word(31 << 26 | (x & 31) << 21 | 3 << 11 | 972 << 1 | x >> 5); // stxvd2x x, 0, r3
             a.word(enc::d(14, 3, 3, 16)); // addi r3, r3, 16
         }
+        // mfvscr v0; stxvd2x vs32, 0, r3
+        a.word(4 << 26 | 1540)
+            .word(31 << 26 | 3 << 11 | 972 << 1 | 1);
         a.word(0xFC00_048E).word(enc::d(54, 0, 31, 67 * 8)); // mffs f0; stfd f0
 
         cases.push(ops);
@@ -431,6 +443,7 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
                                 0..=30 => format!("r{i}"),
                                 31..=34 => names[i - 31].to_owned(),
                                 67 => "fpscr".to_owned(),
+                                196 | 197 => format!("vscr.{}", ["hi", "lo"][i - 196]),
                                 68.. => {
                                     format!("vs{}.{}", (i - 68) / 2, ["hi", "lo"][(i - 68) % 2])
                                 }

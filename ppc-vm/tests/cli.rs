@@ -352,8 +352,10 @@ fn garbage_and_truncated_streams_give_a_clear_error() {
     let good = std::fs::read(&snap).unwrap();
     let send = |addr: &str, bytes: &[u8]| {
         let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(bytes).unwrap();
-        c.shutdown(std::net::Shutdown::Write).unwrap();
+        // The destination may close as soon as it has refused the header: a failed
+        // write or shutdown is then expected, what it answered is checked below.
+        let _ = c.write_all(bytes);
+        let _ = c.shutdown(std::net::Shutdown::Write);
         let mut answer = Vec::new();
         let _ = c.read_to_end(&mut answer);
         String::from_utf8_lossy(&answer).into_owned()

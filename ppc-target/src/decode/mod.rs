@@ -375,6 +375,10 @@ fn elem_op(xo: u32) -> Option<ElemOp> {
         770 => ElemOp::MinS,
         1026 => ElemOp::AvgU,
         1282 => ElemOp::AvgS,
+        512 => ElemOp::AddSatU,
+        768 => ElemOp::AddSatS,
+        1536 => ElemOp::SubSatU,
+        1792 => ElemOp::SubSatS,
         _ => return None,
     })
 }

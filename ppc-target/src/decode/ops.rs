@@ -431,6 +431,14 @@ pub enum ElemOp {
     AvgU,
     /// `vavgs[bhw]`: the signed average, rounded up.
     AvgS,
+    /// `vaddu[bhw]s`: unsigned add, saturated (`VSCR[SAT]` set when it saturates).
+    AddSatU,
+    /// `vadds[bhw]s`: signed add, saturated.
+    AddSatS,
+    /// `vsubu[bhw]s`: unsigned subtract, saturated.
+    SubSatU,
+    /// `vsubs[bhw]s`: signed subtract, saturated.
+    SubSatS,
 }
 
 /// VSX operations on whole VSRs (`xt ← f(xa, xb)`).

@@ -262,9 +262,22 @@ impl CpuState {
                 let w = usize::from(bytes);
                 let bits = 8 * w as u32;
                 let mask = u64::MAX >> (64 - bits);
-                lanewise(w, &|x, y| {
+                let (smin, smax) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+                let saturated = core::cell::Cell::new(false);
+                let clamp = |v: i64, lo: i64, hi: i64| {
+                    if v < lo || v > hi {
+                        saturated.set(true);
+                    }
+                    (v.clamp(lo, hi) as u64) & mask
+                };
+                let r = lanewise(w, &|x, y| {
                     let sh = (y as u32) & (bits - 1);
+                    let (sx, sy) = (signed(x, w), signed(y, w));
                     match op {
+                        ElemOp::AddSatU => clamp(x as i64 + y as i64, 0, mask as i64),
+                        ElemOp::SubSatU => clamp(x as i64 - y as i64, 0, mask as i64),
+                        ElemOp::AddSatS => clamp(sx + sy, smin, smax),
+                        ElemOp::SubSatS => clamp(sx - sy, smin, smax),
                         ElemOp::ShiftLeft => (x << sh) & mask,
                         ElemOp::ShiftRight => x >> sh,
                         ElemOp::ShiftRightAlg => (signed(x, w) >> sh) as u64 & mask,
@@ -274,9 +287,13 @@ impl CpuState {
                         ElemOp::MaxS => signed(x, w).max(signed(y, w)) as u64 & mask,
                         ElemOp::MinS => signed(x, w).min(signed(y, w)) as u64 & mask,
                         ElemOp::AvgU => (x + y + 1) >> 1,
-                        ElemOp::AvgS => ((signed(x, w) + signed(y, w) + 1) >> 1) as u64 & mask,
+                        ElemOp::AvgS => ((sx + sy + 1) >> 1) as u64 & mask,
                     }
-                })
+                });
+                if saturated.get() {
+                    self.altivec.vscr.0 |= 1;
+                }
+                r
             }
         };
         self.altivec.vr[(vt & 31) as usize].0 = r;
