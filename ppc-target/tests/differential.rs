@@ -158,11 +158,20 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
             }
             _ => {
-                // XX3 form on all 64 VSRs: logical ops and xxpermdi.
-                const XO: &[u32] = &[130, 138, 146, 154, 162, 10, 42, 74, 106];
-                let xo = XO[rng.below(XO.len() as u64) as usize];
+                // XX3 form on all 64 VSRs: logical ops, xxpermdi, xxsldwi, xxmrg[hl]w;
+                // xxspltw (XX2) and xxsel (XX4).
+                const XO: &[u32] = &[
+                    130, 138, 146, 154, 162, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
+                ];
                 let high = rng.below(8) as u32;
-                60 << 26 | t << 21 | a << 16 | b << 11 | xo << 3 | high
+                match rng.below(5) {
+                    0 => 60 << 26 | t << 21 | (a & 3) << 16 | b << 11 | 164 << 2 | (high & 3),
+                    1 => 60 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | 3 << 4 | high << 1,
+                    _ => {
+                        let xo = XO[rng.below(XO.len() as u64) as usize];
+                        60 << 26 | t << 21 | a << 16 | b << 11 | xo << 3 | high
+                    }
+                }
             }
         };
         assert!(

@@ -388,7 +388,33 @@ fn vsx_xx3(w: u32) -> Option<Insn> {
     let xt = rt(w) | ((w & 1) << 5) as u8;
     let xa = ra(w) | (((w >> 2) & 1) << 5) as u8;
     let xb = rb(w) | (((w >> 1) & 1) << 5) as u8;
+    if (w >> 4) & 3 == 3 {
+        // XX4 form: xxsel, XC in bits 6-10 with its high bit in bit 3.
+        let xc = ((w >> 6) & 31) as u8 | (((w >> 3) & 1) << 5) as u8;
+        return Some(Insn::Vsx {
+            op: VsxOp::Sel { xc },
+            xt,
+            xa,
+            xb,
+        });
+    }
+    if (w >> 2) & 0x1FF == 164 {
+        // XX2 form: xxspltw XT,XB,UIM (bits 18-20 reserved).
+        return ((w >> 18) & 7 == 0).then_some(Insn::Vsx {
+            op: VsxOp::SpltW {
+                uim: ((w >> 16) & 3) as u8,
+            },
+            xt,
+            xa: 0,
+            xb,
+        });
+    }
     let op = match (w >> 3) & 0xFF {
+        18 => VsxOp::MergeHighW,
+        50 => VsxOp::MergeLowW,
+        x if x & 0x9F == 2 => VsxOp::SldWi {
+            shw: ((x >> 5) & 3) as u8,
+        },
         130 => VsxOp::And,
         138 => VsxOp::Andc,
         146 => VsxOp::Or,

@@ -454,4 +454,20 @@ pub enum VsxOp {
     PermDi {
         dm: u8,
     },
+    /// `xxsldwi`: words `shw`.. of `xa ‖ xb`.
+    SldWi {
+        shw: u8,
+    },
+    /// `xxmrghw`: words 0 and 1 of `xa` and `xb`, interleaved.
+    MergeHighW,
+    /// `xxmrglw`: words 2 and 3, interleaved.
+    MergeLowW,
+    /// `xxspltw`: word `uim` of `xb` in every word.
+    SpltW {
+        uim: u8,
+    },
+    /// `xxsel`: the bits of `xb` where `xc` has ones, of `xa` elsewhere.
+    Sel {
+        xc: u8,
+    },
 }

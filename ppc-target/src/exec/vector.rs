@@ -322,6 +322,27 @@ impl CpuState {
                 };
                 (hi << 64) | lo
             }
+            SldWi { shw } => {
+                let both = [a, b].map(|v| v.to_be_bytes()).concat();
+                let at = 4 * usize::from(shw);
+                u128::from_be_bytes(both[at..at + 16].try_into().expect("16 bytes"))
+            }
+            MergeHighW | MergeLowW => {
+                let (wa, wb): (Vec<u64>, Vec<u64>) = (elems(a, 4).collect(), elems(b, 4).collect());
+                let base = if op == MergeHighW { 0 } else { 2 };
+                pack(
+                    [wa[base], wb[base], wa[base + 1], wb[base + 1]].into_iter(),
+                    4,
+                )
+            }
+            SpltW { uim } => {
+                let e = elems(b, 4).nth(usize::from(uim)).unwrap_or(0);
+                pack((0..4).map(|_| e), 4)
+            }
+            Sel { xc } => {
+                let c = self.vsr(xc);
+                (a & !c) | (b & c)
+            }
         };
         self.set_vsr(xt, r);
     }
