@@ -110,84 +110,80 @@ const PRIMARIES: &[u32] = &[
 
 /// A VMX or VSX register operation of the subset, with random registers.
 fn vector_op(rng: &mut Rng) -> u32 {
-    {
-        let (t, a, b, c) = (
-            rng.below(32) as u32,
-            rng.below(32) as u32,
-            rng.below(32) as u32,
-            rng.below(32) as u32,
-        );
-        let w = match rng.below(5) {
-            4 => {
-                // lvsl / lvsr (from the GPRs, no memory access).
-                31 << 26 | t << 21 | a << 16 | b << 11 | [6u32, 38][rng.below(2) as usize] << 1
-            }
-            0 => {
-                // VX form: logical, modulo arithmetic, splats, merges.
-                const XO: &[u32] = &[
-                    1028, 1092, 1156, 1220, 1284, 0, 64, 128, 1024, 1088, 1152, 780, 844, 908, 524,
-                    588, 652, 12, 76, 140, 268, 332, 396,
-                    // Shifts, rotates, maxima, minima, averages (byte, halfword, word).
-                    260, 324, 388, 516, 580, 644, 772, 836, 900, 4, 68, 132, 2, 66, 130, 258, 322,
-                    386, 514, 578, 642, 770, 834, 898, 1026, 1090, 1154, 1282, 1346, 1410,
-                    // Multiplies even/odd, packs, unpacks.
-                    8, 72, 264, 328, 520, 584, 776, 840, 14, 78, 526, 590, 654, 718,
-                    // Saturating adds and subtracts (VSCR[SAT]), the VSCR moves.
-                    512, 576, 640, 768, 832, 896, 1536, 1600, 1664, 1792, 1856, 1920, 1540, 1604,
-                ];
-                let xo = XO[rng.below(XO.len() as u64) as usize];
-                // The unpacks and the VSCR moves have no VA; mfvscr no VB, mtvscr no VT.
-                let b = if xo == 1540 { 0 } else { b };
-                let t = if xo == 1604 { 0 } else { t };
-                let a = if matches!(xo, 526 | 590 | 654 | 718 | 1540 | 1604) {
-                    0
-                } else {
-                    a
-                };
-                4 << 26 | t << 21 | a << 16 | b << 11 | xo
-            }
-            1 => {
-                // VC form: element compares, with or without CR6.
-                const XO: &[u32] = &[6, 70, 134, 518, 582, 646, 774, 838, 902];
-                let xo = XO[rng.below(XO.len() as u64) as usize];
-                4 << 26 | t << 21 | a << 16 | b << 11 | (rng.below(2) as u32) << 10 | xo
-            }
-            2 => {
-                // VA form: vsel, vperm, vsldoi.
-                let xo = 42 + rng.below(3) as u32;
-                4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
-            }
-            _ => {
-                // XX3 form on all 64 VSRs: logical ops, xxpermdi, xxsldwi, xxmrg[hl]w;
-                // xxspltw (XX2) and xxsel (XX4).
-                const XO: &[u32] = &[
-                    130, 138, 146, 154, 162, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
-                ];
-                let high = rng.below(8) as u32;
-                match rng.below(5) {
-                    0 => 60 << 26 | t << 21 | (a & 3) << 16 | b << 11 | 164 << 2 | (high & 3),
-                    1 => 60 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | 3 << 4 | high << 1,
-                    _ => {
-                        let xo = XO[rng.below(XO.len() as u64) as usize];
-                        60 << 26 | t << 21 | a << 16 | b << 11 | xo << 3 | high
-                    }
+    let (t, a, b, c) = (
+        rng.below(32) as u32,
+        rng.below(32) as u32,
+        rng.below(32) as u32,
+        rng.below(32) as u32,
+    );
+    let w = match rng.below(5) {
+        4 => {
+            // lvsl / lvsr (from the GPRs, no memory access).
+            31 << 26 | t << 21 | a << 16 | b << 11 | [6u32, 38][rng.below(2) as usize] << 1
+        }
+        0 => {
+            // VX form: logical, modulo arithmetic, splats, merges.
+            const XO: &[u32] = &[
+                1028, 1092, 1156, 1220, 1284, 0, 64, 128, 1024, 1088, 1152, 780, 844, 908, 524,
+                588, 652, 12, 76, 140, 268, 332, 396,
+                // Shifts, rotates, maxima, minima, averages (byte, halfword, word).
+                260, 324, 388, 516, 580, 644, 772, 836, 900, 4, 68, 132, 2, 66, 130, 258, 322, 386,
+                514, 578, 642, 770, 834, 898, 1026, 1090, 1154, 1282, 1346, 1410,
+                // Multiplies even/odd, packs, unpacks.
+                8, 72, 264, 328, 520, 584, 776, 840, 14, 78, 526, 590, 654, 718,
+                // Saturating adds and subtracts (VSCR[SAT]), the VSCR moves.
+                512, 576, 640, 768, 832, 896, 1536, 1600, 1664, 1792, 1856, 1920, 1540, 1604,
+            ];
+            let xo = XO[rng.below(XO.len() as u64) as usize];
+            // The unpacks and the VSCR moves have no VA; mfvscr no VB, mtvscr no VT.
+            let b = if xo == 1540 { 0 } else { b };
+            let t = if xo == 1604 { 0 } else { t };
+            let a = if matches!(xo, 526 | 590 | 654 | 718 | 1540 | 1604) {
+                0
+            } else {
+                a
+            };
+            4 << 26 | t << 21 | a << 16 | b << 11 | xo
+        }
+        1 => {
+            // VC form: element compares, with or without CR6.
+            const XO: &[u32] = &[6, 70, 134, 518, 582, 646, 774, 838, 902];
+            let xo = XO[rng.below(XO.len() as u64) as usize];
+            4 << 26 | t << 21 | a << 16 | b << 11 | (rng.below(2) as u32) << 10 | xo
+        }
+        2 => {
+            // VA form: vsel, vperm, vsldoi.
+            let xo = 42 + rng.below(3) as u32;
+            4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
+        }
+        _ => {
+            // XX3 form on all 64 VSRs: logical ops, xxpermdi, xxsldwi, xxmrg[hl]w;
+            // xxspltw (XX2) and xxsel (XX4).
+            const XO: &[u32] = &[
+                130, 138, 146, 154, 162, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
+            ];
+            let high = rng.below(8) as u32;
+            match rng.below(5) {
+                0 => 60 << 26 | t << 21 | (a & 3) << 16 | b << 11 | 164 << 2 | (high & 3),
+                1 => 60 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | 3 << 4 | high << 1,
+                _ => {
+                    let xo = XO[rng.below(XO.len() as u64) as usize];
+                    60 << 26 | t << 21 | a << 16 | b << 11 | xo << 3 | high
                 }
             }
-        };
-        assert!(
-            matches!(
-                decode(w),
-                Ok(Insn::Vmx { .. }
-                    | Insn::Vsx { .. }
-                    | Insn::Vector(
-                        Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }
-                    ))
-            ),
-            "{w:08x} does not decode to a vector operation: {:?}",
-            decode(w)
-        );
-        w
-    }
+        }
+    };
+    assert!(
+        matches!(
+            decode(w),
+            Ok(Insn::Vmx { .. }
+                | Insn::Vsx { .. }
+                | Insn::Vector(Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }))
+        ),
+        "{w:08x} does not decode to a vector operation: {:?}",
+        decode(w)
+    );
+    w
 }
 
 fn random_op(rng: &mut Rng) -> u32 {

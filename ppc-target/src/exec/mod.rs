@@ -709,10 +709,7 @@ impl CpuState {
                     FMove::Fnabs => b | SIGN,
                     FMove::Fcpsgn => (self.fpu.fpr[(fra & 31) as usize].0 & SIGN) | (b & !SIGN),
                 };
-                self.set_fpr((frt & 31) as usize, v);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, v, rc);
             }
             Insn::FArith {
                 op,
@@ -727,10 +724,7 @@ impl CpuState {
                     self.fpu.fpr[(frb & 31) as usize].0,
                 );
                 let r = self.farith(op, a, b, single);
-                self.set_fpr((frt & 31) as usize, r);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, r, rc);
             }
             Insn::Fcmp {
                 bf,
@@ -746,10 +740,7 @@ impl CpuState {
             }
             Insn::FConv { op, frt, frb, rc } => {
                 let r = self.fconv(op, self.fpu.fpr[(frb & 31) as usize].0);
-                self.set_fpr((frt & 31) as usize, r);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, r, rc);
             }
             Insn::Fsqrt {
                 frt,
@@ -759,10 +750,7 @@ impl CpuState {
             } => {
                 let b = self.fpu.fpr[(frb & 31) as usize].0;
                 let r = self.fsqrt(b, single);
-                self.set_fpr((frt & 31) as usize, r);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, r, rc);
             }
             Insn::Fre {
                 frt,
@@ -773,10 +761,7 @@ impl CpuState {
             } => {
                 let b = self.fpu.fpr[(frb & 31) as usize].0;
                 let r = self.fre(b, single, sqrt);
-                self.set_fpr((frt & 31) as usize, r);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, r, rc);
             }
             Insn::Fma {
                 op,
@@ -790,10 +775,7 @@ impl CpuState {
                 let f = |r: u8| self.fpu.fpr[(r & 31) as usize].0;
                 let (a, c, b) = (f(fra), f(frc), f(frb));
                 let r = self.fma(op, a, c, b, single);
-                self.set_fpr((frt & 31) as usize, r);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, r, rc);
             }
             Insn::Fsel {
                 frt,
@@ -804,16 +786,10 @@ impl CpuState {
             } => {
                 let a = f64::from_bits(self.fpu.fpr[(fra & 31) as usize].0);
                 let pick = if a >= 0.0 { frc } else { frb };
-                self.set_fpr((frt & 31) as usize, self.fpu.fpr[(pick & 31) as usize].0);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, self.fpu.fpr[(pick & 31) as usize].0, rc);
             }
             Insn::Mffs { frt, rc } => {
-                self.set_fpr((frt & 31) as usize, self.fpu.fpscr & 0xFFFF_FFFF);
-                if rc {
-                    self.record_fp();
-                }
+                self.fp_result(frt, self.fpu.fpscr & 0xFFFF_FFFF, rc);
             }
             Insn::Nop => {}
         }

@@ -25,6 +25,15 @@ impl CpuState {
         self.vsx.vsrl[f & 31].0 = 0;
     }
 
+    /// Writes an FP instruction's result to FPR `frt`; its record form (`rc`) copies
+    /// FX/FEX/VX/OX into CR1.
+    pub(super) fn fp_result(&mut self, frt: u8, v: u64, rc: bool) {
+        self.set_fpr(usize::from(frt), v);
+        if rc {
+            self.record_fp();
+        }
+    }
+
     /// Sets VSR `x` (0–63).
     pub fn set_vsr(&mut self, x: u8, v: u128) {
         match x & 63 {
@@ -117,6 +126,14 @@ fn pack(items: impl Iterator<Item = u64>, w: usize) -> u128 {
     items.fold(0u128, |acc, x| (acc << bits) | u128::from(x & mask))
 }
 
+/// The 32 bytes of `a ‖ b` (the source of vsldoi, vperm and xxsldwi).
+fn concat(a: u128, b: u128) -> [u8; 32] {
+    let mut both = [0u8; 32];
+    both[..16].copy_from_slice(&a.to_be_bytes());
+    both[16..].copy_from_slice(&b.to_be_bytes());
+    both
+}
+
 /// Sign-extends a `w`-byte element.
 fn signed(x: u64, w: usize) -> i64 {
     let s = 64 - 8 * w as u32;
@@ -203,16 +220,12 @@ impl CpuState {
             MergeLowH => merge(2, false),
             MergeLowW => merge(4, false),
             Sldoi => {
-                let mut both = [0u8; 32];
-                both[..16].copy_from_slice(&a.to_be_bytes());
-                both[16..].copy_from_slice(&b.to_be_bytes());
+                let both = concat(a, b);
                 let sh = usize::from(vc & 15);
                 u128::from_be_bytes(both[sh..sh + 16].try_into().expect("16 bytes"))
             }
             Perm => {
-                let mut both = [0u8; 32];
-                both[..16].copy_from_slice(&a.to_be_bytes());
-                both[16..].copy_from_slice(&b.to_be_bytes());
+                let both = concat(a, b);
                 let sel = c.to_be_bytes();
                 let out: [u8; 16] = core::array::from_fn(|i| both[usize::from(sel[i] & 31)]);
                 u128::from_be_bytes(out)
@@ -323,7 +336,7 @@ impl CpuState {
                 (hi << 64) | lo
             }
             SldWi { shw } => {
-                let both = [a, b].map(|v| v.to_be_bytes()).concat();
+                let both = concat(a, b);
                 let at = 4 * usize::from(shw);
                 u128::from_be_bytes(both[at..at + 16].try_into().expect("16 bytes"))
             }
