@@ -172,11 +172,22 @@ impl Guest {
         }
     }
 
+    /// The instruction word at `pc` as the CPU fetches it (in its byte order,
+    /// MSR\[LE\]).
+    pub fn instruction_word(&mut self, pc: u64) -> Result<u32, crate::mem::Fault> {
+        let w = self.mem.read_u32(pc)?;
+        Ok(if self.cpu.little_endian() {
+            w.swap_bytes()
+        } else {
+            w
+        })
+    }
+
     /// Decodes the instruction at `pc` and checks it is allowed on this CPU.
     fn decode_at(&mut self, pc: u64) -> Result<Insn, Exception> {
-        let w = self.mem.read_u32(pc).map_err(Exception::Fault)?;
+        let w = self.instruction_word(pc).map_err(Exception::Fault)?;
         let insn = if w >> 26 == 1 {
-            let suffix = self.mem.read_u32(pc + 4).map_err(Exception::Fault)?;
+            let suffix = self.instruction_word(pc + 4).map_err(Exception::Fault)?;
             decode_prefixed(w, suffix)
         } else {
             decode(w)
@@ -202,7 +213,11 @@ impl Guest {
                 return Err(Exception::Unavailable(f));
             }
         }
-        Ok(insn)
+        Ok(if self.cpu.little_endian() {
+            insn.in_little_endian()
+        } else {
+            insn
+        })
     }
 
     /// Builds the block at `pc`; an error when its first instruction cannot run.

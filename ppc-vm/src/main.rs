@@ -245,14 +245,23 @@ fn resolve(t: &Target) -> Result<Resolved, String> {
     })
 }
 
-/// The exit status for a stop, with a message on stderr for signals and step limits.
-fn finish(stop: Stop) -> ExitCode {
+/// The exit status for a stop, with a message on stderr for signals (naming the
+/// instruction) and step limits.
+fn finish(stop: Stop, g: &mut Guest) -> ExitCode {
     match stop {
         Stop::Exit(s) => ExitCode::from(s),
         Stop::PowerOff => ExitCode::SUCCESS,
         Stop::StepLimit => {
             eprintln!("ppc-vm: stopped at the step limit");
             ExitCode::from(STEP_LIMIT)
+        }
+        s @ Stop::Signal { .. } => {
+            let pc = g.cpu.nip;
+            match g.instruction_word(pc) {
+                Ok(w) => eprintln!("ppc-vm: guest {s} at {pc:#x} (instruction {w:08x})"),
+                Err(_) => eprintln!("ppc-vm: guest {s} at {pc:#x}"),
+            }
+            ExitCode::from(s.status().unwrap_or(1))
         }
         s => {
             eprintln!("ppc-vm: guest {s}");
@@ -383,9 +392,9 @@ fn write_trace(
     let mut stop = Stop::StepLimit;
     for i in 0..limit {
         let pc = g.cpu.nip;
-        let w = g.mem.read_u32(pc).unwrap_or(0);
+        let w = g.instruction_word(pc).unwrap_or(0);
         let image = if w >> 26 == 1 {
-            format!("{w:08x}{:08x}", g.mem.read_u32(pc + 4).unwrap_or(0))
+            format!("{w:08x}{:08x}", g.instruction_word(pc + 4).unwrap_or(0))
         } else {
             format!("{w:08x}")
         };
@@ -455,7 +464,7 @@ fn drive_guest(mut g: Guest, t: &Resolved, drive: Drive) -> Result<ExitCode, Str
         let stop = run_until(&mut g, n.min(limit), &mut printed);
         if stop != Stop::StepLimit || g.steps < n {
             eprintln!("ppc-vm: the guest stopped before instruction {n}; no snapshot written");
-            return Ok(finish(stop));
+            return Ok(finish(stop, &mut g));
         }
         let path = PathBuf::from(&v[1]);
         let saved = migration::snapshot(&mut g, t.machine)
@@ -536,7 +545,7 @@ fn drive_guest(mut g: Guest, t: &Resolved, drive: Drive) -> Result<ExitCode, Str
             }
         }
     }
-    Ok(finish(run_until(&mut g, limit, &mut printed)))
+    Ok(finish(run_until(&mut g, limit, &mut printed), &mut g))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -588,7 +597,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let Some(path) = trace {
                 let limit = drive.max_steps.unwrap_or(u64::MAX);
                 g.strace = drive.strace;
-                return Ok(finish(write_trace(&mut g, &path, limit, &mut 0)?));
+                let stop = write_trace(&mut g, &path, limit, &mut 0)?;
+                return Ok(finish(stop, &mut g));
             }
             drive_guest(g, &t, drive)
         }
@@ -620,7 +630,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             g.strace = strace;
             let mut printed = 0;
             let limit = max_steps.unwrap_or(u64::MAX);
-            Ok(finish(run_until(&mut g, limit, &mut printed)))
+            Ok(finish(run_until(&mut g, limit, &mut printed), &mut g))
         }
         Command::MigrateListen {
             addr,

@@ -432,6 +432,46 @@ pub enum Insn {
 }
 
 impl Insn {
+    /// The instruction as it executes in little-endian mode (MSR\[LE\] = 1): the
+    /// fixed-point loads and stores become their byte-reversed twins
+    /// ([`Mem::in_little_endian`]), so both executors run them without looking at the
+    /// MSR; the other accesses (floating-point, vector, atomic, quadword) take the byte
+    /// order from the MSR when they execute. Apply after the ISA checks (`ld` becomes
+    /// the `ldbrx` access, which is newer).
+    pub fn in_little_endian(self) -> Insn {
+        match self {
+            Insn::Mem {
+                op,
+                rt,
+                ra,
+                rb,
+                disp,
+                update,
+            } => Insn::Mem {
+                op: op.in_little_endian(),
+                rt,
+                ra,
+                rb,
+                disp,
+                update,
+            },
+            Insn::Prefixed {
+                op: Some(op),
+                rt,
+                ra,
+                disp,
+                pcrel,
+            } => Insn::Prefixed {
+                op: Some(op.in_little_endian()),
+                rt,
+                ra,
+                disp,
+                pcrel,
+            },
+            other => other,
+        }
+    }
+
     /// The ISA level that introduced the instruction (spec §5.3).
     pub fn isa(&self) -> IsaLevel {
         use IsaLevel::*;
@@ -489,8 +529,14 @@ impl Insn {
             | Insn::Addpcis { .. }
             | Insn::Addex { .. }
             | Insn::Scv => V3_0,
-            Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => V2_06,
-            Insn::Vector(_) | Insn::Vmx { .. } => V2_01,
+            Insn::Vector(Vector::Lxv { rb: None, .. } | Vector::Stxv { rb: None, .. }) => V3_0,
+            Insn::Vector(Vector::Lxv { kind, .. } | Vector::Stxv { kind, .. }) => kind.isa(),
+            Insn::Vmx { op, .. } => op.isa(),
+            Insn::Vector(_) => V2_01,
+            Insn::Vsx {
+                op: VsxOp::Orc | VsxOp::Nand | VsxOp::Eqv,
+                ..
+            } => V2_07,
             Insn::Vsx { .. } => V2_06,
             Insn::Setbc { .. } | Insn::Prefixed { .. } => V3_1,
             Insn::Mfcr { one: Some(_), .. } | Insn::Mtcrf { one: true, .. } => V2_01,
@@ -516,6 +562,16 @@ impl Insn {
             | Insn::Mtfsb { .. } => Some(Facility::Fp),
             Insn::VsrMove { xs, .. } if xs < 32 => Some(Facility::Fp),
             Insn::VsrMove { .. } => Some(Facility::Vec),
+            // The displacement forms name a VR or a VSR as the VMX or VSX facility
+            // does (QEMU 7.2 checks the same).
+            Insn::Vector(
+                Vector::Lxv {
+                    rb: None, xt: x, ..
+                }
+                | Vector::Stxv {
+                    rb: None, xs: x, ..
+                },
+            ) if x >= 32 => Some(Facility::Vec),
             Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => Some(Facility::Vsx),
             Insn::Vector(_) | Insn::Vmx { .. } => Some(Facility::Vec),
             Insn::Vsx { .. } => Some(Facility::Vsx),

@@ -1,6 +1,8 @@
 //! The operation kinds an [`Insn`](super::Insn) names: integer, memory, floating-point,
 //! vector and system operations, CR logic, branch targets.
 
+use crate::models::IsaLevel;
+
 /// Integer XO-form arithmetic operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -98,6 +100,11 @@ pub enum Mem {
     Sthbrx,
     Stwbrx,
     Stdbrx,
+    /// `lha` in little-endian mode: a byte-reversed halfword, sign-extended (no
+    /// instruction of its own; see [`Mem::in_little_endian`]).
+    Lhabr,
+    /// `lwa` in little-endian mode: a byte-reversed word, sign-extended.
+    Lwabr,
 }
 
 impl Mem {
@@ -107,6 +114,39 @@ impl Mem {
             self,
             Mem::Stb | Mem::Sth | Mem::Stw | Mem::Std | Mem::Sthbrx | Mem::Stwbrx | Mem::Stdbrx
         )
+    }
+
+    /// The access this operation makes in little-endian mode (MSR\[LE\] = 1): the
+    /// byte-reversed twin, as the ISA defines a little-endian access of more than one
+    /// byte (and the byte-reversed forms load or store big-endian).
+    ///
+    /// ```
+    /// use ppc_target::decode::Mem;
+    /// assert_eq!(Mem::Lwz.in_little_endian(), Mem::Lwbrx);
+    /// assert_eq!(Mem::Ldbrx.in_little_endian(), Mem::Ld);
+    /// assert_eq!(Mem::Lbz.in_little_endian(), Mem::Lbz);
+    /// ```
+    pub fn in_little_endian(self) -> Mem {
+        match self {
+            Mem::Lbz => Mem::Lbz,
+            Mem::Stb => Mem::Stb,
+            Mem::Lhz => Mem::Lhbrx,
+            Mem::Lhbrx => Mem::Lhz,
+            Mem::Lha => Mem::Lhabr,
+            Mem::Lhabr => Mem::Lha,
+            Mem::Lwz => Mem::Lwbrx,
+            Mem::Lwbrx => Mem::Lwz,
+            Mem::Lwa => Mem::Lwabr,
+            Mem::Lwabr => Mem::Lwa,
+            Mem::Ld => Mem::Ldbrx,
+            Mem::Ldbrx => Mem::Ld,
+            Mem::Sth => Mem::Sthbrx,
+            Mem::Sthbrx => Mem::Sth,
+            Mem::Stw => Mem::Stwbrx,
+            Mem::Stwbrx => Mem::Stw,
+            Mem::Std => Mem::Stdbrx,
+            Mem::Stdbrx => Mem::Std,
+        }
     }
 }
 
@@ -260,28 +300,32 @@ pub enum Vector {
         /// Index.
         rb: u8,
     },
-    /// `lxvd2x`/`lxvw4x XT,RA,RB` (`words`: four words rather than two doublewords;
-    /// the same bytes on a big-endian access).
+    /// A VSX load (`kind` says which): X-form with `rb` (`lxvd2x`, `lxsdx`, ...), or
+    /// DS/DQ-form with `disp` (`lxsd`, `lxssp`, `lxv`).
     Lxv {
         /// Target VSR (0–63).
         xt: u8,
         /// Base (0 reads 0).
         ra: u8,
-        /// Index.
-        rb: u8,
-        /// `lxvw4x`.
-        words: bool,
+        /// Index (X-form).
+        rb: Option<u8>,
+        /// Displacement (DS/DQ-form).
+        disp: i64,
+        /// What is loaded, and how.
+        kind: VsxMem,
     },
-    /// `stxvd2x`/`stxvw4x XS,RA,RB`.
+    /// A VSX store (`stxvd2x`, `stxsdx`, `stxsd`, `stxv`, ...).
     Stxv {
         /// Source VSR (0–63).
         xs: u8,
         /// Base (0 reads 0).
         ra: u8,
-        /// Index.
-        rb: u8,
-        /// `stxvw4x`.
-        words: bool,
+        /// Index (X-form).
+        rb: Option<u8>,
+        /// Displacement (DS/DQ-form).
+        disp: i64,
+        /// What is stored, and how.
+        kind: VsxMem,
     },
     /// `mtvscr VRB`: VSCR ← the low word of VRB.
     Mtvscr {
@@ -293,6 +337,49 @@ pub enum Vector {
         /// Target VR.
         vrt: u8,
     },
+}
+
+/// The access of a VSX load or store ([`Vector::Lxv`], [`Vector::Stxv`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VsxMem {
+    /// The 16 bytes as `elem`-byte elements in order, each in the current byte order:
+    /// `lxvd2x` 8, `lxvw4x` 4, `lxvh8x` 2, `lxvb16x` 1, `lxvx`/`lxv` 16 (a
+    /// little-endian access reverses the whole quadword).
+    Elements {
+        /// Element size in bytes.
+        elem: u8,
+    },
+    /// One `bytes`-wide element loaded into every element (`lxvdsx` 8, `lxvwsx` 4).
+    Splat {
+        /// Element size in bytes.
+        bytes: u8,
+    },
+    /// Doubleword 0 ↔ an integer of `bytes` in memory, zero- or sign-extended on a load
+    /// (`lxsdx`/`lxsd` 8, `lxsiwzx`/`lxsiwax` 4, `lxsihzx` 2, `lxsibzx` 1); a store
+    /// writes the low `bytes` of doubleword 0. Doubleword 1 is left as it was (QEMU
+    /// 7.2; the ISA leaves it undefined).
+    Scalar {
+        /// Width in memory.
+        bytes: u8,
+        /// Sign-extended (`lxsiwax`).
+        signed: bool,
+    },
+    /// Doubleword 0 ↔ a single-precision value in memory (`lxsspx`/`lxssp`,
+    /// `stxsspx`/`stxssp`), converted as `lfs`/`stfs` do.
+    Single,
+}
+
+impl VsxMem {
+    /// The ISA level of the X-form access (the DS/DQ forms are all ISA 3.0).
+    pub fn isa(self) -> IsaLevel {
+        match self {
+            VsxMem::Elements { elem: 8 | 4 }
+            | VsxMem::Splat { bytes: 8 }
+            | VsxMem::Scalar { bytes: 8, .. } => IsaLevel::V2_06,
+            VsxMem::Scalar { bytes: 4, .. } | VsxMem::Single => IsaLevel::V2_07,
+            _ => IsaLevel::V3_0,
+        }
+    }
 }
 
 /// The facility an instruction needs enabled in the MSR (else a facility-unavailable
@@ -348,43 +435,88 @@ pub enum VmxOp {
     Or,
     Xor,
     Nor,
-    /// Modulo adds and subtracts of byte, halfword and word elements.
-    AddB,
-    AddH,
-    AddW,
-    SubB,
-    SubH,
-    SubW,
+    /// Modulo add and subtract of `bytes`-wide elements (1, 2, 4, 8 or 16: `vaddcuq`
+    /// aside, the quadword `vadduqm`/`vsubuqm`).
+    Add {
+        bytes: u8,
+    },
+    Sub {
+        bytes: u8,
+    },
     /// Splat of a sign-extended 5-bit immediate (in `va`).
-    SplatImmB,
-    SplatImmH,
-    SplatImmW,
+    SplatImm {
+        bytes: u8,
+    },
     /// Splat of element `va` of `vb`.
-    SplatB,
-    SplatH,
-    SplatW,
-    /// Merges of the high or low halves' elements.
-    MergeHighB,
-    MergeHighH,
-    MergeHighW,
-    MergeLowB,
-    MergeLowH,
-    MergeLowW,
+    Splat {
+        bytes: u8,
+    },
+    /// Merges of the high (or low) halves' elements.
+    Merge {
+        high: bool,
+        bytes: u8,
+    },
+    /// `vmrgew`/`vmrgow`: the even (or odd) words of `va` and `vb`, interleaved.
+    MergeEvenOdd {
+        odd: bool,
+    },
     /// `vsldoi`: bytes `vc`.. of `va ‖ vb` (`vc` holds the shift).
     Sldoi,
     Perm,
     Sel,
-    /// Element compares (the record form sets CR6).
-    CmpEqB,
-    CmpEqH,
-    CmpEqW,
-    CmpGtUB,
-    CmpGtUH,
-    CmpGtUW,
-    CmpGtSB,
-    CmpGtSH,
-    CmpGtSW,
-    /// An element-by-element operation on `bytes`-wide elements (1, 2 or 4).
+    /// Element compares (the record form sets CR6): equal, unsigned and signed
+    /// greater than, not equal (`ne`; `zero` also where either element is zero).
+    CmpEq {
+        bytes: u8,
+    },
+    CmpGtU {
+        bytes: u8,
+    },
+    CmpGtS {
+        bytes: u8,
+    },
+    CmpNe {
+        bytes: u8,
+        zero: bool,
+    },
+    /// `vpopcnt[bhwd]`: bits set in each element of `vb`.
+    Popcnt {
+        bytes: u8,
+    },
+    /// `vclz[bhwd]`: leading zeros of each element of `vb`.
+    Clz {
+        bytes: u8,
+    },
+    /// `vctz[bhwd]`: trailing zeros of each element of `vb`.
+    Ctz {
+        bytes: u8,
+    },
+    /// `vgbbd`: the 8×8 bit matrix of each doubleword of `vb` transposed.
+    Gbbd,
+    /// `vbpermq`: 16 bits of `va` selected by the bytes of `vb`, into bits 48–63.
+    Bpermq,
+    /// `vsl`/`vsr`: the whole register shifted by the low 3 bits of `vb`'s last byte.
+    ShiftBits {
+        right: bool,
+    },
+    /// `vslo`/`vsro`: the whole register shifted by bytes (bits 121–124 of `vb`).
+    ShiftOctets {
+        right: bool,
+    },
+    /// `vclzlsbb`/`vctzlsbb RT,VRB` (ISA 3.0): leading (trailing) bytes of `vb` whose
+    /// least significant bit is 0, into GPR `vt`.
+    CountLsbb {
+        trailing: bool,
+    },
+    /// `vextu[bhw][lr]x RT,RA,VRB` (ISA 3.0): the `bytes`-wide element at byte index
+    /// RA (`va`; from the right end for the `r` forms), zero-extended into GPR `vt`.
+    Extract {
+        bytes: u8,
+        right: bool,
+    },
+    /// `vsumsws`: the saturated sum of `va`'s words and `vb`'s word 3, in word 3.
+    SumSws,
+    /// An element-by-element operation on `bytes`-wide elements (1, 2, 4 or 8).
     Elementwise {
         op: ElemOp,
         bytes: u8,
@@ -396,7 +528,8 @@ pub enum VmxOp {
         signed: bool,
         bytes: u8,
     },
-    /// `vpkuhum`, `vpkuwum`: the `bytes`-wide elements of `va ‖ vb` truncated to half.
+    /// `vpkuhum`, `vpkuwum`, `vpkudum`: the `bytes`-wide elements of `va ‖ vb`
+    /// truncated to half.
     Pack {
         bytes: u8,
     },
@@ -406,6 +539,31 @@ pub enum VmxOp {
         low: bool,
         bytes: u8,
     },
+}
+
+impl VmxOp {
+    /// The ISA level that introduced the operation: the doubleword and quadword
+    /// element forms and the bit gathers are ISA 2.07 (POWER8), the not-equal
+    /// compares, trailing-zero counts and GPR extracts ISA 3.0 (POWER9).
+    pub fn isa(self) -> IsaLevel {
+        use VmxOp::*;
+        match self {
+            CmpNe { .. } | Ctz { .. } | CountLsbb { .. } | Extract { .. } => IsaLevel::V3_0,
+            Add { bytes: 8 | 16 }
+            | Sub { bytes: 8 | 16 }
+            | CmpEq { bytes: 8 }
+            | CmpGtU { bytes: 8 }
+            | CmpGtS { bytes: 8 }
+            | Elementwise { bytes: 8, .. }
+            | Pack { bytes: 8 }
+            | Popcnt { .. }
+            | Clz { .. }
+            | Gbbd
+            | Bpermq
+            | MergeEvenOdd { .. } => IsaLevel::V2_07,
+            _ => IsaLevel::V2_01,
+        }
+    }
 }
 
 /// The element-by-element VMX operations of [`VmxOp::Elementwise`].
@@ -450,6 +608,10 @@ pub enum VsxOp {
     Or,
     Xor,
     Nor,
+    /// `xxlorc`, `xxlnand`, `xxleqv` (ISA 2.07).
+    Orc,
+    Nand,
+    Eqv,
     /// `xxpermdi` with its DM field: doubleword `dm >> 1` of `xa`, `dm & 1` of `xb`.
     PermDi {
         dm: u8,

@@ -4,10 +4,12 @@ use super::*;
 
 pub(super) fn decode_31(w: u32) -> Result<Insn, DecodeError> {
     let insn = decode_31_fields(w)?;
-    // Bit 31 is Rc only for the record forms; elsewhere it is reserved (stcx. needs it).
+    // Bit 31 is Rc only for the record forms; elsewhere it is reserved (stcx. needs it;
+    // on the load-and-reserve forms it is the EH hint, which changes nothing here).
     let rc_form = matches!(
         insn,
         Insn::Arith { .. }
+            | Insn::Larx { .. }
             | Insn::Logic { .. }
             | Insn::Srawi { .. }
             | Insn::Sradi { .. }
@@ -445,18 +447,74 @@ pub(super) fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
             rb: b,
         })),
         // XX1 forms: bit 31 is TX/SX, the VSR's high bit.
-        844 | 780 => Ok(Insn::Vector(Vector::Lxv {
+        x if vsx_load(x).is_some() => Ok(Insn::Vector(Vector::Lxv {
             xt: t | ((w & 1) << 5) as u8,
             ra: a,
-            rb: b,
-            words: xo10 == 780,
+            rb: Some(b),
+            disp: 0,
+            kind: vsx_load(x).expect("checked"),
         })),
-        972 | 908 => Ok(Insn::Vector(Vector::Stxv {
+        x if vsx_store(x).is_some() => Ok(Insn::Vector(Vector::Stxv {
             xs: t | ((w & 1) << 5) as u8,
             ra: a,
-            rb: b,
-            words: xo10 == 908,
+            rb: Some(b),
+            disp: 0,
+            kind: vsx_store(x).expect("checked"),
         })),
         _ => Err(bad_ext(31, xo10)),
     }
+}
+
+/// The VSX load of an XX1-form XO.
+fn vsx_load(xo10: u32) -> Option<VsxMem> {
+    use VsxMem::*;
+    Some(match xo10 {
+        844 => Elements { elem: 8 },
+        780 => Elements { elem: 4 },
+        812 => Elements { elem: 2 },
+        876 => Elements { elem: 1 },
+        268 => Elements { elem: 16 },
+        332 => Splat { bytes: 8 },
+        364 => Splat { bytes: 4 },
+        588 => Scalar {
+            bytes: 8,
+            signed: false,
+        },
+        12 | 76 => Scalar {
+            bytes: 4,
+            signed: xo10 == 76,
+        },
+        813 => Scalar {
+            bytes: 2,
+            signed: false,
+        },
+        781 => Scalar {
+            bytes: 1,
+            signed: false,
+        },
+        524 => Single,
+        _ => return None,
+    })
+}
+
+/// The VSX store of an XX1-form XO.
+fn vsx_store(xo10: u32) -> Option<VsxMem> {
+    use VsxMem::*;
+    let scalar = |bytes| Scalar {
+        bytes,
+        signed: false,
+    };
+    Some(match xo10 {
+        972 => Elements { elem: 8 },
+        908 => Elements { elem: 4 },
+        940 => Elements { elem: 2 },
+        1004 => Elements { elem: 1 },
+        396 => Elements { elem: 16 },
+        716 => scalar(8),
+        140 => scalar(4),
+        941 => scalar(2),
+        909 => scalar(1),
+        652 => Single,
+        _ => return None,
+    })
 }

@@ -493,13 +493,28 @@ impl CpuState {
     ) -> Result<(), Fault> {
         let f = (frt & 31) as usize;
         match op {
-            FMem::Lfd => self.set_fpr(f, mem.read_u64(ea)?),
-            FMem::Lfs => self.set_fpr(f, single_to_double(u32::from_be_bytes(mem.read(ea)?))),
-            FMem::Lfiwax => self.set_fpr(f, i32::from_be_bytes(mem.read(ea)?) as i64 as u64),
-            FMem::Lfiwzx => self.set_fpr(f, u64::from(u32::from_be_bytes(mem.read(ea)?))),
-            FMem::Stfd => mem.store(ea, self.fpu.fpr[f].0.to_be_bytes())?,
-            FMem::Stfs => mem.store(ea, double_to_single(self.fpu.fpr[f].0).to_be_bytes())?,
-            FMem::Stfiwx => mem.store(ea, (self.fpu.fpr[f].0 as u32).to_be_bytes())?,
+            FMem::Lfd => {
+                let v = u64::from_be_bytes(self.read_data(mem, ea)?);
+                self.set_fpr(f, v)
+            }
+            FMem::Lfs => {
+                let w = u32::from_be_bytes(self.read_data(mem, ea)?);
+                self.set_fpr(f, single_to_double(w))
+            }
+            FMem::Lfiwax => {
+                let w = i32::from_be_bytes(self.read_data(mem, ea)?);
+                self.set_fpr(f, w as i64 as u64)
+            }
+            FMem::Lfiwzx => {
+                let w = u32::from_be_bytes(self.read_data(mem, ea)?);
+                self.set_fpr(f, u64::from(w))
+            }
+            FMem::Stfd => self.write_data(mem, ea, self.fpu.fpr[f].0.to_be_bytes())?,
+            FMem::Stfs => {
+                let w = double_to_single(self.fpu.fpr[f].0);
+                self.write_data(mem, ea, w.to_be_bytes())?
+            }
+            FMem::Stfiwx => self.write_data(mem, ea, (self.fpu.fpr[f].0 as u32).to_be_bytes())?,
         }
         Ok(())
     }
@@ -507,7 +522,7 @@ impl CpuState {
 
 /// `lfs`: the single-precision bit pattern widened to double precision, as the ISA's
 /// load conversion specifies (exact; denormals normalized, NaNs keep their payload).
-fn single_to_double(w: u32) -> u64 {
+pub(super) fn single_to_double(w: u32) -> u64 {
     let sign = u64::from(w >> 31) << 63;
     let exp = (w >> 23) & 0xFF;
     let frac = u64::from(w & 0x7F_FFFF);
@@ -527,7 +542,7 @@ fn single_to_double(w: u32) -> u64 {
 
 /// `stfs`: the ISA's store conversion, which truncates (no rounding) and denormalizes
 /// values below the single-precision normal range.
-fn double_to_single(d: u64) -> u32 {
+pub(super) fn double_to_single(d: u64) -> u32 {
     let sign = ((d >> 63) as u32) << 31;
     let exp = ((d >> 52) & 0x7FF) as i64;
     let frac = d & 0x000F_FFFF_FFFF_FFFF;

@@ -5,21 +5,53 @@
 use super::*;
 
 impl CpuState {
-    /// RT ← the doubleword at `ea`, RT+1 ← the next one (the quadword loads).
+    /// Whether data accesses are little-endian (MSR\[LE\]).
+    pub fn little_endian(&self) -> bool {
+        self.msr & msr::LE != 0
+    }
+
+    /// The `N` bytes at `ea` in the order a big-endian access sees them: reversed in
+    /// little-endian mode, as the ISA defines an access of `N` bytes under MSR\[LE\].
+    pub(super) fn read_data<const N: usize>(
+        &self,
+        mem: &mut Memory,
+        ea: u64,
+    ) -> Result<[u8; N], Fault> {
+        let mut b = mem.read::<N>(ea)?;
+        if self.little_endian() {
+            b.reverse();
+        }
+        Ok(b)
+    }
+
+    /// Stores `b` (big-endian order) at `ea` as an access of `N` bytes in the current
+    /// byte order.
+    pub(super) fn write_data<const N: usize>(
+        &self,
+        mem: &mut Memory,
+        ea: u64,
+        mut b: [u8; N],
+    ) -> Result<(), Fault> {
+        if self.little_endian() {
+            b.reverse();
+        }
+        mem.store(ea, b)
+    }
+
+    /// RT ← the high doubleword of the quadword at `ea`, RT+1 ← the low one (the
+    /// quadword loads; in little-endian mode the quadword is byte-reversed as a whole).
     pub(super) fn load_pair(&mut self, rt: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
-        let hi = mem.read_u64(ea)?;
-        let lo = mem.read_u64(ea.wrapping_add(8))?;
-        self.gpr[(rt & 31) as usize] = hi;
-        self.gpr[((rt + 1) & 31) as usize] = lo;
+        let q = u128::from_be_bytes(self.read_data::<16>(mem, ea)?);
+        self.gpr[(rt & 31) as usize] = (q >> 64) as u64;
+        self.gpr[((rt + 1) & 31) as usize] = q as u64;
         Ok(())
     }
 
     /// The quadword at `ea` ← RS ‖ RS+1 (the quadword stores).
     pub(super) fn store_pair(&self, rs: u8, ea: u64, mem: &mut Memory) -> Result<(), Fault> {
-        let mut v = [0u8; 16];
-        v[..8].copy_from_slice(&self.gpr[(rs & 31) as usize].to_be_bytes());
-        v[8..].copy_from_slice(&self.gpr[((rs + 1) & 31) as usize].to_be_bytes());
-        mem.write(ea, &v)
+        let hi = u128::from(self.gpr[(rs & 31) as usize]);
+        let lo = u128::from(self.gpr[((rs + 1) & 31) as usize]);
+        self.write_data(mem, ea, (hi << 64 | lo).to_be_bytes())
     }
 
     #[inline(always)]
@@ -89,6 +121,8 @@ pub(crate) fn load<B: Bus>(op: Mem, ea: u64, bus: &mut B) -> Result<u64, B::Erro
         Mem::Lhbrx => u64::from(u16::from_le_bytes(bus.rd(ea)?)),
         Mem::Lwbrx => u64::from(u32::from_le_bytes(bus.rd(ea)?)),
         Mem::Ldbrx => u64::from_le_bytes(bus.rd(ea)?),
+        Mem::Lhabr => i16::from_le_bytes(bus.rd(ea)?) as i64 as u64,
+        Mem::Lwabr => i32::from_le_bytes(bus.rd(ea)?) as i64 as u64,
         _ => 0,
     })
 }

@@ -489,12 +489,12 @@ impl CpuState {
                 let v = match size {
                     1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
                     2 => u64::from(u16::from_be_bytes(
-                        mem.read::<2>(ea).map_err(Exception::Fault)?,
+                        self.read_data(mem, ea).map_err(Exception::Fault)?,
                     )),
                     4 => u64::from(u32::from_be_bytes(
-                        mem.read::<4>(ea).map_err(Exception::Fault)?,
+                        self.read_data(mem, ea).map_err(Exception::Fault)?,
                     )),
-                    8 => mem.read_u64(ea).map_err(Exception::Fault)?,
+                    8 => u64::from_be_bytes(self.read_data(mem, ea).map_err(Exception::Fault)?),
                     // lqarx: the pair RT (high), RT+1 (low).
                     _ => {
                         self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
@@ -517,9 +517,12 @@ impl CpuState {
                 if ok && size == 16 {
                     self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
                 } else if ok {
-                    let v = self.gpr[(rs & 31) as usize].to_be_bytes();
-                    mem.write(ea, &v[8 - size as usize..])
-                        .map_err(Exception::Fault)?;
+                    let mut v = self.gpr[(rs & 31) as usize].to_be_bytes();
+                    let v = &mut v[8 - size as usize..];
+                    if self.little_endian() {
+                        v.reverse();
+                    }
+                    mem.write(ea, v).map_err(Exception::Fault)?;
                 }
                 *res = Reservation::default();
                 self.reserve_addr = u64::MAX;

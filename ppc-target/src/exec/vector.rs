@@ -1,7 +1,7 @@
 //! The VMX/VSX loads and stores of whole registers and the VSCR moves (big-endian
 //! element order: the bytes in memory are the register's bytes, most significant first).
 
-use crate::decode::{Vector, VsrMove};
+use crate::decode::{Vector, VsrMove, VsxMem};
 use crate::mem::{Fault, Memory};
 use crate::state::CpuState;
 
@@ -45,11 +45,32 @@ impl CpuState {
         }
     }
 
+    /// The vector loads and stores access `elem`-byte elements in order, each in the
+    /// current byte order: in little-endian mode each element of the 16 bytes is
+    /// reversed in place, the element order kept (for `lxvx` the element is the whole
+    /// quadword).
+    fn element_order(&self, v: &mut [u8; 16], elem: u8) {
+        if self.little_endian() {
+            v.chunks_mut(elem.into()).for_each(<[u8]>::reverse);
+        }
+    }
+
+    /// Sets doubleword 0 of VSR `x`, leaving doubleword 1.
+    fn set_vsr_high(&mut self, x: u8, v: u64) {
+        match x & 63 {
+            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
+            x => {
+                let r = &mut self.altivec.vr[(x - 32) as usize].0;
+                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
+            }
+        }
+    }
+
     pub(super) fn vector(&mut self, op: Vector, mem: &mut Memory) -> Result<(), Fault> {
         let ea = |cpu: &Self, ra: u8, rb: u8| cpu.ea(ra, Some(rb), 0);
         match op {
             Vector::Lvx { vrt, ra, rb } => {
-                let v = mem.read::<16>(ea(self, ra, rb) & !15)?;
+                let v = self.read_data::<16>(mem, ea(self, ra, rb) & !15)?;
                 self.altivec.vr[(vrt & 31) as usize].0 = u128::from_be_bytes(v);
             }
             Vector::Lvs { vrt, ra, rb, right } => {
@@ -60,14 +81,79 @@ impl CpuState {
             }
             Vector::Stvx { vrs, ra, rb } => {
                 let v = self.altivec.vr[(vrs & 31) as usize].0;
-                mem.write(ea(self, ra, rb) & !15, &v.to_be_bytes())?;
+                self.write_data(mem, ea(self, ra, rb) & !15, v.to_be_bytes())?;
             }
-            Vector::Lxv { xt, ra, rb, .. } => {
-                let v = mem.read::<16>(ea(self, ra, rb))?;
-                self.set_vsr(xt, u128::from_be_bytes(v));
+            Vector::Lxv {
+                xt,
+                ra,
+                rb,
+                disp,
+                kind,
+            } => {
+                let ea = self.ea(ra, rb, disp);
+                match kind {
+                    VsxMem::Elements { elem } => {
+                        let mut v = mem.read::<16>(ea)?;
+                        self.element_order(&mut v, elem);
+                        self.set_vsr(xt, u128::from_be_bytes(v));
+                    }
+                    VsxMem::Splat { bytes: 4 } => {
+                        let w = u128::from(u32::from_be_bytes(self.read_data(mem, ea)?));
+                        self.set_vsr(xt, w * 0x0000_0001_0000_0001_0000_0001_0000_0001);
+                    }
+                    VsxMem::Splat { .. } => {
+                        let d = u128::from(u64::from_be_bytes(self.read_data(mem, ea)?));
+                        self.set_vsr(xt, d << 64 | d);
+                    }
+                    VsxMem::Scalar { bytes, signed } => {
+                        let v = match bytes {
+                            1 => u64::from(mem.read::<1>(ea)?[0]),
+                            2 => u64::from(u16::from_be_bytes(self.read_data(mem, ea)?)),
+                            4 if signed => {
+                                i32::from_be_bytes(self.read_data(mem, ea)?) as i64 as u64
+                            }
+                            4 => u64::from(u32::from_be_bytes(self.read_data(mem, ea)?)),
+                            _ => u64::from_be_bytes(self.read_data(mem, ea)?),
+                        };
+                        self.set_vsr_high(xt, v);
+                    }
+                    VsxMem::Single => {
+                        let w = u32::from_be_bytes(self.read_data(mem, ea)?);
+                        self.set_vsr_high(xt, super::fp::single_to_double(w));
+                    }
+                }
             }
-            Vector::Stxv { xs, ra, rb, .. } => {
-                mem.write(ea(self, ra, rb), &self.vsr(xs).to_be_bytes())?;
+            Vector::Stxv {
+                xs,
+                ra,
+                rb,
+                disp,
+                kind,
+            } => {
+                let ea = self.ea(ra, rb, disp);
+                let v = self.vsr(xs);
+                let dw0 = (v >> 64) as u64;
+                match kind {
+                    VsxMem::Elements { elem } => {
+                        let mut b = v.to_be_bytes();
+                        self.element_order(&mut b, elem);
+                        mem.store(ea, b)?;
+                    }
+                    VsxMem::Scalar { bytes: 1, .. } => mem.store(ea, [dw0 as u8])?,
+                    VsxMem::Scalar { bytes: 2, .. } => {
+                        self.write_data(mem, ea, (dw0 as u16).to_be_bytes())?
+                    }
+                    VsxMem::Scalar { bytes: 4, .. } => {
+                        self.write_data(mem, ea, (dw0 as u32).to_be_bytes())?
+                    }
+                    VsxMem::Scalar { .. } | VsxMem::Splat { .. } => {
+                        self.write_data(mem, ea, dw0.to_be_bytes())?
+                    }
+                    VsxMem::Single => {
+                        let w = super::fp::double_to_single(dw0);
+                        self.write_data(mem, ea, w.to_be_bytes())?
+                    }
+                }
             }
             Vector::Mtvscr { vrb } => {
                 self.altivec.vscr.0 = self.altivec.vr[(vrb & 31) as usize].0 as u32;
@@ -102,13 +188,7 @@ impl CpuState {
             VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
         };
         // Doubleword 1 is left as it was (QEMU 7.2).
-        match xs & 63 {
-            x @ 0..32 => self.fpu.fpr[x as usize].0 = v,
-            x => {
-                let r = &mut self.altivec.vr[(x - 32) as usize].0;
-                *r = (*r & u128::from(u64::MAX)) | u128::from(v) << 64;
-            }
-        }
+        self.set_vsr_high(xs, v);
     }
 }
 
@@ -157,6 +237,9 @@ impl CpuState {
         let lanewise = |w: usize, f: &dyn Fn(u64, u64) -> u64| {
             pack(elems(a, w).zip(elems(b, w)).map(|(x, y)| f(x, y)), w)
         };
+        let unary = |w: usize, f: &dyn Fn(u64, u32) -> u64| {
+            pack(elems(b, w).map(|x| f(x, 8 * w as u32)), w)
+        };
         let splat_imm = |w: usize| {
             let imm = (i64::from(va as i8) << 59 >> 59) as u64;
             pack((0..16 / w).map(|_| imm), w)
@@ -201,24 +284,18 @@ impl CpuState {
             Or => a | b,
             Xor => a ^ b,
             Nor => !(a | b),
-            AddB => lanewise(1, &|x, y| x.wrapping_add(y)),
-            AddH => lanewise(2, &|x, y| x.wrapping_add(y)),
-            AddW => lanewise(4, &|x, y| x.wrapping_add(y)),
-            SubB => lanewise(1, &|x, y| x.wrapping_sub(y)),
-            SubH => lanewise(2, &|x, y| x.wrapping_sub(y)),
-            SubW => lanewise(4, &|x, y| x.wrapping_sub(y)),
-            SplatImmB => splat_imm(1),
-            SplatImmH => splat_imm(2),
-            SplatImmW => splat_imm(4),
-            SplatB => splat(1),
-            SplatH => splat(2),
-            SplatW => splat(4),
-            MergeHighB => merge(1, true),
-            MergeHighH => merge(2, true),
-            MergeHighW => merge(4, true),
-            MergeLowB => merge(1, false),
-            MergeLowH => merge(2, false),
-            MergeLowW => merge(4, false),
+            Add { bytes: 16 } => a.wrapping_add(b),
+            Sub { bytes: 16 } => a.wrapping_sub(b),
+            Add { bytes } => lanewise(bytes.into(), &|x, y| x.wrapping_add(y)),
+            Sub { bytes } => lanewise(bytes.into(), &|x, y| x.wrapping_sub(y)),
+            SplatImm { bytes } => splat_imm(bytes.into()),
+            Splat { bytes } => splat(bytes.into()),
+            Merge { high, bytes } => merge(bytes.into(), high),
+            MergeEvenOdd { odd } => {
+                let (wa, wb): (Vec<u64>, Vec<u64>) = (elems(a, 4).collect(), elems(b, 4).collect());
+                let k = usize::from(odd);
+                pack([wa[k], wb[k], wa[k + 2], wb[k + 2]].into_iter(), 4)
+            }
             Sldoi => {
                 let both = concat(a, b);
                 let sh = usize::from(vc & 15);
@@ -231,15 +308,84 @@ impl CpuState {
                 u128::from_be_bytes(out)
             }
             Sel => (a & !c) | (b & c),
-            CmpEqB => compare(1, &|x, y| x == y),
-            CmpEqH => compare(2, &|x, y| x == y),
-            CmpEqW => compare(4, &|x, y| x == y),
-            CmpGtUB => compare(1, &|x, y| x > y),
-            CmpGtUH => compare(2, &|x, y| x > y),
-            CmpGtUW => compare(4, &|x, y| x > y),
-            CmpGtSB => compare(1, &|x, y| signed(x, 1) > signed(y, 1)),
-            CmpGtSH => compare(2, &|x, y| signed(x, 2) > signed(y, 2)),
-            CmpGtSW => compare(4, &|x, y| signed(x, 4) > signed(y, 4)),
+            CmpEq { bytes } => compare(bytes.into(), &|x, y| x == y),
+            CmpGtU { bytes } => compare(bytes.into(), &|x, y| x > y),
+            CmpGtS { bytes } => {
+                let w = usize::from(bytes);
+                compare(w, &|x, y| signed(x, w) > signed(y, w))
+            }
+            CmpNe { bytes, zero } => {
+                compare(bytes.into(), &|x, y| x != y || (zero && (x == 0 || y == 0)))
+            }
+            Popcnt { bytes } => unary(bytes.into(), &|x, _| x.count_ones().into()),
+            Clz { bytes } => unary(bytes.into(), &|x, bits| {
+                (x.leading_zeros() - (64 - bits)).into()
+            }),
+            Ctz { bytes } => unary(bytes.into(), &|x, bits| x.trailing_zeros().min(bits).into()),
+            Gbbd => {
+                let t = |d: u64| {
+                    let src = d.to_be_bytes();
+                    let out: [u8; 8] = core::array::from_fn(|i| {
+                        (0..8).fold(0u8, |acc, j| acc | (((src[j] >> (7 - i)) & 1) << (7 - j)))
+                    });
+                    u128::from(u64::from_be_bytes(out))
+                };
+                t((b >> 64) as u64) << 64 | t(b as u64)
+            }
+            Bpermq => {
+                let perm = b
+                    .to_be_bytes()
+                    .iter()
+                    .enumerate()
+                    .fold(0u128, |acc, (i, &k)| {
+                        let bit = if k < 128 { (a >> (127 - k)) & 1 } else { 0 };
+                        acc | bit << (15 - i)
+                    });
+                perm << 64
+            }
+            ShiftBits { right } => {
+                let sh = (b & 7) as u32;
+                if right {
+                    a >> sh
+                } else {
+                    a << sh
+                }
+            }
+            ShiftOctets { right } => {
+                let sh = 8 * ((b >> 3) & 15) as u32;
+                if right {
+                    a >> sh
+                } else {
+                    a << sh
+                }
+            }
+            SumSws => {
+                let sum =
+                    elems(a, 4).map(|x| signed(x, 4)).sum::<i64>() + signed(b as u32 as u64, 4);
+                let clamped = sum.clamp(i32::MIN.into(), i32::MAX.into());
+                if clamped != sum {
+                    self.altivec.vscr.0 |= 1;
+                }
+                u128::from(clamped as u32)
+            }
+            CountLsbb { trailing } => {
+                let bytes = b.to_be_bytes();
+                let n = if trailing {
+                    bytes.iter().rev().take_while(|&&x| x & 1 == 0).count()
+                } else {
+                    bytes.iter().take_while(|&&x| x & 1 == 0).count()
+                };
+                self.gpr[(vt & 31) as usize] = n as u64;
+                return;
+            }
+            Extract { bytes, right } => {
+                let size = 8 * i32::from(bytes);
+                let index = 8 * (self.gpr[(va & 31) as usize] & 15) as i32;
+                let shift = if right { index } else { 128 - index - size };
+                let v = if shift >= 0 { b >> shift } else { b << -shift };
+                self.gpr[(vt & 31) as usize] = (v as u64) & (u64::MAX >> (64 - size));
+                return;
+            }
             Mul { odd, signed, bytes } => {
                 let w = usize::from(bytes);
                 let ext = |x: u64| if signed { self::signed(x, w) as u64 } else { x };
@@ -275,7 +421,8 @@ impl CpuState {
                 let w = usize::from(bytes);
                 let bits = 8 * w as u32;
                 let mask = u64::MAX >> (64 - bits);
-                let (smin, smax) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+                let smax = (u64::MAX >> (65 - bits)) as i64;
+                let smin = -smax - 1;
                 let saturated = core::cell::Cell::new(false);
                 let clamp = |v: i64, lo: i64, hi: i64| {
                     if v < lo || v > hi {
@@ -322,6 +469,9 @@ impl CpuState {
             Or => a | b,
             Xor => a ^ b,
             Nor => !(a | b),
+            Orc => a | !b,
+            Nand => !(a & b),
+            Eqv => !(a ^ b),
             PermDi { dm } => {
                 let hi = if dm & 2 == 0 {
                     a >> 64

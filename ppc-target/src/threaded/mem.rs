@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(super) const MEM_OPS: [Mem; 16] = [
+pub(super) const MEM_OPS: [Mem; 18] = [
     Mem::Lbz,
     Mem::Lhz,
     Mem::Lha,
@@ -20,6 +20,8 @@ pub(super) const MEM_OPS: [Mem; 16] = [
     Mem::Sthbrx,
     Mem::Stwbrx,
     Mem::Stdbrx,
+    Mem::Lhabr,
+    Mem::Lwabr,
 ];
 
 /// A load or store form: `K` indexes [`MEM_OPS`], `X` indexed, `U` with update; RA,
@@ -188,7 +190,7 @@ pub(super) fn memory_handler(
             }
         };
     }
-    pick!(loads 0 1 2 3 4 5 10 11 12 stores 6 7 8 9 13 14 15)
+    pick!(loads 0 1 2 3 4 5 10 11 12 16 17 stores 6 7 8 9 13 14 15)
 }
 
 /// [`memory_handler`] for one kind and store data source.
