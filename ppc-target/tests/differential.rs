@@ -95,6 +95,7 @@ fn register_only(i: &Insn) -> bool {
         | Insn::VsrMove { .. }
         | Insn::Vmx { .. }
         | Insn::Vsx { .. }
+        | Insn::VsxScalar { .. }
         | Insn::Vector(Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }) => true,
         Insn::Mtcrf { one, fxm, .. } => !one || fxm.count_ones() == 1,
         Insn::Mfspr { spr, .. } | Insn::Mtspr { spr, .. } => matches!(spr, 1 | 8 | 9),
@@ -133,21 +134,33 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 8, 72, 264, 328, 520, 584, 776, 840, 14, 78, 526, 590, 654, 718,
                 // Saturating adds and subtracts (VSCR[SAT]), the VSCR moves.
                 512, 576, 640, 768, 832, 896, 1536, 1600, 1664, 1792, 1856, 1920, 1540, 1604,
+                // ISA 2.07: doubleword and quadword adds/subtracts, maxima, minima,
+                // rotates and shifts, vpkudum, vmrgew/vmrgow, population and
+                // leading-zero counts, vgbbd, vbpermq; whole-register shifts, vsumsws.
+                192, 256, 1216, 1280, 194, 450, 706, 962, 196, 964, 1476, 1732, 1102, 1932, 1676,
+                1795, 1859, 1923, 1987, 1794, 1858, 1922, 1986, 1292, 1356, 452, 708, 1036, 1100,
+                1928,
+                // ISA 3.0: trailing-zero counts (VA 28-31), vclzlsbb/vctzlsbb (VA 0/1,
+                // into a GPR), vextu[bhw][lr]x (GPR index, GPR result).
+                1538, 1549, 1613, 1677, 1805, 1869, 1933,
             ];
             let xo = XO[rng.below(XO.len() as u64) as usize];
             // The unpacks and the VSCR moves have no VA; mfvscr no VB, mtvscr no VT.
             let b = if xo == 1540 { 0 } else { b };
             let t = if xo == 1604 { 0 } else { t };
-            let a = if matches!(xo, 526 | 590 | 654 | 718 | 1540 | 1604) {
-                0
-            } else {
-                a
+            let a = match xo {
+                526 | 590 | 654 | 718 | 1540 | 1604 | 1292 | 1794 | 1858 | 1922 | 1986 | 1795
+                | 1859 | 1923 | 1987 => 0,
+                1538 => [0, 1, 28, 29, 30, 31][rng.below(6) as usize],
+                _ => a,
             };
             4 << 26 | t << 21 | a << 16 | b << 11 | xo
         }
         1 => {
             // VC form: element compares, with or without CR6.
-            const XO: &[u32] = &[6, 70, 134, 518, 582, 646, 774, 838, 902];
+            const XO: &[u32] = &[
+                6, 70, 134, 518, 582, 646, 774, 838, 902, 199, 711, 967, 7, 71, 135, 263, 327, 391,
+            ];
             let xo = XO[rng.below(XO.len() as u64) as usize];
             4 << 26 | t << 21 | a << 16 | b << 11 | (rng.below(2) as u32) << 10 | xo
         }
@@ -160,10 +173,24 @@ fn vector_op(rng: &mut Rng) -> u32 {
             // XX3 form on all 64 VSRs: logical ops, xxpermdi, xxsldwi, xxmrg[hl]w;
             // xxspltw (XX2) and xxsel (XX4).
             const XO: &[u32] = &[
-                130, 138, 146, 154, 162, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
+                130, 138, 146, 154, 162, 170, 178, 186, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
+                // Scalar arithmetic (sp, dp), fused multiply-adds, xscpsgndp.
+                0, 8, 16, 24, 32, 40, 48, 56, 1, 9, 17, 25, 33, 41, 49, 57, 129, 137, 145, 153, 161,
+                169, 177, 185, 176,
             ];
+            // XX2 scalar operations: moves, conversions, square roots.
+            const XX2: &[u32] = &[345, 361, 377, 281, 344, 88, 376, 75, 11, 265, 329, 267, 331];
             let high = rng.below(8) as u32;
-            match rng.below(5) {
+            match rng.below(7) {
+                5 => {
+                    let xo = XX2[rng.below(XX2.len() as u64) as usize];
+                    60 << 26 | t << 21 | b << 11 | xo << 2 | (high & 3)
+                }
+                // xscmpudp / xscmpodp BF,XA,XB
+                6 => {
+                    let xo = [35u32, 43][rng.below(2) as usize];
+                    60 << 26 | (t & 0x1C) << 21 | a << 16 | b << 11 | xo << 3 | (high & 6)
+                }
                 0 => 60 << 26 | t << 21 | (a & 3) << 16 | b << 11 | 164 << 2 | (high & 3),
                 1 => 60 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | 3 << 4 | high << 1,
                 _ => {
@@ -178,6 +205,7 @@ fn vector_op(rng: &mut Rng) -> u32 {
             decode(w),
             Ok(Insn::Vmx { .. }
                 | Insn::Vsx { .. }
+                | Insn::VsxScalar { .. }
                 | Insn::Vector(Vector::Lvs { .. } | Vector::Mfvscr { .. } | Vector::Mtvscr { .. }))
         ),
         "{w:08x} does not decode to a vector operation: {:?}",
@@ -207,6 +235,30 @@ fn random_op(rng: &mut Rng) -> u32 {
             let disp = (rng.below(0x7000) as u16) & !(align - 1) & !7;
             let rt = rng.below(31) as u8;
             return enc::d(op, rt, 31, disp);
+        }
+        if rng.below(24) == 0 {
+            // A VSX load or store on the buffer: X-form with EA = r31 (RA = 0),
+            // lxsd/lxssp/stxsd/stxssp (DS) and lxv/stxv (DQ).
+            let x = rng.below(64) as u32;
+            const XO: &[u32] = &[
+                844, 780, 812, 876, 268, 332, 364, 588, 12, 76, 813, 781, 524, 972, 908, 940, 1004,
+                396, 716, 140, 941, 909, 652,
+            ];
+            let disp = (rng.below(0x7000) as u32) & !0xF;
+            return match rng.below(3) {
+                0 => {
+                    let (op, xo) = ([57u32, 61][rng.below(2) as usize], 2 + rng.below(2) as u32);
+                    op << 26 | (x & 31) << 21 | 31 << 16 | disp | xo
+                }
+                1 => {
+                    let xo = [1u32, 5][rng.below(2) as usize];
+                    61 << 26 | (x & 31) << 21 | 31 << 16 | disp | (x >> 5) << 3 | xo
+                }
+                _ => {
+                    let xo = XO[rng.below(XO.len() as u64) as usize];
+                    31 << 26 | (x & 31) << 21 | 31 << 11 | xo << 1 | x >> 5
+                }
+            };
         }
         if rng.below(24) == 0 {
             // lq / stq on the buffer (even register pairs), or a GPR <-> VSR move.
@@ -354,7 +406,11 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         let mut ops = Vec::new();
         for _ in 0..OPS_PER_CASE {
             let w = random_op(rng);
-            if w >> 26 >= 32 {
+            let vsx_mem = matches!(
+                decode(w),
+                Ok(Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }))
+            );
+            if w >> 26 >= 32 || vsx_mem {
                 a.li64(31, DATA_BASE);
             }
             a.word(w);

@@ -290,6 +290,13 @@ pub enum Insn {
         xa: u8,
         xb: u8,
     },
+    /// A VSX scalar floating-point operation on doubleword 0 of VSRs (0–63).
+    VsxScalar {
+        op: VsxScalar,
+        xt: u8,
+        xa: u8,
+        xb: u8,
+    },
     /// `mtfsf FLM,FRB` (`l`: the whole FPSCR; `w`: the upper word's fields).
     Mtfsf {
         flm: u8,
@@ -538,6 +545,7 @@ impl Insn {
                 ..
             } => V2_07,
             Insn::Vsx { .. } => V2_06,
+            Insn::VsxScalar { op, .. } => op.isa(),
             Insn::Setbc { .. } | Insn::Prefixed { .. } => V3_1,
             Insn::Mfcr { one: Some(_), .. } | Insn::Mtcrf { one: true, .. } => V2_01,
             _ => V2_01,
@@ -574,7 +582,7 @@ impl Insn {
             ) if x >= 32 => Some(Facility::Vec),
             Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => Some(Facility::Vsx),
             Insn::Vector(_) | Insn::Vmx { .. } => Some(Facility::Vec),
-            Insn::Vsx { .. } => Some(Facility::Vsx),
+            Insn::Vsx { .. } | Insn::VsxScalar { .. } => Some(Facility::Vsx),
             _ => None,
         }
     }

@@ -5,11 +5,13 @@
 mod fp;
 mod insn;
 mod ops;
+mod vsx;
 mod x31;
 
 use fp::{decode_59, decode_63};
 pub use insn::*;
 pub use ops::*;
+use vsx::{vsx_displacement, vsx_xx3};
 use x31::decode_31;
 
 #[inline]
@@ -280,48 +282,6 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
     })
 }
 
-/// The ISA 3.0 VSX loads and stores with a displacement: `lxsd`/`lxssp` (opcode 57,
-/// DS-form, into VSR 32 + VRT), `stxsd`/`stxssp`, `lxv`/`stxv` (opcode 61; DQ-form
-/// with TX/SX in bit 28).
-fn vsx_displacement(w: u32) -> Result<Insn, DecodeError> {
-    let op = w >> 26;
-    let (t, a) = (rt(w), ra(w));
-    let scalar = |bytes| VsxMem::Scalar {
-        bytes,
-        signed: false,
-    };
-    let (store, xt, disp, kind) = match (op, w & 3) {
-        (57, 2) => (false, t + 32, simm(w & !3), scalar(8)),
-        (57, 3) => (false, t + 32, simm(w & !3), VsxMem::Single),
-        (61, 2) => (true, t + 32, simm(w & !3), scalar(8)),
-        (61, 3) => (true, t + 32, simm(w & !3), VsxMem::Single),
-        (61, 1) => (
-            w & 4 != 0,
-            t | (((w >> 3) & 1) << 5) as u8,
-            simm(w & !0xF),
-            VsxMem::Elements { elem: 16 },
-        ),
-        (op, x) => return Err(bad_ext(op, x)),
-    };
-    Ok(Insn::Vector(if store {
-        Vector::Stxv {
-            xs: xt,
-            ra: a,
-            rb: None,
-            disp,
-            kind,
-        }
-    } else {
-        Vector::Lxv {
-            xt,
-            ra: a,
-            rb: None,
-            disp,
-            kind,
-        }
-    }))
-}
-
 /// The VX- and VC-form VMX operations of the subset (opcode 4, low six bits < 32).
 fn vmx_vx(w: u32) -> Option<Insn> {
     use VmxOp::*;
@@ -463,54 +423,6 @@ fn elem_op(xo: u32) -> Option<ElemOp> {
         1792 => ElemOp::SubSatS,
         _ => return None,
     })
-}
-
-/// The XX3-form VSX operations of the subset (opcode 60).
-fn vsx_xx3(w: u32) -> Option<Insn> {
-    let xt = rt(w) | ((w & 1) << 5) as u8;
-    let xa = ra(w) | (((w >> 2) & 1) << 5) as u8;
-    let xb = rb(w) | (((w >> 1) & 1) << 5) as u8;
-    if (w >> 4) & 3 == 3 {
-        // XX4 form: xxsel, XC in bits 6-10 with its high bit in bit 3.
-        let xc = ((w >> 6) & 31) as u8 | (((w >> 3) & 1) << 5) as u8;
-        return Some(Insn::Vsx {
-            op: VsxOp::Sel { xc },
-            xt,
-            xa,
-            xb,
-        });
-    }
-    if (w >> 2) & 0x1FF == 164 {
-        // XX2 form: xxspltw XT,XB,UIM (bits 18-20 reserved).
-        return ((w >> 18) & 7 == 0).then_some(Insn::Vsx {
-            op: VsxOp::SpltW {
-                uim: ((w >> 16) & 3) as u8,
-            },
-            xt,
-            xa: 0,
-            xb,
-        });
-    }
-    let op = match (w >> 3) & 0xFF {
-        18 => VsxOp::MergeHighW,
-        50 => VsxOp::MergeLowW,
-        x if x & 0x9F == 2 => VsxOp::SldWi {
-            shw: ((x >> 5) & 3) as u8,
-        },
-        130 => VsxOp::And,
-        138 => VsxOp::Andc,
-        146 => VsxOp::Or,
-        154 => VsxOp::Xor,
-        162 => VsxOp::Nor,
-        170 => VsxOp::Orc,
-        178 => VsxOp::Nand,
-        186 => VsxOp::Eqv,
-        x if x & 0x9F == 10 => VsxOp::PermDi {
-            dm: ((x >> 5) & 3) as u8,
-        },
-        _ => return None,
-    };
-    Some(Insn::Vsx { op, xt, xa, xb })
 }
 
 /// Update forms need RA ≠ 0 (and ≠ RT for loads): otherwise the form is invalid.

@@ -339,6 +339,70 @@ pub enum Vector {
     },
 }
 
+/// The VSX scalar floating-point operations ([`Insn::VsxScalar`](super::Insn)): the
+/// FPU's operations on doubleword 0 of any VSR; a result clears doubleword 1 (as
+/// QEMU 7.2 does; the ISA leaves it undefined).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VsxScalar {
+    /// `xs{add,sub,mul,div}{dp,sp}`: `xt ← xa op xb`.
+    Arith {
+        /// The operation.
+        op: FArith,
+        /// Rounded to single precision (the `sp` forms, ISA 2.07).
+        single: bool,
+    },
+    /// `xs[n]m{add,sub}{a,m}{dp,sp}`: the A forms `xt ← xa × xb ± xt`, the M forms
+    /// `xt ← xa × xt ± xb`.
+    Fma {
+        /// The operation.
+        op: FmaOp,
+        /// The M form.
+        m: bool,
+        /// Rounded to single precision.
+        single: bool,
+    },
+    /// `xscmpudp`/`xscmpodp BF,XA,XB` (BF in `xt`).
+    Cmp {
+        /// `xscmpodp`.
+        ordered: bool,
+    },
+    /// `xsabsdp`, `xsnabsdp`, `xsnegdp`, `xscpsgndp` (the sign of `xa`).
+    Move(FMove),
+    /// `xsrsp` (`Frsp`), `xscvdpsxds` (`Fctidz`), `xscvdpsxws` (`Fctiwz`),
+    /// `xscvsxddp` (`Fcfid`): as the FPR instructions compute them.
+    Conv(FConv),
+    /// `xssqrtdp`, `xssqrtsp`.
+    Sqrt {
+        /// Rounded to single precision.
+        single: bool,
+    },
+    /// `xscvdpsp`: rounded to single precision, in word 0 (and, as POWER9 and QEMU
+    /// do, word 1).
+    ToSingle,
+    /// `xscvspdp`: the single-precision value in word 0, widened.
+    FromSingle,
+    /// `xscvdpspn`: the single-precision format of the value, no status, in words 0
+    /// and 1.
+    ToSingleQuiet,
+    /// `xscvspdpn`: word 0 widened, no status.
+    FromSingleQuiet,
+}
+
+impl VsxScalar {
+    /// The ISA level that introduced the operation.
+    pub fn isa(self) -> IsaLevel {
+        match self {
+            VsxScalar::Arith { single: true, .. }
+            | VsxScalar::Fma { single: true, .. }
+            | VsxScalar::Sqrt { single: true }
+            | VsxScalar::Conv(FConv::Frsp)
+            | VsxScalar::ToSingleQuiet
+            | VsxScalar::FromSingleQuiet => IsaLevel::V2_07,
+            _ => IsaLevel::V2_06,
+        }
+    }
+}
+
 /// The access of a VSX load or store ([`Vector::Lxv`], [`Vector::Stxv`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VsxMem {
@@ -356,8 +420,9 @@ pub enum VsxMem {
     },
     /// Doubleword 0 ↔ an integer of `bytes` in memory, zero- or sign-extended on a load
     /// (`lxsdx`/`lxsd` 8, `lxsiwzx`/`lxsiwax` 4, `lxsihzx` 2, `lxsibzx` 1); a store
-    /// writes the low `bytes` of doubleword 0. Doubleword 1 is left as it was (QEMU
-    /// 7.2; the ISA leaves it undefined).
+    /// writes the low `bytes` of doubleword 0. A load leaves doubleword 1 as it was in
+    /// the X-forms and clears it in the displacement forms (QEMU 7.2; the ISA leaves
+    /// it undefined).
     Scalar {
         /// Width in memory.
         bytes: u8,

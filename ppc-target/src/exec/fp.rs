@@ -365,7 +365,10 @@ impl CpuState {
         }
     }
 
-    pub(super) fn fcmp(&mut self, bf: u8, a: u64, b: u64, ordered: bool) {
+    /// `fcmpu`/`fcmpo` (`vsx` false) and `xscmpudp`/`xscmpodp` (`vsx`): the VSX
+    /// compares leave FI, and an unordered `xscmpodp` leaves FPRF's class, as QEMU 7.2
+    /// does.
+    pub(super) fn fcmp(&mut self, bf: u8, a: u64, b: u64, ordered: bool, vsx: bool) {
         use super::fpscr::*;
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         let c: u32 = if x.is_nan() || y.is_nan() {
@@ -378,14 +381,17 @@ impl CpuState {
             2
         };
         // A comparison is never inexact: FI is cleared, FPCC takes the result.
-        self.fpu.fpscr = (self.fpu.fpscr & !(0xF << 12) & !FI) | u64::from(c) << 12;
+        let fi = if vsx { 0 } else { FI };
+        self.fpu.fpscr = (self.fpu.fpscr & !(0xF << 12) & !fi) | u64::from(c) << 12;
         self.crf[(bf & 7) as usize] = c;
         if c == 1 {
             let snan = is_snan(a) || is_snan(b);
             let mut set = if snan { VXSNAN } else { 0 };
             if ordered {
                 set |= VXVC;
-                self.invalid_fprf();
+                if !vsx {
+                    self.invalid_fprf();
+                }
             }
             self.fp_raise(set);
         }

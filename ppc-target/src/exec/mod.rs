@@ -11,6 +11,7 @@ pub mod fpscr;
 mod mem;
 mod system;
 mod vector;
+mod vsx;
 
 use crate::decode::{CrOp, FMove, Insn, Mem, Target};
 use crate::mem::{Fault, Memory};
@@ -627,6 +628,7 @@ impl CpuState {
                 rc,
             } => self.vmx(op, vt, va, vb, vc, rc),
             Insn::Vsx { op, xt, xa, xb } => self.vsx_op(op, xt, xa, xb),
+            Insn::VsxScalar { op, xt, xa, xb } => self.vsx_scalar(op, xt, xa, xb),
             Insn::Mtfsf { flm, frb, l, w, rc } => {
                 self.mtfsf(flm, self.fpu.fpr[(frb & 31) as usize].0, l, w);
                 if rc {
@@ -739,7 +741,7 @@ impl CpuState {
                     self.fpu.fpr[(fra & 31) as usize].0,
                     self.fpu.fpr[(frb & 31) as usize].0,
                 );
-                self.fcmp(bf, a, b, ordered);
+                self.fcmp(bf, a, b, ordered, false);
             }
             Insn::FConv { op, frt, frb, rc } => {
                 let r = self.fconv(op, self.fpu.fpr[(frb & 31) as usize].0);

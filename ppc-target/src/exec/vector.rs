@@ -55,6 +55,17 @@ impl CpuState {
         }
     }
 
+    /// A scalar load's result: doubleword 0 of VSR `x`; doubleword 1 is cleared by the
+    /// ISA 3.0 displacement forms (`lxsd`, `lxssp`) and left by the X-forms, as QEMU
+    /// 7.2 does (the ISA leaves it undefined).
+    fn set_scalar(&mut self, x: u8, v: u64, clear: bool) {
+        if clear {
+            self.set_vsr(x, u128::from(v) << 64);
+        } else {
+            self.set_vsr_high(x, v);
+        }
+    }
+
     /// Sets doubleword 0 of VSR `x`, leaving doubleword 1.
     fn set_vsr_high(&mut self, x: u8, v: u64) {
         match x & 63 {
@@ -115,11 +126,11 @@ impl CpuState {
                             4 => u64::from(u32::from_be_bytes(self.read_data(mem, ea)?)),
                             _ => u64::from_be_bytes(self.read_data(mem, ea)?),
                         };
-                        self.set_vsr_high(xt, v);
+                        self.set_scalar(xt, v, rb.is_none());
                     }
                     VsxMem::Single => {
                         let w = u32::from_be_bytes(self.read_data(mem, ea)?);
-                        self.set_vsr_high(xt, super::fp::single_to_double(w));
+                        self.set_scalar(xt, super::fp::single_to_double(w), rb.is_none());
                     }
                 }
             }
@@ -382,7 +393,10 @@ impl CpuState {
                 let size = 8 * i32::from(bytes);
                 let index = 8 * (self.gpr[(va & 31) as usize] & 15) as i32;
                 let shift = if right { index } else { 128 - index - size };
-                let v = if shift >= 0 { b >> shift } else { b << -shift };
+                // An arithmetic shift of the register as a signed quadword, the count
+                // taken modulo 128, as QEMU 7.2 computes it on its hosts: an element
+                // running past either end reads sign bits (the ISA leaves it undefined).
+                let v = (b as i128).wrapping_shr(shift as u32) as u128;
                 self.gpr[(vt & 31) as usize] = (v as u64) & (u64::MAX >> (64 - size));
                 return;
             }
