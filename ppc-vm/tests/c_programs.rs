@@ -1,7 +1,8 @@
-//! gcc-built static glibc programs (big-endian ppc64, `tests/data/c-programs`): their
-//! output and exit status equal qemu-ppc64's, and they survive a snapshot and a live
-//! migration mid-run (program break and heap included). The qemu-ppc64 comparison is
-//! skipped when it is missing, unless REQUIRE_QEMU is set.
+//! gcc-built static glibc programs (`tests/data/c-programs`, big-endian ppc64 and
+//! little-endian ppc64le): their output and exit status equal qemu-ppc64's and
+//! qemu-ppc64le's, and they survive a snapshot and a live migration mid-run (program
+//! break and heap included). The qemu-user comparison is skipped when it is missing,
+//! unless REQUIRE_QEMU is set.
 
 mod common;
 
@@ -39,41 +40,54 @@ const PROGRAMS: [(&str, Option<&str>); 6] = [
 #[test]
 fn c_programs_match_qemu_user() {
     let dir = tmp("qemu");
-    let have = Command::new("qemu-ppc64").arg("--version").output().is_ok();
-    if !have && std::env::var_os("REQUIRE_QEMU").is_some() {
-        panic!("qemu-ppc64 is required (REQUIRE_QEMU is set) but missing");
-    }
-    for (name, arg) in PROGRAMS {
-        let p = program(name, &dir);
-        let arg = arg.map(|a| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join(a)
-                .to_string_lossy()
-                .into_owned()
-        });
-        let mut args = vec!["run", p.to_str().unwrap(), "--cpu", "power9"];
-        if let Some(a) = &arg {
-            args.extend_from_slice(&["--", a]);
+    // Big-endian (NAME.elf) under qemu-ppc64, little-endian (NAME-le.elf) under
+    // qemu-ppc64le; on POWER9 and POWER8, whose AT_HWCAP2 make glibc pick different
+    // string and memory routines.
+    for (suffix, qemu) in [("", "qemu-ppc64"), ("-le", "qemu-ppc64le")] {
+        let have = Command::new(qemu).arg("--version").output().is_ok();
+        if !have && std::env::var_os("REQUIRE_QEMU").is_some() {
+            panic!("{qemu} is required (REQUIRE_QEMU is set) but missing");
         }
-        let ours = run(&args);
-        assert!(
-            ours.stderr.is_empty(),
-            "{name}: {}",
-            String::from_utf8_lossy(&ours.stderr)
-        );
-        assert!(!ours.stdout.is_empty(), "{name}");
-        if have {
-            let theirs = Command::new("qemu-ppc64")
-                .arg(&p)
-                .args(arg.iter())
-                .output()
-                .unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&ours.stdout),
-                String::from_utf8_lossy(&theirs.stdout),
-                "{name}: stdout"
-            );
-            assert_eq!(ours.status.code(), theirs.status.code(), "{name}: status");
+        for cpu in ["power9", "power8"] {
+            for (name, arg) in PROGRAMS {
+                let name = format!("{name}{suffix}");
+                let p = program(&name, &dir);
+                let arg = arg.map(|a| {
+                    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join(a)
+                        .to_string_lossy()
+                        .into_owned()
+                });
+                let mut args = vec!["run", p.to_str().unwrap(), "--cpu", cpu];
+                if let Some(a) = &arg {
+                    args.extend_from_slice(&["--", a]);
+                }
+                let ours = run(&args);
+                assert!(
+                    ours.stderr.is_empty(),
+                    "{name} on {cpu}: {}",
+                    String::from_utf8_lossy(&ours.stderr)
+                );
+                assert!(!ours.stdout.is_empty(), "{name}");
+                if have {
+                    let theirs = Command::new(qemu)
+                        .args(["-cpu", cpu])
+                        .arg(&p)
+                        .args(arg.iter())
+                        .output()
+                        .unwrap();
+                    assert_eq!(
+                        String::from_utf8_lossy(&ours.stdout),
+                        String::from_utf8_lossy(&theirs.stdout),
+                        "{name} on {cpu}: stdout"
+                    );
+                    assert_eq!(
+                        ours.status.code(),
+                        theirs.status.code(),
+                        "{name} on {cpu}: status"
+                    );
+                }
+            }
         }
     }
 }
@@ -109,8 +123,9 @@ fn a_c_program_snapshot_restores_heap_and_break() {
 
 #[test]
 fn c_programs_live_migrate_mid_run_between_models() {
-    // `grow` maps memory and moves its program break during pre-copy.
-    for name in ["work", "grow"] {
+    // `grow` maps memory and moves its program break during pre-copy; `work-le` is
+    // the little-endian build.
+    for name in ["work", "grow", "work-le"] {
         live_migrate(name);
     }
 }

@@ -66,10 +66,11 @@ pub const MMAP_BASE: u64 = 0x0000_2000_0000_0000;
 /// Most the program break may grow.
 pub const MAX_HEAP: u64 = 1 << 30;
 
-/// The `AT_HWCAP` / `AT_HWCAP2` words for a CPU at `isa` with these facilities: what the
-/// interpreter executes (so glibc's ifuncs pick routines it can run). Vector
-/// facilities are left out until the interpreter executes VMX/VSX.
-pub fn hwcaps(isa: IsaLevel, fpu: bool, isel: bool) -> (u64, u64) {
+/// The `AT_HWCAP` / `AT_HWCAP2` words for a CPU at `isa` with these facilities, as the
+/// kernel derives them from the CPU: what the interpreter executes, so glibc's ifuncs
+/// pick routines it can run (AltiVec and VSX included; not DFP, the transactional
+/// memory, the crypto and the quad-precision facilities, which it does not).
+pub fn hwcaps(isa: IsaLevel, fpu: bool, isel: bool, vmx: bool, vsx: bool) -> (u64, u64) {
     const F32: u64 = 0x8000_0000;
     const F64: u64 = 0x4000_0000;
     const FPU: u64 = 0x0800_0000;
@@ -79,6 +80,9 @@ pub fn hwcaps(isa: IsaLevel, fpu: bool, isel: bool) -> (u64, u64) {
     const POWER5_PLUS: u64 = 0x0002_0000;
     const ARCH_2_05: u64 = 0x0000_1000;
     const ARCH_2_06: u64 = 0x0000_0100;
+    const ALTIVEC: u64 = 0x1000_0000;
+    const VSX: u64 = 0x0000_0080;
+    const TRUE_LE: u64 = 0x0000_0002;
     const ARCH_2_07: u64 = 0x8000_0000;
     const HAS_ISEL: u64 = 0x0800_0000;
     const ARCH_3_00: u64 = 0x0080_0000;
@@ -94,7 +98,14 @@ pub fn hwcaps(isa: IsaLevel, fpu: bool, isel: bool) -> (u64, u64) {
         h |= ARCH_2_05;
     }
     if isa >= IsaLevel::V2_06 {
-        h |= ARCH_2_06;
+        // POWER7 and later run little-endian programs too.
+        h |= ARCH_2_06 | TRUE_LE;
+    }
+    if vmx {
+        h |= ALTIVEC;
+    }
+    if vsx {
+        h |= VSX;
     }
     let mut h2 = 0;
     if isa >= IsaLevel::V2_07 {
@@ -278,7 +289,7 @@ impl Guest {
         let bytes = self.random_bytes(16);
         self.mem.write(random, &bytes)?;
         let f = self.cpu.model.facilities;
-        let (hwcap, hwcap2) = crate::linux::hwcaps(self.cpu.isa, f.fpu, f.isel);
+        let (hwcap, hwcap2) = crate::linux::hwcaps(self.cpu.isa, f.fpu, f.isel, f.vmx, f.vsx);
         let auxv: [(u64, u64); 19] = [
             (3, aux.phdr),  // AT_PHDR
             (4, 56),        // AT_PHENT

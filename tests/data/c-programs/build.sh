@@ -1,12 +1,14 @@
 #!/bin/sh
-# Builds the C test programs as static big-endian ppc64 (ELFv1) executables with
-# Debian's cross compiler (apt-get install gcc-powerpc64-linux-gnu
-# libc6-dev-ppc64-cross) and stores them gzipped in bin/. The binaries are committed:
-# the tests need no compiler.
+# Builds the C test programs as static executables with Debian's cross compilers and
+# stores them gzipped in bin/: big-endian ppc64 (ELFv1; apt-get install
+# gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross) as NAME.elf, little-endian ppc64le
+# (ELFv2; gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross) as NAME-le.elf. The
+# binaries are committed: the tests need no compiler.
 set -eu
 cd "$(dirname "$0")"
 for src in src/*.c; do
     name=$(basename "$src" .c)
     powerpc64-linux-gnu-gcc -O2 -static -o "bin/$name.elf" "$src" -lm
-    gzip -9 -n -f "bin/$name.elf"
+    powerpc64le-linux-gnu-gcc -O2 -static -o "bin/$name-le.elf" "$src" -lm
+    gzip -9 -n -f "bin/$name.elf" "bin/$name-le.elf"
 done
