@@ -96,9 +96,14 @@ pub struct RunResult {
 }
 
 /// A gcc-built static glibc program (`tests/data/c-programs/src/work.c`): sieves,
-/// sorting, formatting and floating point in twelve rounds.
-pub fn c_program() -> Vec<u8> {
-    let gz = include_bytes!("../../tests/data/c-programs/bin/work.elf.gz");
+/// sorting, formatting and floating point in twelve rounds; the big-endian ppc64 build,
+/// or the little-endian ppc64le one.
+pub fn c_program(little_endian: bool) -> Vec<u8> {
+    let gz: &[u8] = if little_endian {
+        include_bytes!("../../tests/data/c-programs/bin/work-le.elf.gz")
+    } else {
+        include_bytes!("../../tests/data/c-programs/bin/work.elf.gz")
+    };
     vmstate_tools::input::decompress(gz.to_vec()).expect("the bundled program unpacks")
 }
 
@@ -391,48 +396,50 @@ pub fn run(out: &mut dyn Write) -> Result<bool, String> {
         out,
         "\n4. A gcc-built C program (static glibc: sieves, qsort, printf, floating point), POWER9 in power8 compat mode -> POWER8, mid-run".into(),
     )?;
-    let elf = c_program();
-    let c_reference = reference_of(&elf, "power8", None);
-    let mut g = guest_of(&elf, "power8", None);
-    g.run(u64::MAX);
-    let c_after = g.steps / 3;
-    let t = trial_of(
-        &elf,
-        ("power9", Some("power8"), "pseries-7.2"),
-        ("power8", None, "pseries-7.2"),
-        c_after,
-        &mut |_| {},
-    )?;
-    let last = |r: &RunResult| {
-        let text = String::from_utf8_lossy(&r.stdout);
-        format!(
-            "{} lines, last \"{}\" ({})",
-            text.lines().count(),
-            text.lines().last().unwrap_or(""),
-            r.stop
-        )
-    };
-    match &t.outcome {
-        Outcome::Migrated(r) => w(
-            out,
+    for (little, build) in [(false, "big-endian ppc64"), (true, "little-endian ppc64le")] {
+        let elf = c_program(little);
+        let c_reference = reference_of(&elf, "power8", None);
+        let mut g = guest_of(&elf, "power8", None);
+        g.run(u64::MAX);
+        let c_after = g.steps / 3;
+        let t = trial_of(
+            &elf,
+            ("power9", Some("power8"), "pseries-7.2"),
+            ("power8", None, "pseries-7.2"),
+            c_after,
+            &mut |_| {},
+        )?;
+        let last = |r: &RunResult| {
+            let text = String::from_utf8_lossy(&r.stdout);
             format!(
-                "   migrated at instruction {} of {}; downtime {}",
-                r.switch_step,
-                g.steps,
-                r.downtime
-                    .map_or_else(|| "unknown".to_owned(), |d| format!("{:.0} µs", us(d)))
-            ),
-        )?,
-        o => w(out, format!("   migration failed: {o:?}"))?,
+                "{} lines, last \"{}\" ({})",
+                text.lines().count(),
+                text.lines().last().unwrap_or(""),
+                r.stop
+            )
+        };
+        match &t.outcome {
+            Outcome::Migrated(r) => w(
+                out,
+                format!(
+                    "   {build}: migrated at instruction {} of {}; downtime {}",
+                    r.switch_step,
+                    g.steps,
+                    r.downtime
+                        .map_or_else(|| "unknown".to_owned(), |d| format!("{:.0} µs", us(d)))
+                ),
+            )?,
+            o => w(out, format!("   {build}: migration failed: {o:?}"))?,
+        }
+        w(out, format!("   result: {}", last(&t.result)))?;
+        check(
+            out,
+            &format!("the migrated {build} C program equals its uninterrupted run"),
+            matches!(t.outcome, Outcome::Migrated(_))
+                && matches!(c_reference.stop, Stop::Exit(_))
+                && t.result == c_reference,
+        )?;
     }
-    w(out, format!("   result: {}", last(&t.result)))?;
-    check(
-        out,
-        "the migrated C program equals its uninterrupted run",
-        matches!(t.outcome, Outcome::Migrated(_))
-            && matches!(c_reference.stop, Stop::Exit(_))
-            && t.result == c_reference,
-    )?;
 
     w(
         out,

@@ -137,8 +137,8 @@ enum Command {
     /// The main job: live-migrate a built-in guest between CPU models on loopback, then the
     /// refusal and backward-migration cases, checking each against an uninterrupted run.
     Demo,
-    /// Run a static ppc64 big-endian Linux executable (hand-written or gcc-built with
-    /// glibc).
+    /// Run a static ppc64 Linux executable, big- or little-endian (hand-written or
+    /// gcc-built with glibc).
     #[command(after_help = STATUSES)]
     Run {
         /// The program.
