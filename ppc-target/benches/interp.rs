@@ -2,8 +2,8 @@
 //! instructions each), beside `qemu-ppc64 -cpu power9` (JIT) and `qemu-ppc64
 //! -singlestep` on the same binaries when qemu-ppc64 is installed, in one run.
 //!
-//! The `c_work` group runs a gcc-built glibc program (about 8e6 instructions) whole, the
-//! same way.
+//! The `c_work` and `c_work_le` groups run a gcc-built glibc program (about 8e6
+//! instructions), big- and little-endian builds, whole, the same way.
 //!
 //! The `system` group runs one loop (about 4e8 instructions) three ways: as a Linux
 //! user-mode program, as a pseries guest in system mode (`Guest::boot_pseries`), and
@@ -41,7 +41,11 @@ fn program_in(dir: &str, name: &str) -> (Vec<u8>, PathBuf) {
 }
 
 fn qemu() -> bool {
-    Command::new("qemu-ppc64")
+    installed("qemu-ppc64")
+}
+
+fn installed(qemu: &str) -> bool {
+    Command::new(qemu)
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
@@ -190,52 +194,59 @@ fn system(c: &mut Criterion) {
 }
 
 /// A gcc-built static glibc program (`tests/data/c-programs/src/work.c`: a sieve, qsort
-/// of strings, floating-point sums), whole runs, beside qemu-ppc64 in one run.
+/// of strings, floating-point sums), whole runs, beside qemu-user in one run: the
+/// big-endian build (`c_work`, qemu-ppc64) and the little-endian one (`c_work_le`,
+/// qemu-ppc64le).
 fn c_program(c: &mut Criterion) {
-    let (elf, path) = program_in("c-programs", "work");
-    let steps = {
-        let mut g = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
-        assert!(matches!(g.run(u64::MAX), Stop::Exit(_)));
-        g.steps
-    };
-    let mut g = c.benchmark_group("c_work");
-    g.sample_size(10)
-        .measurement_time(Duration::from_secs(10))
-        .throughput(Throughput::Elements(steps));
-    g.bench_function("ppc-target", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let mut guest = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
-                let t = Instant::now();
-                assert!(matches!(guest.run(u64::MAX), Stop::Exit(_)));
-                total += t.elapsed();
-            }
-            total
-        })
-    });
-    if qemu() {
-        for (label, args) in [
-            ("qemu-jit", vec!["-cpu", "power9"]),
-            ("qemu-singlestep", vec!["-cpu", "power9", "-singlestep"]),
-        ] {
-            g.bench_function(label, |b| {
-                b.iter_custom(|iters| {
+    for (name, qemu, group) in [
+        ("work", "qemu-ppc64", "c_work"),
+        ("work-le", "qemu-ppc64le", "c_work_le"),
+    ] {
+        let (elf, path) = program_in("c-programs", name);
+        let steps = {
+            let mut g = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
+            assert!(matches!(g.run(u64::MAX), Stop::Exit(_)));
+            g.steps
+        };
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(10))
+            .throughput(Throughput::Elements(steps));
+        g.bench_function("ppc-target", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut guest = Guest::load_elf(&elf, CpuModel::power9(), "work").unwrap();
                     let t = Instant::now();
-                    for _ in 0..iters {
-                        let out = Command::new("qemu-ppc64")
-                            .args(&args)
-                            .arg(&path)
-                            .output()
-                            .unwrap();
-                        assert!(out.status.code().is_some());
-                    }
-                    t.elapsed()
-                })
-            });
+                    assert!(matches!(guest.run(u64::MAX), Stop::Exit(_)));
+                    total += t.elapsed();
+                }
+                total
+            })
+        });
+        if installed(qemu) {
+            for (label, args) in [
+                ("qemu-jit", vec!["-cpu", "power9"]),
+                ("qemu-singlestep", vec!["-cpu", "power9", "-singlestep"]),
+            ] {
+                g.bench_function(label, |b| {
+                    b.iter_custom(|iters| {
+                        let t = Instant::now();
+                        for _ in 0..iters {
+                            let out = Command::new(qemu)
+                                .args(&args)
+                                .arg(&path)
+                                .output()
+                                .unwrap();
+                            assert!(out.status.code().is_some());
+                        }
+                        t.elapsed()
+                    })
+                });
+            }
         }
+        g.finish();
     }
-    g.finish();
 }
 
 criterion_group!(benches, bench, system, c_program);
