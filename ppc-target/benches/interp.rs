@@ -233,11 +233,7 @@ fn c_program(c: &mut Criterion) {
                     b.iter_custom(|iters| {
                         let t = Instant::now();
                         for _ in 0..iters {
-                            let out = Command::new(qemu)
-                                .args(&args)
-                                .arg(&path)
-                                .output()
-                                .unwrap();
+                            let out = Command::new(qemu).args(&args).arg(&path).output().unwrap();
                             assert!(out.status.code().is_some());
                         }
                         t.elapsed()

@@ -286,37 +286,69 @@ impl Asm {
 /// A static ELF64 big-endian ELFv2 executable: `code` at [`TEXT_BASE`] (the entry),
 /// `data` at [`DATA_BASE`] followed by `bss` zero bytes.
 pub fn elf_exec(code: &[u32], data: &[u8], bss: u64) -> Vec<u8> {
-    let mut text: Vec<u8> = code.iter().flat_map(|w| w.to_be_bytes()).collect();
+    elf_exec_in(code, data, bss, false)
+}
+
+/// [`elf_exec`] for a little-endian (ppc64le) program: the header and the instruction
+/// words little-endian; `data` is placed as given.
+///
+/// ```
+/// use ppc_target::asm::{elf_exec_le, Asm};
+/// use ppc_target::interp::{Guest, Stop};
+/// use ppc_target::models::CpuModel;
+/// let mut a = Asm::new();
+/// a.li(3, 7).li(0, 1).sc(); // exit(7)
+/// let elf = elf_exec_le(&a.finish(), &[], 0);
+/// let mut g = Guest::load_elf(&elf, CpuModel::power9(), "le").unwrap();
+/// assert_eq!(g.run(100), Stop::Exit(7));
+/// ```
+pub fn elf_exec_le(code: &[u32], data: &[u8], bss: u64) -> Vec<u8> {
+    elf_exec_in(code, data, bss, true)
+}
+
+fn elf_exec_in(code: &[u32], data: &[u8], bss: u64, little: bool) -> Vec<u8> {
+    // The low `n` bytes of `v` in the file's byte order.
+    let put = |out: &mut Vec<u8>, v: u64, n: usize| {
+        if little {
+            out.extend_from_slice(&v.to_le_bytes()[..n]);
+        } else {
+            out.extend_from_slice(&v.to_be_bytes()[8 - n..]);
+        }
+    };
+    let mut text = Vec::new();
+    for &w in code {
+        put(&mut text, u64::from(w), 4);
+    }
     let hdr = 64u64;
     let phnum = 2u64;
     let text_off = 0x1000u64;
     let data_off = text_off + (text.len() as u64).div_ceil(0x1000) * 0x1000;
     text.resize((data_off - text_off) as usize, 0);
     let mut out = Vec::new();
-    out.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 2, 1, 0]);
+    out.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, if little { 1 } else { 2 }, 1, 0]);
     out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&2u16.to_be_bytes()); // ET_EXEC
-    out.extend_from_slice(&21u16.to_be_bytes()); // EM_PPC64
-    out.extend_from_slice(&1u32.to_be_bytes());
-    out.extend_from_slice(&TEXT_BASE.to_be_bytes()); // entry
-    out.extend_from_slice(&hdr.to_be_bytes()); // phoff
-    out.extend_from_slice(&0u64.to_be_bytes()); // shoff
-    out.extend_from_slice(&2u32.to_be_bytes()); // e_flags: ELFv2
-    out.extend_from_slice(&64u16.to_be_bytes());
-    out.extend_from_slice(&56u16.to_be_bytes());
-    out.extend_from_slice(&(phnum as u16).to_be_bytes());
-    out.extend_from_slice(&64u16.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    let ph = |out: &mut Vec<u8>, flags: u32, off: u64, vaddr: u64, filesz: u64, memsz: u64| {
-        out.extend_from_slice(&1u32.to_be_bytes()); // PT_LOAD
-        out.extend_from_slice(&flags.to_be_bytes());
-        out.extend_from_slice(&off.to_be_bytes());
-        out.extend_from_slice(&vaddr.to_be_bytes());
-        out.extend_from_slice(&vaddr.to_be_bytes());
-        out.extend_from_slice(&filesz.to_be_bytes());
-        out.extend_from_slice(&memsz.to_be_bytes());
-        out.extend_from_slice(&0x1000u64.to_be_bytes());
+    put(&mut out, 2, 2); // ET_EXEC
+    put(&mut out, 21, 2); // EM_PPC64
+    put(&mut out, 1, 4);
+    put(&mut out, TEXT_BASE, 8); // entry
+    put(&mut out, hdr, 8); // phoff
+    put(&mut out, 0, 8); // shoff
+    put(&mut out, 2, 4); // e_flags: ELFv2
+    put(&mut out, 64, 2);
+    put(&mut out, 56, 2);
+    put(&mut out, phnum, 2);
+    put(&mut out, 64, 2);
+    put(&mut out, 0, 2);
+    put(&mut out, 0, 2);
+    let ph = |out: &mut Vec<u8>, flags: u64, off: u64, vaddr: u64, filesz: u64, memsz: u64| {
+        put(out, 1, 4); // PT_LOAD
+        put(out, flags, 4);
+        put(out, off, 8);
+        put(out, vaddr, 8);
+        put(out, vaddr, 8);
+        put(out, filesz, 8);
+        put(out, memsz, 8);
+        put(out, 0x1000, 8);
     };
     ph(
         &mut out,

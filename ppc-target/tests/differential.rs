@@ -1,4 +1,5 @@
-//! Differential test against a live qemu-ppc64: random instruction sequences generated
+//! Differential test against a live qemu-ppc64 and qemu-ppc64le: random instruction
+//! sequences (every other program little-endian) generated
 //! from the decoder itself (random words kept when they decode to a register-only
 //! instruction of the subset, plus loads and stores into a buffer, and the floating-point
 //! arithmetic, fused multiply-adds, square roots and estimates with their FPSCR effects, and the VMX/VSX
@@ -12,7 +13,7 @@
 
 use std::process::Command;
 
-use ppc_target::asm::{elf_exec, enc, Asm, DATA_BASE};
+use ppc_target::asm::{elf_exec, elf_exec_le, enc, Asm, DATA_BASE};
 use ppc_target::decode::{decode, Insn, Vector};
 use ppc_target::interp::{Guest, Stop};
 use ppc_target::models::CpuModel;
@@ -362,7 +363,7 @@ fn random_op(rng: &mut Rng) -> u32 {
 }
 
 /// One program of `CASES_PER_PROGRAM` cases; returns it and each case's instructions.
-fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
+fn program(rng: &mut Rng, little: bool) -> (Vec<u8>, Vec<Vec<u32>>) {
     let mut a = Asm::new();
     let mut cases = Vec::new();
     let mut data = vec![0u8; VSR_INIT as usize];
@@ -447,7 +448,12 @@ fn program(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u32>>) {
         .li(0, 4)
         .sc();
     a.li(3, 0).li(0, 1).sc();
-    (elf_exec(&a.finish(), &data, 0x10000), cases)
+    let elf = if little {
+        elf_exec_le(&a.finish(), &data, 0x10000)
+    } else {
+        elf_exec(&a.finish(), &data, 0x10000)
+    };
+    (elf, cases)
 }
 
 fn ours(elf: &[u8]) -> Vec<u8> {
@@ -457,30 +463,36 @@ fn ours(elf: &[u8]) -> Vec<u8> {
 }
 
 fn qemu_available() -> bool {
-    Command::new("qemu-ppc64")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    ["qemu-ppc64", "qemu-ppc64le"].iter().all(|q| {
+        Command::new(q)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
     let mut rng = Rng(seed | 1);
     let mut cases = 0;
     for p in 0..PROGRAMS_PER_SEED {
-        let (elf, ops) = program(&mut rng);
+        // Every other program is little-endian, run against qemu-ppc64le: the same
+        // instructions with every access in the other byte order.
+        let little = p % 2 == 1;
+        let qemu = if little { "qemu-ppc64le" } else { "qemu-ppc64" };
+        let (elf, ops) = program(&mut rng, little);
         let path = dir.join(format!("diff-{seed:x}-{p}.elf"));
         std::fs::write(&path, &elf).unwrap();
         // qemu-ppc64 runs only executable files.
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
-        let q = Command::new("qemu-ppc64")
+        let q = Command::new(qemu)
             .args(["-cpu", "power9"])
             .arg(&path)
             .output()
             .unwrap();
         assert!(
             q.status.success(),
-            "seed {seed:#x} program {p} ({}): qemu-ppc64 failed: {}",
+            "seed {seed:#x} program {p} ({}): {qemu} failed: {}",
             path.display(),
             String::from_utf8_lossy(&q.stderr)
         );
@@ -491,11 +503,14 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
                 let range = c * WORDS * 8..(c + 1) * WORDS * 8;
                 if mine[range.clone()] != q.stdout[range.clone()] {
                     let word = |b: &[u8], i: usize| {
-                        u64::from_be_bytes(
-                            b[range.start + 8 * i..range.start + 8 * i + 8]
-                                .try_into()
-                                .unwrap(),
-                        )
+                        let bytes = b[range.start + 8 * i..range.start + 8 * i + 8]
+                            .try_into()
+                            .unwrap();
+                        if little {
+                            u64::from_le_bytes(bytes)
+                        } else {
+                            u64::from_be_bytes(bytes)
+                        }
                     };
                     let diffs: Vec<String> = (0..WORDS)
                         .filter(|&i| word(&mine, i) != word(&q.stdout, i))
@@ -536,7 +551,7 @@ fn check_seed(seed: u64, dir: &std::path::Path) -> usize {
 fn random_programs_match_qemu_ppc64() {
     if !qemu_available() {
         if std::env::var_os("REQUIRE_QEMU").is_some() {
-            panic!("REQUIRE_QEMU is set but qemu-ppc64 is not installed");
+            panic!("REQUIRE_QEMU is set but qemu-ppc64/qemu-ppc64le is not installed");
         }
         eprintln!("skipped: qemu-ppc64 not installed (apt-get install qemu-user)");
         return;
@@ -559,5 +574,5 @@ fn random_programs_match_qemu_ppc64() {
         std::fs::remove_dir_all(&dir).ok();
     }
     assert!(cases >= 10_000, "{cases} cases");
-    eprintln!("{cases} random cases identical to qemu-ppc64");
+    eprintln!("{cases} random cases identical to qemu-ppc64 and qemu-ppc64le");
 }
