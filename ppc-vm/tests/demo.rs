@@ -13,7 +13,7 @@ fn the_demo_passes_every_check() {
         qemu || std::env::var_os("REQUIRE_QEMU").is_none(),
         "qemu-system-ppc64 is required"
     );
-    let expected = if qemu { 8 } else { 6 };
+    let expected = if qemu { 9 } else { 7 };
     assert_eq!(text.matches("   ok   ").count(), expected, "{text}");
     assert!(text.contains("All checks passed."));
 }
