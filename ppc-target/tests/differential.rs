@@ -281,7 +281,20 @@ fn random_op(rng: &mut Rng) -> u32 {
             // (mtfsf); the exception enables stay off (precise FP exceptions would end
             // the program in both).
             let rc = rng.below(2) as u32;
-            return match rng.below(3) {
+            let t = rng.below(32) as u32;
+            return match rng.below(4) {
+                // mffs and its ISA 3.0 forms: mffsce, mffsl, mffscrn, mffscrni.
+                3 => {
+                    let (fra, frb) = match rng.below(5) {
+                        0 => (0, 0),
+                        1 => (1, 0),
+                        2 => (24, 0),
+                        3 => (22, rng.below(32) as u32),
+                        _ => (23, rng.below(4) as u32),
+                    };
+                    let rc = if fra == 0 { rc } else { 0 };
+                    63 << 26 | t << 21 | fra << 16 | frb << 11 | 583 << 1 | rc
+                }
                 0 => 63 << 26 | 7 << 23 | (rng.below(4) as u32) << 12 | 134 << 1 | rc,
                 1 => {
                     let bt = [0u32, 3, 5, 6, 7, 12, 15, 19, 21, 23, 30, 31][rng.below(12) as usize];

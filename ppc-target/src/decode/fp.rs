@@ -172,7 +172,17 @@ pub(super) fn decode_63(w: u32) -> Result<Insn, DecodeError> {
             frb: b,
             rc,
         }),
-        583 if a == 0 && b == 0 => Ok(Insn::Mffs { frt: t, rc }),
+        583 => {
+            let op = match (a, b) {
+                (0, 0) => FpscrRead::All,
+                (1, 0) if !rc => FpscrRead::ClearEnables,
+                (24, 0) if !rc => FpscrRead::Light,
+                (22, frb) if !rc => FpscrRead::SetRounding { frb },
+                (23, rm) if !rc && rm & !3 == 0 => FpscrRead::SetRoundingImm { rm },
+                _ => return Err(DecodeError::Invalid),
+            };
+            Ok(Insn::Mffs { frt: t, rc, op })
+        }
         711 => Ok(Insn::Mtfsf {
             flm: ((w >> 17) & 0xFF) as u8,
             frb: b,

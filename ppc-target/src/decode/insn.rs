@@ -344,10 +344,12 @@ pub enum Insn {
         frb: u8,
         rc: bool,
     },
-    /// `mffs`: FRT ← FPSCR.
+    /// `mffs`: FRT ← FPSCR; the ISA 3.0 forms in its FRA field (`mffsce`, `mffsl`,
+    /// `mffscrn`, `mffscrni`) read part of it and may change it.
     Mffs {
         frt: u8,
         rc: bool,
+        op: FpscrRead,
     },
     /// `fadd`, `fsub`, `fmul`, `fdiv` (primary 63), or with `single` their
     /// single-precision forms `fadds`… (primary 59: the result rounded once to single

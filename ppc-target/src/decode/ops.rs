@@ -206,6 +206,28 @@ pub enum FMove {
     Fcpsgn,
 }
 
+/// The forms of `mffs` (ISA 3.0 puts them in its reserved FRA field: a CPU before
+/// POWER9 executes each as `mffs`, as QEMU 7.2 does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FpscrRead {
+    /// `mffs`: the whole FPSCR.
+    All,
+    /// `mffsce`: the whole FPSCR, then the exception enables cleared.
+    ClearEnables,
+    /// `mffsl`: the control and status fields (enables, NI, RN, FR, FI, FPRF).
+    Light,
+    /// `mffscrn FRT,FRB`: the control fields, then RN ← FRB's low two bits.
+    SetRounding {
+        /// FRB.
+        frb: u8,
+    },
+    /// `mffscrni FRT,RM`: the control fields, then RN ← RM.
+    SetRoundingImm {
+        /// RM.
+        rm: u8,
+    },
+}
+
 /// GPR ↔ VSR moves (ISA 2.07).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]

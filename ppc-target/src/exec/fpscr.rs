@@ -3,6 +3,8 @@
 //! to nearest, from the side of it the exact value lies on).
 #![allow(missing_docs)]
 
+use crate::decode::FpscrRead;
+use crate::models::IsaLevel;
 use crate::state::CpuState;
 
 pub const FX: u64 = 1 << 31;
@@ -52,6 +54,37 @@ impl CpuState {
         // Bit 52 (LSB-0 11) is reserved: it stays clear (QEMU's FPSCR_MTFS_MASK).
         self.fpu.fpscr = ((self.fpu.fpscr & !mask) | (v & mask)) & !(1 << 11);
         self.fpscr_summaries();
+    }
+
+    /// `mffs` and its ISA 3.0 forms ([`FpscrRead`]); before ISA 3.0 every form is
+    /// `mffs` (the field was reserved).
+    pub(in crate::exec) fn mffs(&mut self, frt: u8, rc: bool, op: FpscrRead) {
+        // DRN (not kept: it reads 0), the enables, NI, RN.
+        const CONTROL: u64 = 0xFF;
+        let fpscr = self.fpu.fpscr & 0xFFFF_FFFF;
+        let op = if self.isa < IsaLevel::V3_0 {
+            FpscrRead::All
+        } else {
+            op
+        };
+        let (v, rn) = match op {
+            FpscrRead::All => (fpscr, None),
+            FpscrRead::ClearEnables => {
+                self.fpu.fpscr &= !0xF8;
+                self.fpscr_summaries();
+                (fpscr, None)
+            }
+            FpscrRead::Light => (fpscr & (CONTROL | FR | FI | FPRF), None),
+            FpscrRead::SetRounding { frb } => (
+                fpscr & CONTROL,
+                Some(self.fpu.fpr[(frb & 31) as usize].0 & 3),
+            ),
+            FpscrRead::SetRoundingImm { rm } => (fpscr & CONTROL, Some(u64::from(rm & 3))),
+        };
+        if let Some(rn) = rn {
+            self.fpu.fpscr = (self.fpu.fpscr & !3) | rn;
+        }
+        self.fp_result(frt, v, rc);
     }
 
     /// `mtfsb0`/`mtfsb1`: the bit alone (QEMU 7.2 sets no FX for it, even for a new

@@ -793,9 +793,7 @@ impl CpuState {
                 let pick = if a >= 0.0 { frc } else { frb };
                 self.fp_result(frt, self.fpu.fpr[(pick & 31) as usize].0, rc);
             }
-            Insn::Mffs { frt, rc } => {
-                self.fp_result(frt, self.fpu.fpscr & 0xFFFF_FFFF, rc);
-            }
+            Insn::Mffs { frt, rc, op } => self.mffs(frt, rc, op),
             Insn::Nop => {}
         }
         Ok(next)
