@@ -177,12 +177,20 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 130, 138, 146, 154, 162, 170, 178, 186, 10, 42, 74, 106, 2, 34, 66, 98, 18, 50,
                 // Scalar arithmetic (sp, dp), fused multiply-adds, xscpsgndp.
                 0, 8, 16, 24, 32, 40, 48, 56, 1, 9, 17, 25, 33, 41, 49, 57, 129, 137, 145, 153, 161,
-                169, 177, 185, 176,
+                169, 177, 185, 176, // Vector arithmetic and fused multiply-adds (sp, dp).
+                64, 72, 80, 88, 96, 104, 112, 120, 65, 73, 81, 89, 97, 105, 113, 121, 193, 201, 209,
+                217, 225, 233, 241, 249,
             ];
             // XX2 scalar operations: moves, conversions, square roots.
-            const XX2: &[u32] = &[345, 361, 377, 281, 344, 88, 376, 75, 11, 265, 329, 267, 331];
+            const XX2: &[u32] = &[
+                345, 361, 377, 281, 344, 88, 376, 75, 11, 265, 329, 267, 331,
+                // Vector conversions.
+                248, 232, 184, 168, 504, 488, 457, 393,
+            ];
             let high = rng.below(8) as u32;
-            match rng.below(7) {
+            match rng.below(8) {
+                // xxspltib XT, IMM8
+                7 => 60 << 26 | t << 21 | (rng.below(256) as u32) << 11 | 360 << 1 | (high & 1),
                 5 => {
                     let xo = XX2[rng.below(XX2.len() as u64) as usize];
                     60 << 26 | t << 21 | b << 11 | xo << 2 | (high & 3)

@@ -719,4 +719,48 @@ pub enum VsxOp {
     Sel {
         xc: u8,
     },
+    /// `xxspltib` (ISA 3.0): the immediate in every byte.
+    SpltIb {
+        imm: u8,
+    },
+    /// `xv{add,sub,mul,div}{dp,sp}`: element by element (doublewords, or words as
+    /// single precision), the exception bits of all elements gathered; FPRF, FR and
+    /// FI are left (QEMU 7.2).
+    FArith {
+        op: FArith,
+        single: bool,
+    },
+    /// `xv[n]m{add,sub}{a,m}{dp,sp}`: the A forms `xt ← xa × xb ± xt`, the M forms
+    /// `xt ← xa × xt ± xb`, element by element.
+    Fma {
+        op: FmaOp,
+        m: bool,
+        single: bool,
+    },
+    /// The vector conversions.
+    Convert(VecConv),
+}
+
+/// The VSX vector conversions ([`VsxOp::Convert`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VecConv {
+    /// `xvcvsxwdp`/`xvcvuxwdp`: words 0 and 2 (signed or not) to doubles.
+    WordsToDouble {
+        /// Signed integers.
+        signed: bool,
+    },
+    /// `xvcvsxwsp`/`xvcvuxwsp`: each word to single precision.
+    WordsToSingle {
+        /// Signed integers.
+        signed: bool,
+    },
+    /// `xvcvsxddp`/`xvcvuxddp`: each doubleword to double precision.
+    DoublewordsToDouble {
+        /// Signed integers.
+        signed: bool,
+    },
+    /// `xvcvspdp`: the singles in words 0 and 2 to doubles.
+    SingleToDouble,
+    /// `xvcvdpsp`: each double to a single in words 0 and 2.
+    DoubleToSingle,
 }

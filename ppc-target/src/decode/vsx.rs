@@ -32,6 +32,19 @@ pub(super) fn vsx_xx3(w: u32) -> Option<Insn> {
     if let Some(op) = scalar(w) {
         return Some(Insn::VsxScalar { op, xt, xa, xb });
     }
+    if (w >> 1) & 0x3FF == 360 && (w >> 19) & 3 == 0 {
+        return Some(Insn::Vsx {
+            op: VsxOp::SpltIb {
+                imm: (w >> 11) as u8,
+            },
+            xt,
+            xa: 0,
+            xb: 0,
+        });
+    }
+    if let Some(op) = vector_fp(w) {
+        return Some(Insn::Vsx { op, xt, xa, xb });
+    }
     let op = match (w >> 3) & 0xFF {
         18 => VsxOp::MergeHighW,
         50 => VsxOp::MergeLowW,
@@ -138,6 +151,46 @@ fn scalar(w: u32) -> Option<VsxScalar> {
         },
         35 | 43 if w & 1 == 0 && (w >> 21) & 3 == 0 => Cmp { ordered: xo == 43 },
         176 => Move(FMove::Fcpsgn),
+        _ => return None,
+    })
+}
+
+/// The vector floating-point operation of an XX2- or XX3-form word (opcode 60).
+fn vector_fp(w: u32) -> Option<VsxOp> {
+    if ra(w) == 0 {
+        let conv = match (w >> 2) & 0x1FF {
+            248 | 232 => Some(VecConv::WordsToDouble {
+                signed: (w >> 2) & 0x1FF == 248,
+            }),
+            184 | 168 => Some(VecConv::WordsToSingle {
+                signed: (w >> 2) & 0x1FF == 184,
+            }),
+            504 | 488 => Some(VecConv::DoublewordsToDouble {
+                signed: (w >> 2) & 0x1FF == 504,
+            }),
+            457 => Some(VecConv::SingleToDouble),
+            393 => Some(VecConv::DoubleToSingle),
+            _ => None,
+        };
+        if let Some(c) = conv {
+            return Some(VsxOp::Convert(c));
+        }
+    }
+    let xo = (w >> 3) & 0xFF;
+    let arith = [FArith::Add, FArith::Sub, FArith::Mul, FArith::Div];
+    let fma = [FmaOp::Madd, FmaOp::Msub, FmaOp::Nmadd, FmaOp::Nmsub];
+    Some(match xo {
+        // xv{add,sub,mul,div}sp 64, 72, 80, 88; dp 96, 104, 112, 120.
+        64..=127 if xo & 7 == 0 => VsxOp::FArith {
+            op: arith[(xo as usize >> 3) & 3],
+            single: xo < 96,
+        },
+        // xvmadd{a,m}sp 65, 73; xvmsub 81, 89; dp +32; the negative forms +128.
+        x if x & 0x47 == 0x41 => VsxOp::Fma {
+            op: fma[((x >> 4) & 1 | (x >> 6) & 2) as usize],
+            m: x & 8 != 0,
+            single: x & 0x20 == 0,
+        },
         _ => return None,
     })
 }

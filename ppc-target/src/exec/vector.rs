@@ -520,6 +520,11 @@ impl CpuState {
                 let c = self.vsr(xc);
                 (a & !c) | (b & c)
             }
+            SpltIb { imm } => u128::from_ne_bytes([imm; 16]),
+            FArith { .. } | Fma { .. } | Convert(_) => {
+                let t = self.vsr(xt);
+                self.vector_fp(op, a, b, t)
+            }
         };
         self.set_vsr(xt, r);
     }
