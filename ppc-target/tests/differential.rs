@@ -143,7 +143,8 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 1928,
                 // ISA 3.0: trailing-zero counts (VA 28-31), vclzlsbb/vctzlsbb (VA 0/1,
                 // into a GPR), vextu[bhw][lr]x (GPR index, GPR result).
-                1538, 1549, 1613, 1677, 1805, 1869, 1933,
+                1538, 1549, 1613, 1677, 1805, 1869, 1933, // Word multiplies (ISA 2.07).
+                136, 392, 648, 904, 137,
             ];
             let xo = XO[rng.below(XO.len() as u64) as usize];
             // The unpacks and the VSCR moves have no VA; mfvscr no VB, mtvscr no VT.
@@ -152,7 +153,7 @@ fn vector_op(rng: &mut Rng) -> u32 {
             let a = match xo {
                 526 | 590 | 654 | 718 | 1540 | 1604 | 1292 | 1794 | 1858 | 1922 | 1986 | 1795
                 | 1859 | 1923 | 1987 => 0,
-                1538 => [0, 1, 28, 29, 30, 31][rng.below(6) as usize],
+                1538 => [0, 1, 28, 29, 30, 31, 6, 7, 16, 17, 24, 25, 26][rng.below(13) as usize],
                 _ => a,
             };
             4 << 26 | t << 21 | a << 16 | b << 11 | xo
@@ -166,8 +167,8 @@ fn vector_op(rng: &mut Rng) -> u32 {
             4 << 26 | t << 21 | a << 16 | b << 11 | (rng.below(2) as u32) << 10 | xo
         }
         2 => {
-            // VA form: vsel, vperm, vsldoi.
-            let xo = 42 + rng.below(3) as u32;
+            // VA form: vmladduhm, the multiply-sums, vsel, vperm, vsldoi.
+            let xo = [34u32, 36, 37, 38, 39, 40, 41, 42, 43, 44][rng.below(10) as usize];
             4 << 26 | t << 21 | a << 16 | b << 11 | c << 6 | xo
         }
         _ => {
@@ -178,8 +179,8 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 // Scalar arithmetic (sp, dp), fused multiply-adds, xscpsgndp.
                 0, 8, 16, 24, 32, 40, 48, 56, 1, 9, 17, 25, 33, 41, 49, 57, 129, 137, 145, 153, 161,
                 169, 177, 185, 176, // Vector arithmetic and fused multiply-adds (sp, dp).
-                64, 72, 80, 88, 96, 104, 112, 120, 65, 73, 81, 89, 97, 105, 113, 121, 193, 201, 209,
-                217, 225, 233, 241, 249,
+                64, 72, 80, 88, 96, 104, 112, 120, 65, 73, 81, 89, 97, 105, 113, 121, 193, 201,
+                209, 217, 225, 233, 241, 249,
             ];
             // XX2 scalar operations: moves, conversions, square roots.
             const XX2: &[u32] = &[

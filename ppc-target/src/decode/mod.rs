@@ -58,6 +58,26 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             dword: op == 2,
         },
         4 if w & 0x3F < 32 && vmx_vx(w).is_some() => vmx_vx(w).expect("checked"),
+        4 if matches!(w & 0x3F, 34 | 36..=41) => {
+            let xo = w & 0x3F;
+            let op = match xo {
+                34 => VmxOp::MulAddLowH,
+                _ => VmxOp::MulSum {
+                    bytes: if xo < 38 { 1 } else { 2 },
+                    signed_a: matches!(xo, 37 | 40 | 41),
+                    signed_b: matches!(xo, 40 | 41),
+                    saturate: matches!(xo, 39 | 41),
+                },
+            };
+            Insn::Vmx {
+                op,
+                vt: rt(w),
+                va: ra(w),
+                vb: rb(w),
+                vc: ((w >> 6) & 31) as u8,
+                rc: false,
+            }
+        }
         4 if w & 0x3F >= 42 && w & 0x3F <= 44 => {
             let op = [VmxOp::Sel, VmxOp::Perm, VmxOp::Sldoi][(w & 0x3F) as usize - 42];
             // vsldoi's SHB is four bits; QEMU 7.2 ignores the reserved bit above it.
@@ -330,6 +350,19 @@ fn vmx_vx(w: u32) -> Option<Insn> {
         1538 if a >= 28 => Ctz {
             bytes: 1 << (a - 28),
         },
+        1538 if a == 6 || a == 7 => Neg {
+            bytes: if a == 6 { 4 } else { 8 },
+        },
+        1538 if matches!(a, 16 | 17 | 24 | 25 | 26) => ExtendSign {
+            from: 1 << (a & 7),
+            bytes: if a < 24 { 4 } else { 8 },
+        },
+        136 | 392 | 648 | 904 => Mul {
+            odd: w & 0x200 == 0,
+            signed: w & 0x100 != 0,
+            bytes: 4,
+        },
+        137 => MulLowW,
         1538 if a <= 1 => CountLsbb { trailing: a == 1 },
         1549 | 1613 | 1677 | 1805 | 1869 | 1933 => Extract {
             bytes: 1 << ((w >> 6) & 3),

@@ -578,6 +578,33 @@ pub enum VmxOp {
     Ctz {
         bytes: u8,
     },
+    /// `vmuluwm` (ISA 2.07): the low words of the word products.
+    MulLowW,
+    /// `vnegw`/`vnegd` (ISA 3.0): each element negated.
+    Neg {
+        bytes: u8,
+    },
+    /// `vexts[bh]2[wd]`, `vextsw2d` (ISA 3.0): the low `from` bytes of each `bytes`-wide
+    /// element of `vb`, sign-extended.
+    ExtendSign {
+        from: u8,
+        bytes: u8,
+    },
+    /// The VA-form multiply-sums: `vmsumubm`, `vmsummbm`, `vmsumuhm`, `vmsumuhs`,
+    /// `vmsumshm`, `vmsumshs` (each word: the products of its `bytes`-wide elements
+    /// plus `vc`'s word), and `vmladduhm` (halfwords: `va × vb + vc`, modulo).
+    MulSum {
+        /// Element width of the products (1 or 2).
+        bytes: u8,
+        /// `va`'s elements signed.
+        signed_a: bool,
+        /// `vb`'s elements signed.
+        signed_b: bool,
+        /// Saturated (`VSCR[SAT]`), else modulo.
+        saturate: bool,
+    },
+    /// `vmladduhm`.
+    MulAddLowH,
     /// `vgbbd`: the 8×8 bit matrix of each doubleword of `vb` transposed.
     Gbbd,
     /// `vbpermq`: 16 bits of `va` selected by the bytes of `vb`, into bits 48–63.
@@ -635,7 +662,13 @@ impl VmxOp {
     pub fn isa(self) -> IsaLevel {
         use VmxOp::*;
         match self {
-            CmpNe { .. } | Ctz { .. } | CountLsbb { .. } | Extract { .. } => IsaLevel::V3_0,
+            CmpNe { .. }
+            | Ctz { .. }
+            | CountLsbb { .. }
+            | Extract { .. }
+            | Neg { .. }
+            | ExtendSign { .. } => IsaLevel::V3_0,
+            MulLowW | Mul { bytes: 4, .. } => IsaLevel::V2_07,
             Add { bytes: 8 | 16 }
             | Sub { bytes: 8 | 16 }
             | CmpEq { bytes: 8 }

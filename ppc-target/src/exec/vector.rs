@@ -328,6 +328,60 @@ impl CpuState {
             CmpNe { bytes, zero } => {
                 compare(bytes.into(), &|x, y| x != y || (zero && (x == 0 || y == 0)))
             }
+            MulLowW => lanewise(4, &|x, y| x.wrapping_mul(y) & 0xFFFF_FFFF),
+            Neg { bytes } => unary(bytes.into(), &|x, bits| {
+                x.wrapping_neg() & (u64::MAX >> (64 - bits))
+            }),
+            ExtendSign { from, bytes } => unary(bytes.into(), &|x, bits| {
+                signed(x, from.into()) as u64 & (u64::MAX >> (64 - bits))
+            }),
+            MulAddLowH => pack(
+                elems(a, 2)
+                    .zip(elems(b, 2))
+                    .zip(elems(c, 2))
+                    .map(|((x, y), z)| x.wrapping_mul(y).wrapping_add(z)),
+                2,
+            ),
+            MulSum {
+                bytes,
+                signed_a,
+                signed_b,
+                saturate,
+            } => {
+                // Each word of `vc` (signed when `va`'s elements are) plus the products
+                // of the word's `bytes`-wide elements of `va` and `vb`.
+                let w = usize::from(bytes);
+                let per = 4 / w;
+                let (xa, xb): (Vec<u64>, Vec<u64>) = (elems(a, w).collect(), elems(b, w).collect());
+                let ext = |x: u64, s: bool, w: usize| if s { signed(x, w) } else { x as i64 };
+                let (lo, hi) = if signed_a {
+                    (i64::from(i32::MIN), i64::from(i32::MAX))
+                } else {
+                    (0, i64::from(u32::MAX))
+                };
+                let mut sat = false;
+                let words: Vec<u64> = elems(c, 4)
+                    .enumerate()
+                    .map(|(i, acc)| {
+                        let products: i64 = (0..per)
+                            .map(|j| {
+                                let k = i * per + j;
+                                ext(xa[k], signed_a, w) * ext(xb[k], signed_b, w)
+                            })
+                            .sum();
+                        let sum = products + ext(acc, signed_a, 4);
+                        if saturate && (sum < lo || sum > hi) {
+                            sat = true;
+                        }
+                        let v = if saturate { sum.clamp(lo, hi) } else { sum };
+                        v as u64 & 0xFFFF_FFFF
+                    })
+                    .collect();
+                if sat {
+                    self.altivec.vscr.0 |= 1;
+                }
+                pack(words.into_iter(), 4)
+            }
             Popcnt { bytes } => unary(bytes.into(), &|x, _| x.count_ones().into()),
             Clz { bytes } => unary(bytes.into(), &|x, bits| {
                 (x.leading_zeros() - (64 - bits)).into()
