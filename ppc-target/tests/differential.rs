@@ -280,8 +280,9 @@ fn random_op(rng: &mut Rng) -> u32 {
                 0 => 56 << 26 | t << 21 | 31 << 16 | disp,
                 1 => 62 << 26 | t << 21 | 31 << 16 | disp | 2,
                 _ => {
-                    let xo = [51u32, 115, 179, 211, 243][rng.below(5) as usize];
-                    31 << 26 | (xs & 31) << 21 | ra << 16 | xo << 1 | xs >> 5
+                    let xo = [51u32, 115, 179, 211, 243, 307, 403, 435][rng.below(8) as usize];
+                    let rb = if xo == 435 { rng.below(32) as u32 } else { 0 };
+                    31 << 26 | (xs & 31) << 21 | ra << 16 | rb << 11 | xo << 1 | xs >> 5
                 }
             };
         }

@@ -518,7 +518,16 @@ impl Insn {
             | Insn::Stcx { size: 16, .. }
             | Insn::Lq { .. }
             | Insn::Stq { .. }
-            | Insn::VsrMove { .. } => V2_07,
+            | Insn::VsrMove {
+                op:
+                    VsrMove::Mfvsrd
+                    | VsrMove::Mfvsrwz
+                    | VsrMove::Mtvsrd
+                    | VsrMove::Mtvsrwa
+                    | VsrMove::Mtvsrwz,
+                ..
+            } => V2_07,
+            Insn::VsrMove { .. } => V3_0,
             Insn::Isel { .. } => V2_06,
             // fre and frsqrtes came with 2.02; fres and frsqrte are older.
             Insn::Fre { single, sqrt, .. } if single == sqrt => V2_02,
@@ -570,6 +579,11 @@ impl Insn {
             | Insn::Mtfsf { .. }
             | Insn::Mtfsfi { .. }
             | Insn::Mtfsb { .. } => Some(Facility::Fp),
+            Insn::VsrMove {
+                op: VsrMove::Mfvsrld | VsrMove::Mtvsrdd { .. } | VsrMove::Mtvsrws,
+                xs,
+                ..
+            } if xs < 32 => Some(Facility::Vsx),
             Insn::VsrMove { xs, .. } if xs < 32 => Some(Facility::Fp),
             Insn::VsrMove { .. } => Some(Facility::Vec),
             // The displacement forms name a VR or a VSR as the VMX or VSX facility

@@ -237,6 +237,14 @@ pub enum VsrMove {
     Mtvsrd,
     Mtvsrwa,
     Mtvsrwz,
+    /// `mfvsrld RA,XS` (ISA 3.0): doubleword 1.
+    Mfvsrld,
+    /// `mtvsrdd XT,RA,RB` (ISA 3.0): (RA|0) ‖ RB.
+    Mtvsrdd {
+        rb: u8,
+    },
+    /// `mtvsrws XT,RA` (ISA 3.0): RA's low word in every word.
+    Mtvsrws,
 }
 
 /// Supervisor-level instructions (Book III).

@@ -380,6 +380,20 @@ pub(super) fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
             ra: a,
         }),
         51 | 115 | 179 | 211 | 243 => Err(DecodeError::Invalid),
+        307 | 403 if b == 0 => Ok(Insn::VsrMove {
+            op: if xo10 == 307 {
+                VsrMove::Mfvsrld
+            } else {
+                VsrMove::Mtvsrws
+            },
+            xs: t | ((w & 1) << 5) as u8,
+            ra: a,
+        }),
+        435 => Ok(Insn::VsrMove {
+            op: VsrMove::Mtvsrdd { rb: b },
+            xs: t | ((w & 1) << 5) as u8,
+            ra: a,
+        }),
         20 | 84 | 52 | 116 | 276 => {
             let size = match xo10 {
                 20 => 4,

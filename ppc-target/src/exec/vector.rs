@@ -194,6 +194,21 @@ impl CpuState {
                 self.gpr[(ra & 31) as usize] = dw0(self) & 0xFFFF_FFFF;
                 return;
             }
+            VsrMove::Mfvsrld => {
+                self.gpr[(ra & 31) as usize] = self.vsr(xs) as u64;
+                return;
+            }
+            VsrMove::Mtvsrdd { rb } => {
+                let hi = if ra == 0 { 0 } else { g };
+                let lo = self.gpr[(rb & 31) as usize];
+                self.set_vsr(xs, u128::from(hi) << 64 | u128::from(lo));
+                return;
+            }
+            VsrMove::Mtvsrws => {
+                let w = u128::from(g as u32);
+                self.set_vsr(xs, w * 0x0000_0001_0000_0001_0000_0001_0000_0001);
+                return;
+            }
             VsrMove::Mtvsrd => g,
             VsrMove::Mtvsrwa => g as i32 as i64 as u64,
             VsrMove::Mtvsrwz => g & 0xFFFF_FFFF,
