@@ -370,8 +370,24 @@ fn random_op(rng: &mut Rng) -> u32 {
                     };
                 }
                 _ => {
-                    let xo = [12u32, 14, 15, 814, 815, 846][rng.below(6) as usize];
-                    return 63 << 26 | t << 21 | b << 11 | xo << 1 | rc;
+                    // The conversions, the ISA 2.06 unsigned and single ones included
+                    // (fcfids/fcfidus are primary 59).
+                    let (primary, xo) = [
+                        (63u32, 12u32),
+                        (63, 14),
+                        (63, 15),
+                        (63, 814),
+                        (63, 815),
+                        (63, 846),
+                        (63, 974),
+                        (63, 142),
+                        (63, 143),
+                        (63, 942),
+                        (63, 943),
+                        (59, 846),
+                        (59, 974),
+                    ][rng.below(13) as usize];
+                    return primary << 26 | t << 21 | b << 11 | xo << 1 | rc;
                 }
             }
         }

@@ -50,6 +50,22 @@ pub(super) fn decode_59(w: u32) -> Result<Insn, DecodeError> {
         return r;
     }
     let (t, a, b) = (rt(w), ra(w), rb(w));
+    // fcfids, fcfidus: X-form, a 10-bit XO.
+    if let 846 | 974 = (w >> 1) & 0x3FF {
+        if a != 0 {
+            return Err(DecodeError::Invalid);
+        }
+        return Ok(Insn::FConv {
+            op: if (w >> 1) & 0x3FF == 846 {
+                FConv::Fcfids
+            } else {
+                FConv::Fcfidus
+            },
+            frt: t,
+            frb: b,
+            rc: w & 1 != 0,
+        });
+    }
     let c = ((w >> 6) & 31) as u8;
     let (op, frb) = match (w >> 1) & 31 {
         18 if c == 0 => (FArith::Div, b),
@@ -145,6 +161,11 @@ pub(super) fn decode_63(w: u32) -> Result<Insn, DecodeError> {
         814 => return conv(FConv::Fctid),
         815 => return conv(FConv::Fctidz),
         846 => return conv(FConv::Fcfid),
+        974 => return conv(FConv::Fcfidu),
+        142 => return conv(FConv::Fctiwu),
+        143 => return conv(FConv::Fctiwuz),
+        942 => return conv(FConv::Fctidu),
+        943 => return conv(FConv::Fctiduz),
         _ => {}
     }
     let mv = |op| {

@@ -529,6 +529,17 @@ impl Insn {
             } => V2_07,
             Insn::VsrMove { .. } => V3_0,
             Insn::Isel { .. } => V2_06,
+            Insn::FConv {
+                op:
+                    FConv::Fcfids
+                    | FConv::Fcfidu
+                    | FConv::Fcfidus
+                    | FConv::Fctiwu
+                    | FConv::Fctiwuz
+                    | FConv::Fctidu
+                    | FConv::Fctiduz,
+                ..
+            } => V2_06,
             // fre and frsqrtes came with 2.02; fres and frsqrte are older.
             Insn::Fre { single, sqrt, .. } if single == sqrt => V2_02,
             Insn::Branch {

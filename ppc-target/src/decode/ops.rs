@@ -193,6 +193,25 @@ pub enum FConv {
     Fctid,
     Fctidz,
     Fcfid,
+    /// The ISA 2.06 conversions: to and from unsigned integers, and integers to
+    /// single precision (rounded once).
+    Fcfids,
+    Fcfidu,
+    Fcfidus,
+    Fctiwu,
+    Fctiwuz,
+    Fctidu,
+    Fctiduz,
+}
+
+impl FConv {
+    /// Whether the operand is an integer (its bits are never a NaN).
+    pub fn from_integer(self) -> bool {
+        matches!(
+            self,
+            FConv::Fcfid | FConv::Fcfids | FConv::Fcfidu | FConv::Fcfidus
+        )
+    }
 }
 
 /// Floating-point register moves.

@@ -401,7 +401,7 @@ impl CpuState {
         use super::fpscr::*;
         let x = f64::from_bits(b);
         // fcfid reads an integer: its bits are never a NaN.
-        let mut set = if is_snan(b) && op != FConv::Fcfid {
+        let mut set = if is_snan(b) && !op.from_integer() {
             VXSNAN
         } else {
             0
@@ -426,17 +426,76 @@ impl CpuState {
                 self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r) << 12;
                 r
             }
-            FConv::Fcfid => {
-                let v = b as i64;
-                let near = v as f64;
-                let exact = i128::from(v).abs().cmp(&(near as i128).abs());
-                let (r, dir) = directed(near, exact, self.rounding(), true);
-                inexact = dir.is_ne();
-                if inexact {
-                    set |= XX;
+            FConv::Fcfid | FConv::Fcfids | FConv::Fcfidu | FConv::Fcfidus => {
+                // The nearest double and how the exact integer's magnitude compares
+                // with it, then one directed rounding to double or single precision.
+                let (near, exact) = if matches!(op, FConv::Fcfidu | FConv::Fcfidus) {
+                    let near = b as f64;
+                    (near, u128::from(b).cmp(&(near as u128)))
+                } else {
+                    let v = b as i64;
+                    let near = v as f64;
+                    (near, i128::from(v).abs().cmp(&(near as i128).abs()))
+                };
+                let r = if matches!(op, FConv::Fcfids | FConv::Fcfidus) {
+                    let (r, flags) = self.round_single(near, exact, true);
+                    inexact = flags & XX != 0;
+                    set |= flags;
+                    r
+                } else {
+                    let (r, dir) = directed(near, exact, self.rounding(), true);
+                    inexact = dir.is_ne();
+                    if inexact {
+                        set |= XX;
+                    }
+                    r
+                };
+                // QEMU 7.2 sets FPRF for fcfid only (the ISA for all four).
+                if op == FConv::Fcfid {
+                    self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r.to_bits()) << 12;
                 }
-                self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r.to_bits()) << 12;
                 r.to_bits()
+            }
+            FConv::Fctiwu | FConv::Fctiwuz | FConv::Fctidu | FConv::Fctiduz => {
+                let word = matches!(op, FConv::Fctiwu | FConv::Fctiwuz);
+                let rounded = match (
+                    matches!(op, FConv::Fctiwuz | FConv::Fctiduz),
+                    self.rounding(),
+                ) {
+                    (true, _) | (false, Rounding::Zero) => x.trunc(),
+                    (false, Rounding::Nearest) => x.round_ties_even(),
+                    (false, Rounding::Up) => x.ceil(),
+                    (false, Rounding::Down) => x.floor(),
+                };
+                let max = if word {
+                    f64::from(u32::MAX)
+                } else {
+                    2f64.powi(64)
+                };
+                if x.is_nan() {
+                    set |= VXCVI;
+                    0
+                } else if rounded < 0.0 {
+                    set |= VXCVI;
+                    0
+                } else if rounded > max || (!word && rounded >= max) {
+                    set |= VXCVI;
+                    if word {
+                        u64::from(u32::MAX)
+                    } else {
+                        u64::MAX
+                    }
+                } else {
+                    inexact = rounded != x;
+                    if inexact {
+                        set |= XX;
+                    }
+                    if word {
+                        u64::from(rounded as u32)
+                    } else {
+                        rounded as u64
+                    }
+                }
             }
             FConv::Fctiw | FConv::Fctiwz | FConv::Fctid | FConv::Fctidz => {
                 let word = matches!(op, FConv::Fctiw | FConv::Fctiwz);
