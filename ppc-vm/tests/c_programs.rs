@@ -28,8 +28,10 @@ fn run(args: &[&str]) -> Output {
 }
 
 /// The programs, with an argument (`files` reads the file it is given: its own source).
-const PROGRAMS: [(&str, Option<&str>); 6] = [
+const PROGRAMS: [(&str, Option<&str>); 8] = [
     ("stdio", None),
+    ("vec", None),
+    ("libc", None),
     ("work", None),
     ("grow", None),
     ("remap", None),
