@@ -2,7 +2,8 @@
 //! mode), as on the hardware and in QEMU: the VMX operations need AltiVec (not in
 //! POWER5+), the VSX ones VSX (not in the 970), `fre` and `frsqrtes` ISA 2.02 (not in the
 //! 970, which has `fres` and `frsqrte`). Their results are compared with qemu-ppc64 in
-//! the differential test.
+//! the differential test. The newer instructions follow their ISA level: 2.06 (POWER7),
+//! 2.07 (POWER8), 3.0 (POWER9).
 
 use ppc_target::asm::{elf_exec, Asm};
 use ppc_target::interp::{Guest, Stop};
@@ -72,5 +73,57 @@ fn reserved_fields_as_qemu_treats_them() {
         4 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | 780,
     ] {
         assert_eq!(stop_of(word, "power9_v2.0"), Stop::Exit(0), "{word:08x}");
+    }
+}
+
+#[test]
+fn isa_levels_of_the_newer_vector_and_conversion_instructions() {
+    let vx = |xo: u32| 4 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | xo;
+    let xx3 = |xo: u32| 60 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | xo << 3;
+    let vaddudm = vx(192);
+    let vpopcntd = 4 << 26 | 1 << 21 | 3 << 11 | 1987;
+    let vmuluwm = vx(137);
+    let xxlorc = xx3(170);
+    let lxsiwzx = 31 << 26 | 1 << 21 | 1 << 11 | 12 << 1; // lxsiwzx vs1, 0, r1
+    let vcmpneb = vx(7);
+    let xxspltib = 60 << 26 | 1 << 21 | 7 << 11 | 360 << 1;
+    let mtvsrdd = 31 << 26 | 1 << 21 | 3 << 16 | 4 << 11 | 435 << 1;
+    let lxv = 61 << 26 | 1 << 21 | 1 << 16 | 1; // lxv vs1, 0(r1)
+    let mffscrni = 63 << 26 | 1 << 21 | 23 << 16 | 1 << 11 | 583 << 1;
+    let fcfids = 59 << 26 | 1 << 21 | 2 << 11 | 846 << 1;
+    let xvadddp = xx3(96);
+    // (instruction, name, on the 970, on POWER7, on POWER8, on POWER9)
+    let table = [
+        (vaddudm, "vaddudm", false, false, true, true),
+        (vpopcntd, "vpopcntd", false, false, true, true),
+        (vmuluwm, "vmuluwm", false, false, true, true),
+        (xxlorc, "xxlorc", false, false, true, true),
+        (lxsiwzx, "lxsiwzx", false, false, true, true),
+        (vcmpneb, "vcmpneb", false, false, false, true),
+        (xxspltib, "xxspltib", false, false, false, true),
+        (mtvsrdd, "mtvsrdd", false, false, false, true),
+        (lxv, "lxv", false, false, false, true),
+        // In mffs's reserved field: mffs before ISA 3.0 (QEMU 7.2 too).
+        (mffscrni, "mffscrni", true, true, true, true),
+        (fcfids, "fcfids", false, true, true, true),
+        (xvadddp, "xvadddp", false, true, true, true),
+    ];
+    for (word, name, g5, p7, p8, p9) in table {
+        for (model, legal) in [
+            ("970fx_v3.1", g5),
+            ("power7_v2.3", p7),
+            ("power8_v2.0", p8),
+            ("power9_v2.0", p9),
+        ] {
+            let stop = stop_of(word, model);
+            if legal {
+                assert_eq!(stop, Stop::Exit(0), "{name} on {model}");
+            } else {
+                assert!(
+                    matches!(stop, Stop::Signal { signal: 4, .. }),
+                    "{name} on {model} must be illegal: {stop:?}"
+                );
+            }
+        }
     }
 }

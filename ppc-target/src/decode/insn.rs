@@ -566,6 +566,10 @@ impl Insn {
                 op: VsxOp::Orc | VsxOp::Nand | VsxOp::Eqv,
                 ..
             } => V2_07,
+            Insn::Vsx {
+                op: VsxOp::SpltIb { .. },
+                ..
+            } => V3_0,
             Insn::Vsx { .. } => V2_06,
             Insn::VsxScalar { op, .. } => op.isa(),
             Insn::Setbc { .. } | Insn::Prefixed { .. } => V3_1,
