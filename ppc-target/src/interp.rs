@@ -34,6 +34,10 @@ pub enum Stop {
         /// What happened.
         exception: Exception,
     },
+    /// The process sent itself a signal whose default action ends it (`kill`, `tkill`,
+    /// `tgkill`; `abort` sends SIGABRT): it ends with status 128 + `signal`. As for
+    /// [`Stop::Exit`], the state is the one just before the `sc`.
+    Killed(u8),
     /// A pseries guest called RTAS power-off. As for [`Stop::Exit`], the state is the
     /// one just before the `sc 1` (not counted in `steps`).
     PowerOff,
@@ -48,7 +52,7 @@ impl Stop {
     pub fn status(&self) -> Option<u8> {
         match *self {
             Stop::Exit(s) => Some(s),
-            Stop::Signal { signal, .. } => Some(128 + signal),
+            Stop::Signal { signal, .. } | Stop::Killed(signal) => Some(128 + signal),
             Stop::PowerOff => Some(0),
             Stop::StepLimit | Stop::Halted | Stop::Unsupported(_) => None,
         }
@@ -62,6 +66,7 @@ impl fmt::Display for Stop {
             Stop::StepLimit => f.write_str("stopped at the step limit"),
             Stop::PowerOff => f.write_str("powered off"),
             Stop::Halted => f.write_str("halted (the only vCPU stopped itself)"),
+            Stop::Killed(signal) => write!(f, "killed by signal {signal} (sent by itself)"),
             Stop::Unsupported(why) => write!(f, "stopped: {why}"),
             Stop::Signal { signal, exception } => {
                 let what = match exception {
@@ -395,7 +400,7 @@ impl Guest {
             Exception::Syscall { vectored, .. } => {
                 self.cpu.nip = pc + 4;
                 let stop = self.syscall(vectored);
-                if let Some(Stop::Exit(_)) = stop {
+                if let Some(Stop::Exit(_) | Stop::Killed(_)) = stop {
                     // Exiting changes nothing else: rewind to the `sc`.
                     self.cpu.nip = pc;
                     self.steps -= 1;

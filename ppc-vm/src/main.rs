@@ -419,7 +419,9 @@ fn write_trace(
     }
     match stop {
         Stop::Exit(s) => out.push_str(&format!("end status={s}\n")),
-        Stop::Signal { signal, .. } => out.push_str(&format!("end signal={signal}\n")),
+        Stop::Signal { signal, .. } | Stop::Killed(signal) => {
+            out.push_str(&format!("end signal={signal}\n"))
+        }
         Stop::PowerOff => out.push_str("end power-off\n"),
         Stop::StepLimit | Stop::Halted | Stop::Unsupported(_) => {}
     }

@@ -28,8 +28,9 @@ fn run(args: &[&str]) -> Output {
 }
 
 /// The programs, with an argument (`files` reads the file it is given: its own source).
-const PROGRAMS: [(&str, Option<&str>); 8] = [
+const PROGRAMS: [(&str, Option<&str>); 9] = [
     ("stdio", None),
+    ("cxx", None),
     ("vec", None),
     ("libc", None),
     ("work", None),

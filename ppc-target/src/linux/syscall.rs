@@ -42,6 +42,10 @@ pub mod nr {
     pub const PRLIMIT64: u64 = 325;
     pub const GETRANDOM: u64 = 359;
     pub const RSEQ: u64 = 387;
+    pub const KILL: u64 = 37;
+    pub const TKILL: u64 = 208;
+    pub const FUTEX: u64 = 221;
+    pub const TGKILL: u64 = 250;
 }
 
 const ENOENT: u64 = 2;
@@ -56,6 +60,9 @@ const EFAULT: u64 = 14;
 const EINVAL: u64 = 22;
 const ENOTTY: u64 = 25;
 const ENOSYS: u64 = 38;
+const ESRCH: u64 = 3;
+const EAGAIN: u64 = 11;
+const ETIMEDOUT: u64 = 110;
 
 /// A system call's name (for `--strace`).
 pub fn name(n: u64) -> &'static str {
@@ -95,6 +102,10 @@ pub fn name(n: u64) -> &'static str {
         nr::PRLIMIT64 => "prlimit64",
         nr::GETRANDOM => "getrandom",
         nr::RSEQ => "rseq",
+        nr::KILL => "kill",
+        nr::TKILL => "tkill",
+        nr::FUTEX => "futex",
+        nr::TGKILL => "tgkill",
         _ => "unknown",
     }
 }
@@ -105,6 +116,8 @@ pub enum Outcome {
     Return(Result<u64, u64>),
     /// The process exits with this status.
     Exit(u8),
+    /// The process ends by this signal.
+    Killed(u8),
 }
 
 impl Guest {
@@ -114,6 +127,7 @@ impl Guest {
         let args = [g[3], g[4], g[5], g[6], g[7], g[8]];
         let result = match self.linux_syscall(g[0], args) {
             Outcome::Exit(status) => return Some(Stop::Exit(status)),
+            Outcome::Killed(signal) => return Some(Stop::Killed(signal)),
             Outcome::Return(r) => r,
         };
         let so = &mut self.cpu.crf[0];
@@ -158,6 +172,35 @@ impl Guest {
         } else {
             u64::from_be_bytes(b)
         })
+    }
+
+    /// `futex` for a process of one thread: a wake finds no waiter; a wait returns at
+    /// once — EAGAIN when the word differs (as the kernel), else ETIMEDOUT with a
+    /// timeout (no other thread can change it) and, without one, EAGAIN too: the
+    /// kernel would block the only thread forever, and a guest spinning on it stays
+    /// bounded by `--max-steps` and migratable.
+    fn futex(&mut self, addr: u64, op: u64, val: u32, timeout: u64) -> Result<u64, u64> {
+        const WAIT: u64 = 0;
+        const WAKE: u64 = 1;
+        const WAIT_BITSET: u64 = 9;
+        const WAKE_BITSET: u64 = 10;
+        match op & 0x7F {
+            WAKE | WAKE_BITSET => Ok(0),
+            WAIT | WAIT_BITSET => {
+                let b = self.mem.read::<4>(addr).map_err(|_| EFAULT)?;
+                let word = if self.cpu.little_endian() {
+                    u32::from_le_bytes(b)
+                } else {
+                    u32::from_be_bytes(b)
+                };
+                if word != val || timeout == 0 {
+                    Err(EAGAIN)
+                } else {
+                    Err(ETIMEDOUT)
+                }
+            }
+            _ => Err(ENOSYS),
+        }
     }
 
     fn read_cstr(&mut self, addr: u64) -> Result<Vec<u8>, u64> {
@@ -510,6 +553,30 @@ impl Guest {
                 Ok(n as u64)
             })(),
             nr::RT_SIGACTION | nr::RT_SIGPROCMASK => Ok(0),
+            nr::FUTEX => self.futex(a[0], a[1], a[2] as u32, a[3]),
+            // A signal to the process itself (its only thread is 1000): the default
+            // action of the fatal signals ends it (handlers are not run: rt_sigaction
+            // records none); 0 probes, the others are ignored.
+            nr::KILL | nr::TKILL | nr::TGKILL => {
+                let (target, sig) = match nr {
+                    nr::TGKILL => (a[1], a[2]),
+                    _ => (a[0], a[1]),
+                };
+                if target != 1000 && !(nr == nr::KILL && target == 0) {
+                    Err(ESRCH)
+                } else if sig > 64 {
+                    Err(EINVAL)
+                } else if matches!(sig, 0 | 17 | 23 | 28) {
+                    // 0 probes; SIGCHLD, SIGURG, SIGWINCH are ignored by default.
+                    Ok(0)
+                } else {
+                    if self.strace {
+                        let line = format!("1000 {}({:#x},{:#x}) = ?\n", name(nr), a[0], a[1]);
+                        self.stderr.extend_from_slice(line.as_bytes());
+                    }
+                    return Killed(sig as u8);
+                }
+            }
             nr::SET_ROBUST_LIST | nr::RSEQ => Err(ENOSYS),
             _ => Err(ENOSYS),
         };
