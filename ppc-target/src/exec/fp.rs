@@ -472,10 +472,8 @@ impl CpuState {
                 } else {
                     2f64.powi(64)
                 };
-                if x.is_nan() {
-                    set |= VXCVI;
-                    0
-                } else if rounded < 0.0 {
+                // A NaN or a negative integer gives 0.
+                if x.is_nan() || rounded < 0.0 {
                     set |= VXCVI;
                     0
                 } else if rounded > max || (!word && rounded >= max) {
