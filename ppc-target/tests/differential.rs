@@ -184,8 +184,8 @@ fn vector_op(rng: &mut Rng) -> u32 {
             ];
             // XX2 scalar operations: moves, conversions, square roots.
             const XX2: &[u32] = &[
-                345, 361, 377, 281, 344, 88, 376, 75, 11, 265, 329, 267, 331,
-                // Vector conversions.
+                345, 361, 377, 281, 344, 88, 376, 75, 11, 265, 329, 267, 331, 73, 89, 105, 121,
+                107, // Vector conversions.
                 248, 232, 184, 168, 504, 488, 457, 393,
             ];
             let high = rng.below(8) as u32;
@@ -386,7 +386,11 @@ fn random_op(rng: &mut Rng) -> u32 {
                         (63, 943),
                         (59, 846),
                         (59, 974),
-                    ][rng.below(13) as usize];
+                        (63, 392),
+                        (63, 424),
+                        (63, 456),
+                        (63, 488),
+                    ][rng.below(17) as usize];
                     return primary << 26 | t << 21 | b << 11 | xo << 1 | rc;
                 }
             }

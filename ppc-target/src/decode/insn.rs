@@ -530,6 +530,10 @@ impl Insn {
             Insn::VsrMove { .. } => V3_0,
             Insn::Isel { .. } => V2_06,
             Insn::FConv {
+                op: FConv::Frin | FConv::Friz | FConv::Frip | FConv::Frim,
+                ..
+            } => V2_02,
+            Insn::FConv {
                 op:
                     FConv::Fcfids
                     | FConv::Fcfidu

@@ -202,6 +202,14 @@ pub enum FConv {
     Fctiwuz,
     Fctidu,
     Fctiduz,
+    /// Round to an integer in floating-point format (ISA 2.02: `frin` ties away from
+    /// zero, `friz`, `frip`, `frim`; `xsrdpic` the FPSCR\[RN\] mode, which alone
+    /// sets XX).
+    Frin,
+    Friz,
+    Frip,
+    Frim,
+    Fric,
 }
 
 impl FConv {

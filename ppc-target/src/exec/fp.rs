@@ -456,6 +456,35 @@ impl CpuState {
                 }
                 r.to_bits()
             }
+            FConv::Frin | FConv::Friz | FConv::Frip | FConv::Frim | FConv::Fric => {
+                let r = if x.is_nan() {
+                    quiet(b, false)
+                } else {
+                    let mode = match op {
+                        FConv::Fric => self.rounding(),
+                        FConv::Friz => Rounding::Zero,
+                        FConv::Frip => Rounding::Up,
+                        FConv::Frim => Rounding::Down,
+                        _ => Rounding::Nearest,
+                    };
+                    let r = match mode {
+                        // frin rounds ties away from zero; xsrdpic to even.
+                        Rounding::Nearest if op == FConv::Frin => x.round(),
+                        Rounding::Nearest => x.round_ties_even(),
+                        Rounding::Zero => x.trunc(),
+                        Rounding::Up => x.ceil(),
+                        Rounding::Down => x.floor(),
+                    };
+                    // Only the current-mode form reports an inexact result.
+                    if op == FConv::Fric && r != x {
+                        inexact = true;
+                        set |= XX;
+                    }
+                    r.to_bits()
+                };
+                self.fpu.fpscr = (self.fpu.fpscr & !FPRF) | fprf(r) << 12;
+                r
+            }
             FConv::Fctiwu | FConv::Fctiwuz | FConv::Fctidu | FConv::Fctiduz => {
                 let word = matches!(op, FConv::Fctiwu | FConv::Fctiwuz);
                 let rounded = match (
