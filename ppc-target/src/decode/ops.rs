@@ -443,6 +443,11 @@ pub enum VsxScalar {
     ToSingleQuiet,
     /// `xscvspdpn`: word 0 widened, no status.
     FromSingleQuiet,
+    /// `xsmaxdp`, `xsmindp` (IEEE 754-2008 maxNum/minNum; FPRF and FI left).
+    MaxMin {
+        /// The maximum.
+        max: bool,
+    },
 }
 
 impl VsxScalar {
@@ -807,6 +812,43 @@ pub enum VsxOp {
     },
     /// The vector conversions.
     Convert(VecConv),
+    /// `xvmax{dp,sp}`, `xvmin{dp,sp}` (IEEE 754-2008 maxNum/minNum).
+    MaxMin {
+        max: bool,
+        single: bool,
+    },
+    /// `xvabs`, `xvnabs`, `xvneg`, `xvcpsgn` (`dp`, `sp`): sign-bit operations.
+    Move {
+        op: FMove,
+        single: bool,
+    },
+    /// `xvsqrt{dp,sp}`.
+    Sqrt {
+        single: bool,
+    },
+    /// `xvrdpi[zpmc]`, `xvrspi[zpmc]`: round to an integer (`op` is the `fri*` or
+    /// `Fric` conversion).
+    Round {
+        op: FConv,
+        single: bool,
+    },
+    /// `xvcmp{eq,gt,ge}{dp,sp}[.]`: all ones where the compare holds (`.` sets CR6).
+    Cmp {
+        kind: VecCmp,
+        single: bool,
+        rc: bool,
+    },
+}
+
+/// The vector floating-point compares ([`VsxOp::Cmp`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VecCmp {
+    /// `xa == xb`.
+    Eq,
+    /// `xa > xb`.
+    Gt,
+    /// `xa >= xb`.
+    Ge,
 }
 
 /// The VSX vector conversions ([`VsxOp::Convert`]).
@@ -831,4 +873,24 @@ pub enum VecConv {
     SingleToDouble,
     /// `xvcvdpsp`: each double to a single in words 0 and 2.
     DoubleToSingle,
+    /// `xvcvdp{s,u}x{ws,ds}`: each double to an integer (toward zero): a word
+    /// (replicated in its doubleword) or a doubleword.
+    DoubleToInt {
+        /// Signed integers.
+        signed: bool,
+        /// Words rather than doublewords.
+        words: bool,
+    },
+    /// `xvcvsp{s,u}xws` (each word), `xvcvsp{s,u}xds` (words 0 and 2 to doublewords).
+    SingleToInt {
+        /// Signed integers.
+        signed: bool,
+        /// Words rather than doublewords.
+        words: bool,
+    },
+    /// `xvcv{s,u}xdsp`: each doubleword to a single (replicated in its doubleword).
+    DoublewordsToSingle {
+        /// Signed integers.
+        signed: bool,
+    },
 }

@@ -156,6 +156,7 @@ fn scalar(w: u32) -> Option<VsxScalar> {
         },
         35 | 43 if w & 1 == 0 && (w >> 21) & 3 == 0 => Cmp { ordered: xo == 43 },
         176 => Move(FMove::Fcpsgn),
+        160 | 168 => MaxMin { max: xo == 160 },
         _ => return None,
     })
 }
@@ -175,11 +176,64 @@ fn vector_fp(w: u32) -> Option<VsxOp> {
             }),
             457 => Some(VecConv::SingleToDouble),
             393 => Some(VecConv::DoubleToSingle),
+            216 | 200 | 472 | 456 => Some(VecConv::DoubleToInt {
+                signed: (w >> 6) & 1 == 1,
+                words: (w >> 2) & 0x1FF < 256,
+            }),
+            152 | 136 | 408 | 392 => Some(VecConv::SingleToInt {
+                signed: (w >> 6) & 1 == 1,
+                words: (w >> 2) & 0x1FF < 256,
+            }),
+            440 | 424 => Some(VecConv::DoublewordsToSingle {
+                signed: (w >> 2) & 0x1FF == 440,
+            }),
             _ => None,
         };
         if let Some(c) = conv {
             return Some(VsxOp::Convert(c));
         }
+        let xo = (w >> 2) & 0x1FF;
+        let op = match xo {
+            473 | 409 => Some(VsxOp::Move {
+                op: FMove::Fabs,
+                single: xo == 409,
+            }),
+            489 | 425 => Some(VsxOp::Move {
+                op: FMove::Fnabs,
+                single: xo == 425,
+            }),
+            505 | 441 => Some(VsxOp::Move {
+                op: FMove::Fneg,
+                single: xo == 441,
+            }),
+            203 | 139 => Some(VsxOp::Sqrt { single: xo == 139 }),
+            201 | 137 => Some(round(FConv::Frin, xo == 137)),
+            217 | 153 => Some(round(FConv::Friz, xo == 153)),
+            233 | 169 => Some(round(FConv::Frip, xo == 169)),
+            249 | 185 => Some(round(FConv::Frim, xo == 185)),
+            235 | 171 => Some(round(FConv::Fric, xo == 171)),
+            _ => None,
+        };
+        if op.is_some() {
+            return op;
+        }
+    }
+    // XX3 compares: a 7-bit XO and Rc (bit 21).
+    let cmp = match (w >> 3) & 0x7F {
+        99 => Some((VecCmp::Eq, false)),
+        107 => Some((VecCmp::Gt, false)),
+        115 => Some((VecCmp::Ge, false)),
+        67 => Some((VecCmp::Eq, true)),
+        75 => Some((VecCmp::Gt, true)),
+        83 => Some((VecCmp::Ge, true)),
+        _ => None,
+    };
+    if let Some((kind, single)) = cmp {
+        return Some(VsxOp::Cmp {
+            kind,
+            single,
+            rc: (w >> 10) & 1 != 0,
+        });
     }
     let xo = (w >> 3) & 0xFF;
     let arith = [FArith::Add, FArith::Sub, FArith::Mul, FArith::Div];
@@ -190,6 +244,14 @@ fn vector_fp(w: u32) -> Option<VsxOp> {
             op: arith[(xo as usize >> 3) & 3],
             single: xo < 96,
         },
+        224 | 232 | 192 | 200 => VsxOp::MaxMin {
+            max: xo & 8 == 0,
+            single: xo < 224,
+        },
+        240 | 208 => VsxOp::Move {
+            op: FMove::Fcpsgn,
+            single: xo == 208,
+        },
         // xvmadd{a,m}sp 65, 73; xvmsub 81, 89; dp +32; the negative forms +128.
         x if x & 0x47 == 0x41 => VsxOp::Fma {
             op: fma[((x >> 4) & 1 | (x >> 6) & 2) as usize],
@@ -198,4 +260,8 @@ fn vector_fp(w: u32) -> Option<VsxOp> {
         },
         _ => return None,
     })
+}
+
+fn round(op: FConv, single: bool) -> VsxOp {
+    VsxOp::Round { op, single }
 }

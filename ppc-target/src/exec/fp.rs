@@ -346,7 +346,7 @@ impl CpuState {
     }
 
     /// Sets exception bits the way QEMU does: sticky bits, FX, and the VX summary.
-    fn fp_raise(&mut self, set: u64) {
+    pub(super) fn fp_raise(&mut self, set: u64) {
         use super::fpscr::*;
         if set != 0 {
             self.fpu.fpscr |= set | FX;
@@ -652,7 +652,7 @@ pub(super) fn double_to_single(d: u64) -> u32 {
 }
 
 /// Whether a double is a signaling NaN.
-fn is_snan(v: u64) -> bool {
+pub(super) fn is_snan(v: u64) -> bool {
     v & 0x7FF8_0000_0000_0000 == 0x7FF0_0000_0000_0000 && v & 0x000F_FFFF_FFFF_FFFF != 0
 }
 
@@ -723,7 +723,7 @@ fn exact_dir(op: FArith, x: f64, y: f64, r: f64) -> std::cmp::Ordering {
 
 /// A NaN operand as an arithmetic result: quieted, and for a single-precision result
 /// with only a single's fraction bits.
-fn quiet(n: u64, single: bool) -> u64 {
+pub(super) fn quiet(n: u64, single: bool) -> u64 {
     let q = n | 0x0008_0000_0000_0000;
     if single {
         q & !0x1FFF_FFFF

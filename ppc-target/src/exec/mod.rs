@@ -11,6 +11,7 @@ pub mod fpscr;
 mod mem;
 mod system;
 mod vector;
+mod vector_fp;
 mod vsx;
 
 use crate::decode::{CrOp, FMove, Insn, Mem, Target};

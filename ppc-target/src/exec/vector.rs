@@ -590,7 +590,14 @@ impl CpuState {
                 (a & !c) | (b & c)
             }
             SpltIb { imm } => u128::from_ne_bytes([imm; 16]),
-            FArith { .. } | Fma { .. } | Convert(_) => {
+            FArith { .. }
+            | Fma { .. }
+            | Convert(_)
+            | MaxMin { .. }
+            | Move { .. }
+            | Sqrt { .. }
+            | Round { .. }
+            | Cmp { .. } => {
                 let t = self.vsr(xt);
                 self.vector_fp(op, a, b, t)
             }
