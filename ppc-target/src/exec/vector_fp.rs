@@ -225,18 +225,18 @@ impl CpuState {
                 from_words([s[0], s[0], s[1], s[1]])
             }
             VecConv::DoubleToInt { signed, words } => {
-                let r = self.to_ints(&bd, signed, words, raised);
+                let r = self.convert_to_ints(&bd, signed, words, raised);
                 from_dws([0, 1].map(|i| if words { twice(r[i]) } else { r[i] }))
             }
             VecConv::SingleToInt {
                 signed,
                 words: true,
             } => {
-                let r = self.to_ints(&bw.map(single_to_double), signed, true, raised);
+                let r = self.convert_to_ints(&bw.map(single_to_double), signed, true, raised);
                 from_words([0, 1, 2, 3].map(|i| r[i] as u32))
             }
             VecConv::SingleToInt { signed, .. } => {
-                let r = self.to_ints(
+                let r = self.convert_to_ints(
                     &[0, 2].map(|i| single_to_double(bw[i])),
                     signed,
                     false,
@@ -252,7 +252,13 @@ impl CpuState {
     /// so once an element was invalid, each later one gives the NaN result (0x8000…
     /// or 0) — or, once one was out of range, its own result (a NaN: the largest
     /// integer). The hardware converts each element alone.
-    fn to_ints(&mut self, v: &[u64], signed: bool, word: bool, raised: &mut u64) -> Vec<u64> {
+    fn convert_to_ints(
+        &mut self,
+        v: &[u64],
+        signed: bool,
+        word: bool,
+        raised: &mut u64,
+    ) -> Vec<u64> {
         let op = match (signed, word) {
             (true, true) => FConv::Fctiwz,
             (false, true) => FConv::Fctiwuz,
@@ -299,7 +305,7 @@ impl CpuState {
             if snan {
                 self.fp_raise(VXSNAN);
             }
-            if !snan && !(x.is_nan() && y.is_nan()) {
+            if !(snan || x.is_nan() && y.is_nan()) {
                 return if x.is_nan() { b } else { a };
             }
             return quiet(if x.is_nan() { a } else { b }, false);
