@@ -54,7 +54,7 @@ fn maxima_and_minima_match_qemu() {
     for xo in [160u32, 168, 224, 232, 192, 200] {
         for i in 0..8 {
             for j in 0..8 {
-                let (p, q) = if xo < 192 || xo >= 224 {
+                let (p, q) = if !(192..224).contains(&xo) {
                     (DOUBLES[i], DOUBLES[j])
                 } else {
                     let s = |x: u32, y: u32| u64::from(x) << 32 | u64::from(y);
