@@ -345,6 +345,22 @@ fn vmx_vx(w: u32) -> Option<Insn> {
             low: w & 0x80 != 0,
             bytes: 1 << ((w >> 6) & 1),
         },
+        1614 | 1742 if a == 0 => Unpack {
+            low: w & 0x80 != 0,
+            bytes: 4,
+        },
+        142 | 206 | 270 | 334 | 398 | 462 | 1230 | 1358 | 1486 => {
+            let xo = w & 0x7FF;
+            PackSat {
+                bytes: match xo {
+                    142 | 270 | 398 => 2,
+                    206 | 334 | 462 => 4,
+                    _ => 8,
+                },
+                signed_src: !matches!(xo, 142 | 206 | 1230),
+                signed_dst: matches!(xo, 398 | 462 | 1486),
+            }
+        }
         1795 | 1859 | 1923 | 1987 if a == 0 => Popcnt { bytes: width },
         1794 | 1858 | 1922 | 1986 if a == 0 => Clz { bytes: width },
         1538 if a >= 28 => Ctz {

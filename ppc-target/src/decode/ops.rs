@@ -443,6 +443,15 @@ pub enum VsxScalar {
     ToSingleQuiet,
     /// `xscvspdpn`: word 0 widened, no status.
     FromSingleQuiet,
+    /// `xsredp`, `xsrsqrtedp`, `xsresp`, `xsrsqrtesp`: the reciprocal (square root)
+    /// estimates, computed exactly as QEMU 7.2 does (1/x, 1/√x; the `sp` forms rounded
+    /// again to single precision).
+    Estimate {
+        /// The reciprocal square root.
+        sqrt: bool,
+        /// The single-precision form.
+        single: bool,
+    },
     /// `xsmaxdp`, `xsmindp` (IEEE 754-2008 maxNum/minNum; FPRF and FI left).
     MaxMin {
         /// The maximum.
@@ -454,6 +463,7 @@ impl VsxScalar {
     /// The ISA level that introduced the operation.
     pub fn isa(self) -> IsaLevel {
         match self {
+            VsxScalar::Estimate { single: true, .. } => IsaLevel::V2_07,
             VsxScalar::Arith { single: true, .. }
             | VsxScalar::Fma { single: true, .. }
             | VsxScalar::Sqrt { single: true }
@@ -687,7 +697,15 @@ pub enum VmxOp {
     Pack {
         bytes: u8,
     },
-    /// `vupk[hl]s[bh]`: the high (or low) half of `vb`'s `bytes`-wide elements,
+    /// The saturating packs `vpk{u,s}{h,w,d}{u,s}s`: the `bytes`-wide elements of
+    /// `va ‖ vb` (signed or not) clamped to half width (signed or not), `VSCR[SAT]`
+    /// when one saturates.
+    PackSat {
+        bytes: u8,
+        signed_src: bool,
+        signed_dst: bool,
+    },
+    /// `vupk[hl]s[bhw]`: the high (or low) half of `vb`'s `bytes`-wide elements,
     /// sign-extended to double width.
     Unpack {
         low: bool,
@@ -716,6 +734,8 @@ impl VmxOp {
             | CmpGtS { bytes: 8 }
             | Elementwise { bytes: 8, .. }
             | Pack { bytes: 8 }
+            | PackSat { bytes: 8, .. }
+            | Unpack { bytes: 4, .. }
             | Popcnt { .. }
             | Clz { .. }
             | Gbbd
@@ -830,6 +850,12 @@ pub enum VsxOp {
     /// `Fric` conversion).
     Round {
         op: FConv,
+        single: bool,
+    },
+    /// `xvre{dp,sp}`, `xvrsqrte{dp,sp}`: the estimates as QEMU 7.2 computes them
+    /// (1/x, 1/√x, each step rounded in the element's precision).
+    Estimate {
+        sqrt: bool,
         single: bool,
     },
     /// `xvcmp{eq,gt,ge}{dp,sp}[.]`: all ones where the compare holds (`.` sets CR6).

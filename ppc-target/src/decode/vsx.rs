@@ -122,6 +122,10 @@ fn scalar(w: u32) -> Option<VsxScalar> {
             344 => Some(Conv(FConv::Fctidz)),
             88 => Some(Conv(FConv::Fctiwz)),
             376 => Some(Conv(FConv::Fcfid)),
+            90 | 74 | 26 | 10 => Some(Estimate {
+                sqrt: (w >> 2) & 0x1FF < 80 && (w >> 2) & 0x1FF != 26,
+                single: (w >> 2) & 0x1FF < 32,
+            }),
             73 => Some(Conv(FConv::Frin)),
             89 => Some(Conv(FConv::Friz)),
             105 => Some(Conv(FConv::Frip)),
@@ -207,6 +211,10 @@ fn vector_fp(w: u32) -> Option<VsxOp> {
                 single: xo == 441,
             }),
             203 | 139 => Some(VsxOp::Sqrt { single: xo == 139 }),
+            218 | 154 | 202 | 138 => Some(VsxOp::Estimate {
+                sqrt: xo == 202 || xo == 138,
+                single: xo < 200,
+            }),
             201 | 137 => Some(round(FConv::Frin, xo == 137)),
             217 | 153 => Some(round(FConv::Friz, xo == 153)),
             233 | 169 => Some(round(FConv::Frip, xo == 169)),

@@ -488,6 +488,36 @@ impl CpuState {
                 let half = u64::MAX >> (64 - 4 * w as u32);
                 pack(elems(a, w).chain(elems(b, w)).map(|x| x & half), w / 2)
             }
+            PackSat {
+                bytes,
+                signed_src,
+                signed_dst,
+            } => {
+                let w = usize::from(bytes);
+                let half = 4 * u32::from(bytes);
+                let (lo, hi) = if signed_dst {
+                    (-(1i128 << (half - 1)), (1i128 << (half - 1)) - 1)
+                } else {
+                    (0, (1i128 << half) - 1)
+                };
+                let mut sat = false;
+                let out: Vec<u64> = elems(a, w)
+                    .chain(elems(b, w))
+                    .map(|x| {
+                        let v = if signed_src {
+                            i128::from(signed(x, w))
+                        } else {
+                            i128::from(x)
+                        };
+                        sat |= v < lo || v > hi;
+                        v.clamp(lo, hi) as u64
+                    })
+                    .collect();
+                if sat {
+                    self.altivec.vscr.0 |= 1;
+                }
+                pack(out.into_iter(), w / 2)
+            }
             Unpack { low, bytes } => {
                 let w = usize::from(bytes);
                 let mask = u64::MAX >> (64 - 16 * w as u32);
@@ -597,6 +627,7 @@ impl CpuState {
             | Move { .. }
             | Sqrt { .. }
             | Round { .. }
+            | Estimate { .. }
             | Cmp { .. } => {
                 let t = self.vsr(xt);
                 self.vector_fp(op, a, b, t)

@@ -95,6 +95,13 @@ impl CpuState {
                     .collect();
                 unlanes(&r, single)
             }
+            VsxOp::Estimate { sqrt, single } => {
+                let r: Vec<u64> = lanes(b, single)
+                    .into_iter()
+                    .map(|x| el!(self.estimate(x, sqrt, single)))
+                    .collect();
+                unlanes(&r, single)
+            }
             VsxOp::Round { op, single } => {
                 let r: Vec<u64> = lanes(b, single)
                     .into_iter()
@@ -293,6 +300,24 @@ impl CpuState {
                 }
             })
             .collect()
+    }
+
+    /// The VSX estimates as QEMU 7.2 computes them: 1/x or 1/√x, each step rounded
+    /// in the given precision; a zero divisor gives ±∞ without ZX (QEMU does not check
+    /// it here), so FX is not set and FR not cleared for it.
+    pub(super) fn estimate(&mut self, x: u64, sqrt: bool, single: bool) -> u64 {
+        const ONE: u64 = 0x3FF0_0000_0000_0000;
+        let (fx, zx) = (self.fpu.fpscr & FX, self.fpu.fpscr & ZX);
+        let d = if sqrt { self.fsqrt(x, single) } else { x };
+        let (fi, fr) = (self.fpu.fpscr & FI, self.fpu.fpscr & FR);
+        let r = self.farith(crate::decode::FArith::Div, ONE, d, single);
+        if sqrt {
+            self.fpu.fpscr |= fi;
+        }
+        if f64::from_bits(d) == 0.0 {
+            self.fpu.fpscr = (self.fpu.fpscr & !(ZX | FX | FR)) | zx | fx | fr;
+        }
+        r
     }
 
     /// IEEE 754-2008 maxNum/minNum as QEMU 7.2 computes them: a quiet NaN against a

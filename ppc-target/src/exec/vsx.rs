@@ -74,6 +74,10 @@ impl CpuState {
                 u64::from(w) << 32 | u64::from(w)
             }
             VsxScalar::FromSingleQuiet => single_to_double((b >> 32) as u32),
+            VsxScalar::Estimate { sqrt, single } => {
+                let r = self.estimate(b, sqrt, false);
+                self.then_single(r, single)
+            }
             VsxScalar::MaxMin { max } => {
                 let kept = self.fpu.fpscr & (FPRF | FI);
                 let r = self.max_min(a, b, max);
