@@ -49,9 +49,9 @@ const INTEGERS: [u64; 6] = [
 /// rotations of the singles, pairs of the integers.
 fn operands() -> Vec<u128> {
     let mut v = Vec::new();
-    for i in 0..DOUBLES.len() {
-        for j in 0..DOUBLES.len() {
-            v.push(u128::from(DOUBLES[i]) << 64 | u128::from(DOUBLES[j]));
+    for x in DOUBLES {
+        for y in DOUBLES {
+            v.push(u128::from(x) << 64 | u128::from(y));
         }
     }
     for r in 0..SINGLES.len() {
