@@ -199,13 +199,10 @@ fn vector_op(rng: &mut Rng) -> u32 {
                 171, 218, 154, 202, 138, 90, 74, 26, 10,
             ];
             let high = rng.below(8) as u32;
-            match rng.below(9) {
-                // xvcmp{eq,gt,ge}{dp,sp}[.]
-                8 => {
-                    let xo = [99u32, 107, 115, 67, 75, 83][rng.below(6) as usize];
-                    let rc = rng.below(2) as u32;
-                    60 << 26 | t << 21 | a << 16 | b << 11 | rc << 10 | xo << 3 | high
-                }
+            // (The vector compares xvcmp{eq,gt,ge}{dp,sp}[.] are in tests/vsx_isolated.rs:
+            // QEMU 7.2 sets FI, XX and FX after them from flags an earlier instruction
+            // left.)
+            match rng.below(8) {
                 // xxspltib XT, IMM8
                 7 => 60 << 26 | t << 21 | (rng.below(256) as u32) << 11 | 360 << 1 | (high & 1),
                 5 => {

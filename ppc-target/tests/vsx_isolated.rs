@@ -1,11 +1,12 @@
-//! The VSX maxima/minima and conversions on the operands that matter (signalling and
+//! The VSX maxima/minima, conversions and vector compares on the operands that matter (signalling and
 //! quiet NaNs, both zeros, denormals, infinities, integers at and beyond the limits),
 //! each from a clean state, against qemu-ppc64: results and FPSCR.
 //!
 //! They are not in the random differential test: QEMU 7.2 checks their status with the
 //! softfloat flags an earlier instruction may have left (an earlier inexact result sets
 //! XX and FX again), which is not the instruction's own behaviour. Here each case
-//! starts with an exact `fadd` (QEMU resets its flags before it) and a cleared FPSCR.
+//! starts with an exact `fadd` (QEMU resets its flags before it) and an FPSCR of FR and
+//! FI alone.
 //! Skipped without qemu-ppc64 unless REQUIRE_QEMU is set.
 
 use std::process::Command;
@@ -88,7 +89,10 @@ fn isolated_vsx_operations_match_qemu() {
         136, 408, 392, 440, 424,
     ]
     .map(|xo| 60 << 26 | 2 << 21 | 4 << 11 | xo << 2 | 3);
-    let ops: Vec<u32> = xx3.into_iter().chain(xx2).collect();
+    // The compares xvcmp{eq,gt,ge}{dp,sp}. (vs34 ← vs35, vs36; CR6 is not compared).
+    let cmps = [99u32, 107, 115, 67, 75, 83]
+        .map(|xo| 60 << 26 | 2 << 21 | 3 << 16 | 4 << 11 | 1 << 10 | xo << 3 | 7);
+    let ops: Vec<u32> = xx3.into_iter().chain(xx2).chain(cmps).collect();
     let operands = operands();
     let mut a = Asm::new();
     let mut cases = Vec::new();
@@ -102,9 +106,14 @@ fn isolated_vsx_operations_match_qemu() {
             a.li64(3, (q >> 64) as u64)
                 .li64(4, q as u64)
                 .word(mtvsrdd(36, 3, 4));
-            // f0 ← 0; fadd f1, f0, f0 (exact: QEMU's flags reset); mtfsf 0xff, f0.
+            // f0 ← 0; fadd f1, f0, f0 (exact: QEMU's flags reset); FPSCR ← FR | FI (to
+            // see whether the operation keeps them).
             a.li(3, 0).std(3, 0, 31).word(0xC800_0000 | 31 << 16);
-            a.word(0xFC20_002A).word(0xFE00_058E);
+            a.word(0xFC20_002A);
+            a.li64(3, 0x6_0000)
+                .std(3, 0, 31)
+                .word(0xC800_0000 | 31 << 16)
+                .word(0xFE00_058E);
             a.word(op);
             a.word(31 << 26 | 2 << 21 | 5 << 16 | 51 << 1 | 1); // mfvsrd r5, vs34
             a.word(31 << 26 | 2 << 21 | 6 << 16 | 307 << 1 | 1); // mfvsrld r6, vs34

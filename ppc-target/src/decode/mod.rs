@@ -58,10 +58,12 @@ pub fn decode(w: u32) -> Result<Insn, DecodeError> {
             dword: op == 2,
         },
         4 if w & 0x3F < 32 && vmx_vx(w).is_some() => vmx_vx(w).expect("checked"),
-        4 if matches!(w & 0x3F, 34 | 36..=41) => {
+        4 if matches!(w & 0x3F, 34 | 36..=41 | 46 | 47) => {
             let xo = w & 0x3F;
             let op = match xo {
                 34 => VmxOp::MulAddLowH,
+                46 => VmxOp::Float(VmxFloat::Madd),
+                47 => VmxOp::Float(VmxFloat::Nmsub),
                 _ => VmxOp::MulSum {
                     bytes: if xo < 38 { 1 } else { 2 },
                     signed_a: matches!(xo, 37 | 40 | 41),
@@ -393,6 +395,24 @@ fn vmx_vx(w: u32) -> Option<Insn> {
             right: w & 0x40 != 0,
         },
         1928 => SumSws,
+        10 => Float(VmxFloat::Add),
+        74 => Float(VmxFloat::Sub),
+        1034 => Float(VmxFloat::Max),
+        1098 => Float(VmxFloat::Min),
+        266 if a == 0 => Float(VmxFloat::Re),
+        330 if a == 0 => Float(VmxFloat::Rsqrte),
+        522 if a == 0 => Float(VmxFloat::RoundNearest),
+        586 if a == 0 => Float(VmxFloat::RoundZero),
+        650 if a == 0 => Float(VmxFloat::RoundUp),
+        714 if a == 0 => Float(VmxFloat::RoundDown),
+        778 | 842 => Float(VmxFloat::FromInt {
+            signed: w & 0x7FF == 842,
+            uim: a,
+        }),
+        906 | 970 => Float(VmxFloat::ToIntSat {
+            signed: w & 0x7FF == 970,
+            uim: a,
+        }),
         1476 => Elementwise {
             op: ElemOp::ShiftLeft,
             bytes: 8,
@@ -425,6 +445,10 @@ fn vmx_vx(w: u32) -> Option<Insn> {
             // VC form: a 10-bit XO and Rc (bit 21).
             let op = match w & 0x3FF {
                 6 | 70 | 134 | 199 => CmpEq { bytes: width },
+                198 => CmpFp { kind: VecCmp::Eq },
+                454 => CmpFp { kind: VecCmp::Ge },
+                710 => CmpFp { kind: VecCmp::Gt },
+                966 => CmpBounds,
                 518 | 582 | 646 | 711 => CmpGtU { bytes: width },
                 774 | 838 | 902 | 967 => CmpGtS { bytes: width },
                 7 | 71 | 135 | 263 | 327 | 391 => CmpNe {

@@ -655,6 +655,15 @@ pub enum VmxOp {
     },
     /// `vmladduhm`.
     MulAddLowH,
+    /// The VMX floating-point operations on four singles ([`VmxFloat`]).
+    Float(VmxFloat),
+    /// `vcmp{eq,ge,gt}fp[.]`: all ones where the compare holds.
+    CmpFp {
+        kind: VecCmp,
+    },
+    /// `vcmpbfp[.]`: the bounds compare (bit 0: not `a ≤ b`, bit 1: not `a ≥ −b`;
+    /// `.` sets CR6 bit 2 when every element is within its bounds).
+    CmpBounds,
     /// `vgbbd`: the 8×8 bit matrix of each doubleword of `vb` transposed.
     Gbbd,
     /// `vbpermq`: 16 bits of `va` selected by the bytes of `vb`, into bits 48–63.
@@ -744,6 +753,51 @@ impl VmxOp {
             _ => IsaLevel::V2_01,
         }
     }
+}
+
+/// The VMX floating-point operations ([`VmxOp::Float`]): single precision, rounded to
+/// nearest; with VSCR\[NJ\] set denormal operands and results are zeros; the FPSCR is
+/// not involved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VmxFloat {
+    /// `vaddfp`, `vsubfp`.
+    Add,
+    /// `vsubfp`.
+    Sub,
+    /// `vmaxfp`, `vminfp` (a NaN operand gives a NaN).
+    Max,
+    /// `vminfp`.
+    Min,
+    /// `vmaddfp` (`va × vc + vb`), `vnmsubfp` (`−(va × vc − vb)`), rounded once.
+    Madd,
+    /// `vnmsubfp`.
+    Nmsub,
+    /// `vrefp`, `vrsqrtefp`: 1/x and 1/√x as QEMU 7.2 computes them.
+    Re,
+    /// `vrsqrtefp`.
+    Rsqrte,
+    /// `vrfin` (to even), `vrfiz`, `vrfip`, `vrfim`.
+    RoundNearest,
+    /// `vrfiz`.
+    RoundZero,
+    /// `vrfip`.
+    RoundUp,
+    /// `vrfim`.
+    RoundDown,
+    /// `vcfux`/`vcfsx`: integers divided by 2^`uim`.
+    FromInt {
+        /// Signed integers.
+        signed: bool,
+        /// The scale.
+        uim: u8,
+    },
+    /// `vctuxs`/`vctsxs`: times 2^`uim`, toward zero, saturated (`VSCR[SAT]`).
+    ToIntSat {
+        /// Signed integers.
+        signed: bool,
+        /// The scale.
+        uim: u8,
+    },
 }
 
 /// The element-by-element VMX operations of [`VmxOp::Elementwise`].

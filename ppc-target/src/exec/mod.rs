@@ -12,6 +12,7 @@ mod mem;
 mod system;
 mod vector;
 mod vector_fp;
+mod vmx_float;
 mod vsx;
 
 use crate::decode::{CrOp, FMove, Insn, Mem, Target};

@@ -344,6 +344,35 @@ impl CpuState {
                 compare(bytes.into(), &|x, y| x != y || (zero && (x == 0 || y == 0)))
             }
             MulLowW => lanewise(4, &|x, y| x.wrapping_mul(y) & 0xFFFF_FFFF),
+            Float(f) => self.vmx_float(f, a, b, c),
+            CmpFp { kind } => {
+                let nj = self.altivec.vscr.0 & 0x0001_0000 != 0;
+                let g = |x: u64| f32::from_bits(super::vmx_float::flush_operand(x as u32, nj));
+                compare(4, &|x, y| match kind {
+                    crate::decode::VecCmp::Eq => g(x) == g(y),
+                    crate::decode::VecCmp::Ge => g(x) >= g(y),
+                    crate::decode::VecCmp::Gt => g(x) > g(y),
+                })
+            }
+            CmpBounds => {
+                let nj = self.altivec.vscr.0 & 0x0001_0000 != 0;
+                let g = |x: u64| f32::from_bits(super::vmx_float::flush_operand(x as u32, nj));
+                let r = pack(
+                    elems(a, 4).zip(elems(b, 4)).map(|(x, y)| {
+                        let (p, q) = (g(x), g(y));
+                        if p.is_nan() || q.is_nan() {
+                            0xC000_0000
+                        } else {
+                            u64::from(p > q) << 31 | u64::from(p < -q) << 30
+                        }
+                    }),
+                    4,
+                );
+                if rc {
+                    self.crf[6] = if r == 0 { 2 } else { 0 };
+                }
+                r
+            }
             Neg { bytes } => unary(bytes.into(), &|x, bits| {
                 x.wrapping_neg() & (u64::MAX >> (64 - bits))
             }),
