@@ -103,8 +103,8 @@ fn isa_levels_of_the_newer_vector_and_conversion_instructions() {
         (xxspltib, "xxspltib", false, false, false, true),
         (mtvsrdd, "mtvsrdd", false, false, false, true),
         (lxv, "lxv", false, false, false, true),
-        // In mffs's reserved field: mffs before ISA 3.0 (QEMU 7.2 too).
-        (mffscrni, "mffscrni", true, true, true, true),
+        // In mffs's reserved field: illegal before ISA 3.0, as in QEMU 7.2.
+        (mffscrni, "mffscrni", false, false, false, true),
         (fcfids, "fcfids", false, true, true, true),
         (xvadddp, "xvadddp", false, true, true, true),
     ];

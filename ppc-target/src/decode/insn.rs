@@ -529,6 +529,7 @@ impl Insn {
             } => V2_07,
             Insn::VsrMove { .. } => V3_0,
             Insn::Isel { .. } => V2_06,
+            Insn::Mffs { op, .. } if op != FpscrRead::All => V3_0,
             Insn::FConv {
                 op: FConv::Frin | FConv::Friz | FConv::Frip | FConv::Frim,
                 ..

@@ -233,8 +233,8 @@ pub enum FMove {
     Fcpsgn,
 }
 
-/// The forms of `mffs` (ISA 3.0 puts them in its reserved FRA field: a CPU before
-/// POWER9 executes each as `mffs`, as QEMU 7.2 does).
+/// The forms of `mffs` (ISA 3.0 puts them in its reserved FRA field; before POWER9 they
+/// are illegal instructions, as in QEMU 7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FpscrRead {
     /// `mffs`: the whole FPSCR.

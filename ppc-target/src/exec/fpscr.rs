@@ -4,7 +4,6 @@
 #![allow(missing_docs)]
 
 use crate::decode::FpscrRead;
-use crate::models::IsaLevel;
 use crate::state::CpuState;
 
 pub const FX: u64 = 1 << 31;
@@ -56,17 +55,11 @@ impl CpuState {
         self.fpscr_summaries();
     }
 
-    /// `mffs` and its ISA 3.0 forms ([`FpscrRead`]); before ISA 3.0 every form is
-    /// `mffs` (the field was reserved).
+    /// `mffs` and its ISA 3.0 forms ([`FpscrRead`]).
     pub(in crate::exec) fn mffs(&mut self, frt: u8, rc: bool, op: FpscrRead) {
         // DRN (not kept: it reads 0), the enables, NI, RN.
         const CONTROL: u64 = 0xFF;
         let fpscr = self.fpu.fpscr & 0xFFFF_FFFF;
-        let op = if self.isa < IsaLevel::V3_0 {
-            FpscrRead::All
-        } else {
-            op
-        };
         let (v, rn) = match op {
             FpscrRead::All => (fpscr, None),
             FpscrRead::ClearEnables => {
