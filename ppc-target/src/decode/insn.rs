@@ -1,6 +1,7 @@
 //! The decoded instruction (and why a word does not decode).
 
 use super::ops::*;
+use super::vector_ops::*;
 use std::fmt;
 
 use crate::models::IsaLevel;

@@ -5,12 +5,14 @@
 mod fp;
 mod insn;
 mod ops;
+mod vector_ops;
 mod vsx;
 mod x31;
 
 use fp::{decode_59, decode_63};
 pub use insn::*;
 pub use ops::*;
+pub use vector_ops::*;
 use vsx::{vsx_displacement, vsx_xx3};
 use x31::decode_31;
 

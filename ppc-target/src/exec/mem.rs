@@ -1,6 +1,7 @@
 //! Fixed-point loads and stores: the access of each `Mem` form (big-endian, sign or
 //! zero extension, byte reversal), over the guest's memory or a cached translation,
-//! and the quadword pairs.
+//! the data accesses in the CPU's byte order, the quadword pairs and the
+//! load-and-reserve / store-conditional pairs.
 
 use super::*;
 
@@ -52,6 +53,72 @@ impl CpuState {
         let hi = u128::from(self.gpr[(rs & 31) as usize]);
         let lo = u128::from(self.gpr[((rs + 1) & 31) as usize]);
         self.write_data(mem, ea, (hi << 64 | lo).to_be_bytes())
+    }
+
+    /// `l[bhwdq]arx`: the load, and the reservation of its address and size.
+    pub(super) fn load_and_reserve(
+        &mut self,
+        size: u8,
+        rt: u8,
+        ea: u64,
+        mem: &mut Memory,
+        res: &mut Reservation,
+    ) -> Result<(), Exception> {
+        if ea % u64::from(size) != 0 {
+            return Err(Exception::Alignment { ea });
+        }
+        let v = match size {
+            1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
+            2 => u64::from(u16::from_be_bytes(
+                self.read_data(mem, ea).map_err(Exception::Fault)?,
+            )),
+            4 => u64::from(u32::from_be_bytes(
+                self.read_data(mem, ea).map_err(Exception::Fault)?,
+            )),
+            8 => u64::from_be_bytes(self.read_data(mem, ea).map_err(Exception::Fault)?),
+            // lqarx: the pair RT (high), RT+1 (low).
+            _ => {
+                self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
+                self.gpr[(rt & 31) as usize]
+            }
+        };
+        self.gpr[(rt & 31) as usize] = v;
+        *res = Reservation {
+            addr: Some(ea),
+            size,
+        };
+        self.reserve_addr = ea;
+        Ok(())
+    }
+
+    /// `st[bhwdq]cx.`: the store if the reservation is this address and size; CR0
+    /// says which; the reservation is gone either way.
+    pub(super) fn store_conditional(
+        &mut self,
+        size: u8,
+        rs: u8,
+        ea: u64,
+        mem: &mut Memory,
+        res: &mut Reservation,
+    ) -> Result<(), Exception> {
+        if ea % u64::from(size) != 0 {
+            return Err(Exception::Alignment { ea });
+        }
+        let ok = res.addr == Some(ea) && res.size == size;
+        if ok && size == 16 {
+            self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
+        } else if ok {
+            let mut v = self.gpr[(rs & 31) as usize].to_be_bytes();
+            let v = &mut v[8 - size as usize..];
+            if self.little_endian() {
+                v.reverse();
+            }
+            mem.write(ea, v).map_err(Exception::Fault)?;
+        }
+        *res = Reservation::default();
+        self.reserve_addr = u64::MAX;
+        self.crf[0] = if ok { 2 } else { 0 } | self.so();
+        Ok(())
     }
 
     #[inline(always)]

@@ -6,6 +6,7 @@
 pub const DCBZ_BLOCK: u64 = 128;
 
 mod alu;
+mod fconv;
 mod fp;
 pub mod fpscr;
 mod mem;
@@ -486,50 +487,11 @@ impl CpuState {
             }
             Insn::Larx { size, rt, ra, rb } => {
                 let ea = self.ea(ra, Some(rb), 0);
-                if ea % u64::from(size) != 0 {
-                    return Err(Exception::Alignment { ea });
-                }
-                let v = match size {
-                    1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
-                    2 => u64::from(u16::from_be_bytes(
-                        self.read_data(mem, ea).map_err(Exception::Fault)?,
-                    )),
-                    4 => u64::from(u32::from_be_bytes(
-                        self.read_data(mem, ea).map_err(Exception::Fault)?,
-                    )),
-                    8 => u64::from_be_bytes(self.read_data(mem, ea).map_err(Exception::Fault)?),
-                    // lqarx: the pair RT (high), RT+1 (low).
-                    _ => {
-                        self.load_pair(rt, ea, mem).map_err(Exception::Fault)?;
-                        self.gpr[(rt & 31) as usize]
-                    }
-                };
-                self.gpr[(rt & 31) as usize] = v;
-                *res = Reservation {
-                    addr: Some(ea),
-                    size,
-                };
-                self.reserve_addr = ea;
+                self.load_and_reserve(size, rt, ea, mem, res)?;
             }
             Insn::Stcx { size, rs, ra, rb } => {
                 let ea = self.ea(ra, Some(rb), 0);
-                if ea % u64::from(size) != 0 {
-                    return Err(Exception::Alignment { ea });
-                }
-                let ok = res.addr == Some(ea) && res.size == size;
-                if ok && size == 16 {
-                    self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
-                } else if ok {
-                    let mut v = self.gpr[(rs & 31) as usize].to_be_bytes();
-                    let v = &mut v[8 - size as usize..];
-                    if self.little_endian() {
-                        v.reverse();
-                    }
-                    mem.write(ea, v).map_err(Exception::Fault)?;
-                }
-                *res = Reservation::default();
-                self.reserve_addr = u64::MAX;
-                self.crf[0] = if ok { 2 } else { 0 } | self.so();
+                self.store_conditional(size, rs, ea, mem, res)?;
             }
             Insn::Lq { rt, ra, disp } => {
                 let ea = self.ea(ra, None, disp);
