@@ -19,6 +19,21 @@ fn stop_of(word: u32, model: &str) -> Stop {
     g.run(1_000)
 }
 
+/// Runs `word` on each model: it completes where `legal`, else it is SIGILL.
+fn legal_on(word: u32, name: &str, models: &[(&str, bool)]) {
+    for &(model, legal) in models {
+        let stop = stop_of(word, model);
+        if legal {
+            assert_eq!(stop, Stop::Exit(0), "{name} on {model}");
+        } else {
+            assert!(
+                matches!(stop, Stop::Signal { signal: 4, .. }),
+                "{name} on {model} must be illegal: {stop:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn vector_and_estimate_instructions_follow_the_model() {
     let vand = 4 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | 1028;
@@ -43,21 +58,15 @@ fn vector_and_estimate_instructions_follow_the_model() {
         (frsqrtes, "frsqrtes", true, false, true),
     ];
     for (word, name, p5, g5, p7) in table {
-        for (model, legal) in [
-            ("power5p_v2.1", p5),
-            ("970fx_v3.1", g5),
-            ("power7_v2.3", p7),
-        ] {
-            let stop = stop_of(word, model);
-            if legal {
-                assert_eq!(stop, Stop::Exit(0), "{name} on {model}");
-            } else {
-                assert!(
-                    matches!(stop, Stop::Signal { signal: 4, .. }),
-                    "{name} on {model} must be illegal: {stop:?}"
-                );
-            }
-        }
+        legal_on(
+            word,
+            name,
+            &[
+                ("power5p_v2.1", p5),
+                ("970fx_v3.1", g5),
+                ("power7_v2.3", p7),
+            ],
+        );
     }
 }
 
@@ -109,21 +118,15 @@ fn isa_levels_of_the_newer_vector_and_conversion_instructions() {
         (xvadddp, "xvadddp", false, true, true, true),
     ];
     for (word, name, g5, p7, p8, p9) in table {
-        for (model, legal) in [
-            ("970fx_v3.1", g5),
-            ("power7_v2.3", p7),
-            ("power8_v2.0", p8),
-            ("power9_v2.0", p9),
-        ] {
-            let stop = stop_of(word, model);
-            if legal {
-                assert_eq!(stop, Stop::Exit(0), "{name} on {model}");
-            } else {
-                assert!(
-                    matches!(stop, Stop::Signal { signal: 4, .. }),
-                    "{name} on {model} must be illegal: {stop:?}"
-                );
-            }
-        }
+        legal_on(
+            word,
+            name,
+            &[
+                ("970fx_v3.1", g5),
+                ("power7_v2.3", p7),
+                ("power8_v2.0", p8),
+                ("power9_v2.0", p9),
+            ],
+        );
     }
 }

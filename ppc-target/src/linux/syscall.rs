@@ -581,26 +581,18 @@ impl Guest {
             _ => Err(ENOSYS),
         };
         if self.strace {
-            let line = match r {
-                Ok(v) => format!(
-                    "{} {}({:#x},{:#x},{:#x},{:#x}) = {v:#x}\n",
-                    1000,
-                    name(nr),
-                    a[0],
-                    a[1],
-                    a[2],
-                    a[3]
-                ),
-                Err(e) => format!(
-                    "{} {}({:#x},{:#x},{:#x},{:#x}) = -1 errno={e}\n",
-                    1000,
-                    name(nr),
-                    a[0],
-                    a[1],
-                    a[2],
-                    a[3]
-                ),
+            let result = match r {
+                Ok(v) => format!("{v:#x}"),
+                Err(e) => format!("-1 errno={e}"),
             };
+            let line = format!(
+                "1000 {}({:#x},{:#x},{:#x},{:#x}) = {result}\n",
+                name(nr),
+                a[0],
+                a[1],
+                a[2],
+                a[3]
+            );
             self.stderr.extend_from_slice(line.as_bytes());
         }
         Return(r)
