@@ -376,3 +376,39 @@ fn the_supervisor_side_behaves_as_in_qemu() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), text(&qemu));
 }
+
+#[test]
+fn little_endian_code_runs_as_in_qemu() {
+    // H_SET_MODE (little-endian interrupts), rfid into little-endian code, its loads
+    // and stores of every kind, a hypervisor call and a system call taken in
+    // little-endian mode, what it stored read back big-endian: ppc-vm's console
+    // equals QEMU's.
+    if !have_qemu() {
+        return;
+    }
+    let guest = pseries_guest().with_file_name("lemode.elf");
+    let dir = tmp("lemode");
+    let q = Qemu::start(
+        &dir,
+        &[
+            "-M",
+            "pseries-7.2,x-vof=on",
+            "-cpu",
+            "POWER9",
+            "-kernel",
+            guest.to_str().unwrap(),
+        ],
+        true,
+    );
+    let (st, err) = q.wait_exit(Duration::from_secs(60));
+    assert!(st.success(), "{err}");
+    let qemu = std::fs::read(dir.join("console.txt")).unwrap();
+    assert!(
+        text(&qemu).contains("lwarx+   0x0000000000000055"),
+        "{}",
+        text(&qemu)
+    );
+    let out = bin().arg("boot").arg(&guest).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), text(&qemu));
+}

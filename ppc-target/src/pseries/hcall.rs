@@ -11,6 +11,9 @@ pub mod h {
     pub const GET_TERM_CHAR: u64 = 0x54;
     /// Write up to 16 console bytes.
     pub const PUT_TERM_CHAR: u64 = 0x58;
+    /// Set a mode of the partition (r4 = mflags, r5 = resource, r6/r7 = values); the
+    /// interrupt endianness (resource 4) is the one served.
+    pub const SET_MODE: u64 = 0x31C;
     /// An RTAS call (r4 = the real address of its argument block).
     pub const RTAS: u64 = 0xF000;
     /// VOF's client interface.
@@ -25,6 +28,14 @@ pub mod status {
     pub const FUNCTION: u64 = -2i64 as u64;
     /// A bad argument.
     pub const PARAMETER: u64 = -4i64 as u64;
+    /// A bad second argument (H_P2).
+    pub const P2: u64 = -55i64 as u64;
+    /// A bad third argument (H_P3).
+    pub const P3: u64 = -56i64 as u64;
+    /// A bad fourth argument (H_P4).
+    pub const P4: u64 = -57i64 as u64;
+    /// Flags the call does not support.
+    pub const UNSUPPORTED_FLAG: u64 = -256i64 as u64;
 }
 
 /// RTAS tokens (QEMU's numbering from 0x2000).
@@ -85,6 +96,25 @@ impl Guest {
                     (status::SUCCESS, None)
                 }
             }
+            // H_SET_MODE: the endianness of interrupts (LPCR[ILE]), as QEMU sets it
+            // for the partition; the other resources (breakpoint registers, the
+            // translation mode of interrupts) are not served.
+            h::SET_MODE => match (g[5], g[4]) {
+                (4, _) if g[6] != 0 => (status::P3, None),
+                (4, _) if g[7] != 0 => (status::P4, None),
+                (4, mode @ (0 | 1)) => {
+                    const LPCR_ILE: u64 = 1 << 25;
+                    let lpcr = &mut self.cpu.spr[crate::state::spr::LPCR];
+                    *lpcr = if mode == 1 {
+                        *lpcr | LPCR_ILE
+                    } else {
+                        *lpcr & !LPCR_ILE
+                    };
+                    (status::SUCCESS, None)
+                }
+                (4, _) => (status::UNSUPPORTED_FLAG, None),
+                _ => (status::P2, None),
+            },
             h::RTAS => match self.rtas(g[4]) {
                 Ok(stop) => (status::SUCCESS, stop),
                 Err(()) => (status::PARAMETER, None),

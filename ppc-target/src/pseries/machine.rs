@@ -163,11 +163,6 @@ impl Guest {
                 "the guest turned address translation on (MSR[IR/DR]); ppc-vm runs pseries guests in real mode only",
             ));
         }
-        if cpu.msr & msr::LE != 0 {
-            return Some(Stop::Unsupported(
-                "the guest switched to little-endian mode (MSR[LE]); not supported in system mode yet",
-            ));
-        }
         if cpu.msr & msr::EE != 0 && cpu.decrementer_expired() {
             cpu.dec_armed = false;
             let nip = cpu.nip;
