@@ -6,7 +6,7 @@ mod common;
 
 use common::hex;
 use vmstate::wire::{Reader, Writer};
-use vmstate::{Context, Elem, ErrorKind, Field, Info, VmState};
+use vmstate::{Context, Elem, ErrorKind, Field, Info, Nullable, VmState};
 
 fn cx() -> Context {
     Context::new("pseries-7.2")
@@ -129,6 +129,57 @@ fn a_varray_of_codecs_shorter_than_their_described_size_loads() {
     // Truncated: still an end-of-input error naming the element.
     let err = Slots::default().load(&bytes[..6], 1, &cx()).unwrap_err();
     assert!(err.is_eof(), "{err:?}");
+}
+
+/// QEMU's `VMSTATE_ARRAY_OF_POINTER`: a null slot is the byte 0x30, the others their
+/// value; the destination's own null slots decide what is read.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "ptrs", version = 1)]
+struct Pointers {
+    fixed: [Nullable<u32>; 3],
+    n: u32,
+    #[vmstate(varray(count = n, max = 4))]
+    more: Vec<Nullable<u16>>,
+}
+
+#[test]
+fn an_array_of_pointers_writes_qemus_null_marker() {
+    let mut p = Pointers {
+        fixed: [Nullable(Some(5)), Nullable(None), Nullable(Some(7))],
+        n: 2,
+        more: vec![Nullable(None), Nullable(Some(9))],
+    };
+    let bytes = hex("00000005 30 00000007 00000002 30 0009");
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    p.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, bytes);
+    // Described as the pointed-to type, with the first element's written size (QEMU
+    // measures it): 4 for `fixed`, 1 for `more`, whose first slot is null.
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "ptrs", "version": 1, "fields": [{"name": "fixed", "array_len": 3, "type": "uint32", "size": 4}, {"name": "n", "type": "uint32", "size": 4}, {"name": "more", "array_len": 2, "type": "uint16", "size": 1}]}"#
+    );
+    let mut back = Pointers {
+        fixed: [Nullable(Some(0)), Nullable(None), Nullable(Some(0))],
+        n: 2,
+        more: vec![Nullable(None), Nullable(Some(0))],
+    };
+    back.load(&bytes, 1, &cx()).unwrap();
+    assert_eq!(back, p);
+    // A destination whose slot 1 is not null reads a value there: the stream is then
+    // short, an error at the element, the destination unchanged.
+    let mut other = Pointers {
+        fixed: [Nullable(Some(1)); 3],
+        ..Pointers::default()
+    };
+    let before = other.clone();
+    assert!(other.load(&bytes, 1, &cx()).is_err());
+    assert_eq!(other, before);
+    // A null slot where the stream has a value: not the marker.
+    let mut nulls = Pointers::default();
+    let err = nulls.load(&bytes, 1, &cx()).unwrap_err();
+    assert!(err.to_string().contains("0x30"), "{err}");
 }
 
 #[derive(Clone, Debug, Default, PartialEq, VmState)]

@@ -322,7 +322,7 @@ fn check_types(cx: &Ctxt, c: &Container<'_>) {
             syn::Type::Path(p) if p.qself.is_none() => {
                 match p.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
                     Some("Vec") => Some("a `Vec` is a variable array: add `#[vmstate(varray(count = <field>, max = N))]` (or `buffer, varray(...)` for bytes)"),
-                    Some("Option") => Some("`Option` has no QEMU encoding: implement `vmstate::Field` for a type of yours (e.g. QEMU's one-byte null marker), or use a subsection with `needed`"),
+                    Some("Option") => Some("`Option` has no QEMU encoding: a pointer slot of `VMSTATE_ARRAY_OF_POINTER` is `vmstate::Nullable<T>` (QEMU's one-byte null marker); a value sent only sometimes is a subsection with `needed`"),
                     Some("usize" | "isize") => Some("`usize`/`isize` change width with the host: use `u32`/`u64`/`i32`/`i64`"),
                     Some("f32") => Some("QEMU has no float32 vmstate type: keep the bits in a `u32`"),
                     Some("char") => Some("`char` has no QEMU encoding: use `u8` or `u32`"),

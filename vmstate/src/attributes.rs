@@ -157,7 +157,8 @@
 //! A type QEMU encodes its own way (`VMSTATE_SINGLE` with a `VMStateInfo`) implements
 //! [`Field`](crate::Field): its JSON type name and size, `put` and `get`. Its encoding may
 //! be shorter than the described size (a one-byte null marker, as QEMU's
-//! `VMSTATE_ARRAY_OF_POINTER` writes), also inside a `varray`.
+//! `VMSTATE_ARRAY_OF_POINTER` writes, which [`Nullable`](crate::Nullable) provides), also
+//! inside a `varray`.
 //!
 //! ## QEMU families beside their equivalent
 //!
@@ -181,7 +182,7 @@
 //! | `VMSTATE_TIMER_PTR` | [`Timer`](crate::Timer) |
 //! | `VMSTATE_UNUSED*` | `unused = N` on a `()` field |
 //! | `VMSTATE_VALIDATE` | `validate = path` on a `()` field |
-//! | `VMSTATE_ARRAY_OF_POINTER` (one-byte `0x30` null marker) | a custom [`Field`](crate::Field) for the slot type, also inside a `varray` |
+//! | `VMSTATE_ARRAY_OF_POINTER` (one-byte `0x30` null marker) | an array (or `varray`) of [`Nullable<T>`](crate::Nullable) |
 //! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type, or declared on the struct over its own fields (`in_subsection`) |
 //! | `.pre_save`, `.post_save`, `.pre_load`, `.post_load`, `.needed` (top level) | container hooks |
 //! | `minimum_version_id_old` + `load_state_old` | `old_version(minimum, load)` |

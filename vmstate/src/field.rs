@@ -61,7 +61,7 @@ pub struct Entry<'a> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no vmstate encoding",
     label = "this field's type",
-    note = "integers, `bool`, `f64`, arrays, `Timer`, `Bitmap<N>`, `Box<T>`, `QTailQ<T>`, `QList<T>`, `GTree<K, V>`, `Fifo8` and `#[derive(VmState)]` structs have one; for others implement `vmstate::Field`, or use `skip` for host-only state"
+    note = "integers, `bool`, `f64`, arrays, `Timer`, `Bitmap<N>`, `Box<T>`, `Nullable<T>`, `QTailQ<T>`, `QList<T>`, `GTree<K, V>`, `Fifo8` and `#[derive(VmState)]` structs have one; for others implement `vmstate::Field`, or use `skip` for host-only state"
 )]
 pub trait Field: Sized {
     /// What one element is: a leaf codec or a nested description.
@@ -483,25 +483,17 @@ impl<T: Field, const N: usize> Field for [T; N] {
     fn get_slice(items: &mut [Self], r: &mut Reader<'_>, cx: &Context) -> Result<()> {
         T::get_slice(items.as_flattened_mut(), r, cx)
     }
+    /// Each element describes itself (QEMU's description of a compressed array is its
+    /// first element's: a null [`Nullable`](crate::Nullable) slot first gives size 1).
     fn put_described(&mut self, w: &mut Writer<'_>, cx: &Context, entry: &Entry<'_>) -> Result<()> {
-        match T::ELEM {
-            Elem::Leaf(info) => {
-                if let Some(d) = w.desc() {
-                    describe_leaves(d, entry, info, Self::COUNT);
-                }
-                w.without_desc(|w| self.put(w, cx))
-            }
-            Elem::Struct(_) => {
-                for (i, item) in self.iter_mut().enumerate() {
-                    let e = Entry {
-                        first: entry.first + i * T::COUNT,
-                        ..*entry
-                    };
-                    item.put_described(w, cx, &e).map_err(|e| e.at_index(i))?;
-                }
-                Ok(())
-            }
+        for (i, item) in self.iter_mut().enumerate() {
+            let e = Entry {
+                first: entry.first + i * T::COUNT,
+                ..*entry
+            };
+            item.put_described(w, cx, &e).map_err(|e| e.at_index(i))?;
         }
+        Ok(())
     }
 }
 
