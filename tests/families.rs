@@ -382,6 +382,49 @@ fn repeated_wire_names_are_numbered_in_the_description() {
     assert_eq!(dump.matches(r#""field": "count""#).count(), 2, "{dump}");
 }
 
+/// The same, with one member: the narrow field is a view (`place`, `view = u16`) of
+/// `count`, as QEMU's `VMSTATE_UINT16_HACK` is of the same member.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "pit", version = 3, minimum_version = 2)]
+struct PitView {
+    #[vmstate(name = "count", place = count, view = u16, test = PitView::old_stream)]
+    count_narrow: (),
+    count: u32,
+}
+
+impl PitView {
+    fn old_stream(&self, _cx: &Context, version: u32) -> bool {
+        version < 3
+    }
+}
+
+#[test]
+fn a_member_sent_in_another_width_is_a_view_of_it() {
+    let mut v = PitView {
+        count: 0x0001_2345,
+        ..PitView::default()
+    };
+    let mut out = Vec::new();
+    let mut desc = vmstate::json::JsonWriter::new();
+    v.save_with_desc(&mut out, &mut desc, &cx()).unwrap();
+    assert_eq!(out, hex("00012345"));
+    assert_eq!(
+        desc.as_str(),
+        r#"{"vmsd_name": "pit", "version": 3, "fields": [{"name": "count[1]", "type": "uint32", "size": 4}]}"#
+    );
+    // A version-2 stream: the narrow field lands in the member, the full one after it.
+    let mut back = PitView::default();
+    back.load(&hex("0042 12345678"), 2, &cx()).unwrap();
+    assert_eq!(back.count, 0x1234_5678);
+    // Both are in the schema, numbered as QEMU numbers them.
+    let dump = vmstate::dump_json(PitView::DESCRIPTION);
+    assert_eq!(dump.matches(r#""field": "count""#).count(), 2, "{dump}");
+    // A short stream: an error, the member as it was.
+    let before = back.clone();
+    assert!(back.load(&hex("0042 1234"), 2, &cx()).is_err());
+    assert_eq!(back, before);
+}
+
 #[derive(Clone, Debug, PartialEq, VmState)]
 #[vmstate(name = "uart", version = 1)]
 struct Uart {

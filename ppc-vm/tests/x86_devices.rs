@@ -1,19 +1,22 @@
 //! The derive on devices of another target: a real QEMU 7.2 stream of an x86 `pc`
 //! machine (`tests/data/qemu-7.2-x86`, SeaBIOS run for a few seconds, then migrated) has
-//! its i8254, mc146818rtc, dma, i8259, ioapic, port92, pcspk, timer and globalstate
-//! sections loaded into structs written as a porting user would write them from QEMU's
+//! its i8254, mc146818rtc, dma, i8259, ioapic, port92, pcspk, I440FX, PIIX3, timer and
+//! globalstate sections loaded into structs written as a porting user would write them from QEMU's
 //! `VMStateDescription`s, and saved back: the rewritten stream — bytes and JSON
 //! description entries — equals QEMU's. They use a member of an array element as a field
 //! (`channels[0].irq_disabled`), repeated `unused` fields QEMU numbers `unused[k]`,
-//! struct arrays, timers, buffers, a subsection over the struct's own fields, versioned
-//! fields.
+//! struct arrays, timers, buffers, subsections over the struct's own fields, versioned
+//! fields, and `PCIDevice` (in I440FX and PIIX3): one config space sent by two
+//! test-gated fields of QEMU's own `pci config` info (256 or 4096 bytes, described
+//! `config[0]`) through views of one member.
 
 use std::io::Read;
 use std::path::PathBuf;
 
 use ppc_target::pseries::devices::{GlobalState, Timers};
 use ppc_vm::rewrite::Rewrite;
-use vmstate::{Timer, VmState};
+use vmstate::wire::{Reader, Writer};
+use vmstate::{Context, Elem, Field, Info, Timer, View, VmState};
 
 /// `vmstate_pit_channel`.
 #[derive(Clone, Debug, Default, PartialEq, VmState)]
@@ -180,6 +183,132 @@ struct IoApic {
     ioredtbl: [u64; 24],
 }
 
+/// QEMU's `vmstate_info_pci_config`: the first `N` bytes of the config space (its own
+/// info, so its own codec).
+#[derive(Clone, Debug, PartialEq)]
+struct PciConfig<const N: usize>(Vec<u8>);
+
+impl<const N: usize> Field for PciConfig<N> {
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "pci config",
+        size: N,
+    });
+    const COUNT: usize = 1;
+    fn put(&mut self, w: &mut Writer<'_>, _: &Context) -> vmstate::Result<()> {
+        w.put_bytes(&self.0);
+        Ok(())
+    }
+    fn get(&mut self, r: &mut Reader<'_>, _: &Context) -> vmstate::Result<()> {
+        self.0.copy_from_slice(r.take(N)?);
+        Ok(())
+    }
+}
+
+/// A view of the config space: its first `N` bytes.
+impl<const N: usize> View<Vec<u8>> for PciConfig<N> {
+    fn from_member(m: &Vec<u8>) -> Self {
+        PciConfig(m[..N].to_vec())
+    }
+    fn into_member(self, m: &mut Vec<u8>) {
+        m[..N].copy_from_slice(&self.0);
+    }
+}
+
+/// QEMU's `vmstate_info_pci_irq_state`: the four INTx levels, be32 each.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct PciIrqState([u32; 4]);
+
+impl Field for PciIrqState {
+    const ELEM: Elem = Elem::Leaf(Info {
+        name: "pci irq state",
+        size: 16,
+    });
+    const COUNT: usize = 1;
+    fn put(&mut self, w: &mut Writer<'_>, _: &Context) -> vmstate::Result<()> {
+        self.0.iter().for_each(|&l| w.put_be32(l));
+        Ok(())
+    }
+    fn get(&mut self, r: &mut Reader<'_>, _: &Context) -> vmstate::Result<()> {
+        for l in &mut self.0 {
+            *l = r.get_be32()?;
+        }
+        Ok(())
+    }
+}
+
+/// `vmstate_pci_device` ("PCIDevice"): the config space as 256 bytes for a conventional
+/// device, 4096 for PCI Express, both fields over the one `config` member.
+#[derive(Clone, Debug, PartialEq, VmState)]
+#[vmstate(name = "PCIDevice", version = 2, minimum_version = 1)]
+struct PciDevice {
+    #[vmstate(positive_le)]
+    version_id: i32,
+    #[vmstate(name = "config", place = config, view = PciConfig<256>, test = PciDevice::conventional)]
+    config_conventional: (),
+    #[vmstate(name = "config", place = config, view = PciConfig<4096>, test = PciDevice::express)]
+    config_express: (),
+    #[vmstate(since = 2)]
+    irq_state: PciIrqState,
+    #[vmstate(skip)]
+    config: Vec<u8>,
+    #[vmstate(skip)]
+    is_express: bool,
+}
+
+impl PciDevice {
+    fn conventional(&self, _: &Context, _: u32) -> bool {
+        !self.is_express
+    }
+    fn express(&self, _: &Context, _: u32) -> bool {
+        self.is_express
+    }
+}
+
+impl Default for PciDevice {
+    fn default() -> Self {
+        PciDevice {
+            version_id: 2,
+            config_conventional: (),
+            config_express: (),
+            irq_state: PciIrqState::default(),
+            config: vec![0; 4096],
+            is_express: false,
+        }
+    }
+}
+
+/// "I440FX".
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(name = "I440FX", version = 3, minimum_version = 3)]
+struct I440fx {
+    parent_obj: PciDevice,
+    /// Was `smm_enabled`.
+    #[vmstate(unused = 1)]
+    unused: (),
+}
+
+/// "PIIX3", with its `PIIX3/rcr` subsection.
+#[derive(Clone, Debug, Default, PartialEq, VmState)]
+#[vmstate(
+    name = "PIIX3",
+    version = 3,
+    minimum_version = 2,
+    subsection(name = "PIIX3/rcr", version = 1, needed = Piix3::rcr_needed)
+)]
+struct Piix3 {
+    dev: PciDevice,
+    #[vmstate(since = 3)]
+    pci_irq_levels_vmstate: [i32; 4],
+    #[vmstate(in_subsection = "PIIX3/rcr")]
+    rcr: u8,
+}
+
+impl Piix3 {
+    fn rcr_needed(&self, _: &Context) -> bool {
+        self.rcr != 0
+    }
+}
+
 /// "port92".
 #[derive(Clone, Debug, Default, PartialEq, VmState)]
 #[vmstate(name = "port92", version = 1)]
@@ -234,6 +363,12 @@ fn x86_devices_ported_with_the_derive_rewrite_qemus_stream_identically() {
             "i8259" => drop(swap(&mut s, name, i, Pic::default())),
             "ioapic" => drop(swap(&mut s, name, i, IoApic::default())),
             "port92" => drop(swap(&mut s, name, i, Port92::default())),
+            "0000:00:00.0/I440FX" => {
+                let host = swap(&mut s, name, i, I440fx::default());
+                // The host bridge's vendor: Intel.
+                assert_eq!(host.parent_obj.config[..2], [0x86, 0x80]);
+            }
+            "0000:00:01.0/PIIX3" => drop(swap(&mut s, name, i, Piix3::default())),
             "pcspk" => drop(swap(&mut s, name, i, PcSpk::default())),
             "timer" => drop(swap(&mut s, name, i, Timers::default())),
             "globalstate" => drop(swap(&mut s, name, i, GlobalState::default())),
@@ -241,7 +376,7 @@ fn x86_devices_ported_with_the_derive_rewrite_qemus_stream_identically() {
         }
         covered.push(format!("{name} {i}"));
     }
-    assert_eq!(covered.len(), 11, "{covered:?}");
+    assert_eq!(covered.len(), 13, "{covered:?}");
     let out = s.finish();
     if out != data {
         let at = out

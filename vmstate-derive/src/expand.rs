@@ -755,6 +755,12 @@ fn field_desc(krate: &TokenStream, c: &Container<'_>, f: &Field<'_>) -> TokenStr
             quote_spanned!(tmp.span()=> #krate::Elem::Struct(<#tmp as #krate::VmState>::DESCRIPTION)),
             quote!(#krate::Count::Fixed(1)),
         ),
+        FieldKind::Place {
+            view: Some(view), ..
+        } => (
+            quote_spanned!(view.span()=> <#view as #krate::Field>::ELEM),
+            quote_spanned!(view.span()=> #krate::Count::Fixed(<#view as #krate::Field>::COUNT)),
+        ),
         FieldKind::Place { expr, .. } => (
             quote_spanned!(expr.span()=> #p::place_elem(|__s: &mut Self| &mut __s.#expr)),
             quote_spanned!(expr.span()=> #krate::Count::Fixed(#p::place_count(|__s: &mut Self| &mut __s.#expr))),
@@ -901,6 +907,13 @@ fn save_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
                 #p::save_sub_array(&mut self.#of, #st, #n, #desc, #index, __w, __cx)?;
             }
         }
+        FieldKind::Place {
+            expr,
+            view: Some(view),
+            ..
+        } => quote_spanned! {view.span()=>
+            #p::save_view::<_, #view>(&self.#expr, #desc, #index, __w, __cx)?;
+        },
         FieldKind::Place { expr, .. } => quote_spanned! {expr.span()=>
             #p::save_field(&mut self.#expr, #desc, #index, __w, __cx)?;
         },
@@ -976,6 +989,13 @@ fn load_field(krate: &TokenStream, desc: &TokenStream, index: usize, f: &Field<'
                 #p::load_sub_array(&mut self.#of, #st, #n, #fd, __r, __cx)?;
             }
         }
+        FieldKind::Place {
+            expr,
+            view: Some(view),
+            ..
+        } => quote_spanned! {view.span()=>
+            #p::load_view::<_, #view>(&mut self.#expr, #fd, __r, __cx)?;
+        },
         FieldKind::Place { expr, .. } => quote_spanned! {expr.span()=>
             #p::load_field(&mut self.#expr, #fd, __r, __cx)?;
         },

@@ -44,6 +44,7 @@ const START: &str = "start";
 const IN_SUBSECTION: &str = "in_subsection";
 const TARGET_ULONG: &str = "target_ulong";
 const PLACE: &str = "place";
+const VIEW: &str = "view";
 
 /// A value with the span of the token it came from.
 #[derive(Clone)]
@@ -164,8 +165,13 @@ pub enum FieldKind {
         count: Spanned<u64>,
     },
     /// A place inside a member (`channels[0].irq_disabled`: a member of an array
-    /// element), sent as a field of its own, on a `()` field.
-    Place { expr: syn::Expr, root: Ident },
+    /// element), sent as a field of its own, on a `()` field; with `view = T`, as the
+    /// type `T` sees it (`vmstate::View`).
+    Place {
+        expr: syn::Expr,
+        root: Ident,
+        view: Option<syn::Type>,
+    },
     /// Not migrated.
     Skip,
     /// A check at this position, no bytes (QEMU's `VMSTATE_VALIDATE`): the load fails
@@ -423,6 +429,7 @@ impl<'a> Field<'a> {
         let mut gate = Attr::none(cx, "if_compat`/`unless_compat");
         let mut in_sub = Attr::none(cx, IN_SUBSECTION);
         let mut target_ulong = Attr::none(cx, TARGET_ULONG);
+        let mut view: Attr<'_, syn::Type> = Attr::none(cx, VIEW);
         let mut kind: Attr<'_, (FieldKind, Span)> = Attr::none(cx, "kind");
 
         let mut set_kind = |span: Span, k: FieldKind| match (kind.value.take(), k) {
@@ -470,8 +477,16 @@ impl<'a> Field<'a> {
                         let Some(root) = place_root(&expr) else {
                             return Err(meta.error("`place` is a member path like `channels[0].irq_disabled` (members, fields and constant indices)"));
                         };
-                        set_kind(span, FieldKind::Place { expr, root });
+                        set_kind(
+                            span,
+                            FieldKind::Place {
+                                expr,
+                                root,
+                                view: None,
+                            },
+                        );
                     }
+                    VIEW => view.set(span, meta.value()?.parse::<syn::Type>()?),
                     TARGET_ULONG => target_ulong.set(span, span),
                     SUB_ARRAY => {
                         let mut of: Option<Ident> = None;
@@ -547,7 +562,7 @@ impl<'a> Field<'a> {
                     other => {
                         return Err(meta.error(format!(
                             "unknown vmstate field attribute `{other}` (expected one of `name`, `since`, `test`, `if_compat`, \
-                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `target_ulong`, `place`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
+                             `unless_compat`, `unused`, `equal`, `positive_le`, `buffer`, `varray`, `subsection`, `in_subsection`, `target_ulong`, `place`, `view`, `vstruct`, `with_tmp`, `sub_array`, `skip`, `validate`)"
                         )))
                     }
                 }
@@ -558,7 +573,16 @@ impl<'a> Field<'a> {
             }
         }
 
-        let kind = kind.get().map_or(FieldKind::Value, |(k, _)| k);
+        let mut kind = kind.get().map_or(FieldKind::Value, |(k, _)| k);
+        if let Some(t) = view.get() {
+            match &mut kind {
+                FieldKind::Place { view, .. } => *view = Some(t),
+                _ => cx.error_spanned_by(
+                    &t,
+                    "`view = T` goes with `place = member`: the type the member is sent as",
+                ),
+            }
+        }
         Some(Field {
             member,
             ty: &original.ty,

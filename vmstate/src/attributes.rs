@@ -92,6 +92,7 @@
 //! | `with_tmp = T` on a `()` field | the fields of `T: TmpOf<Self>`, computed from the parent to save and applied to it after loading; named and described `tmp` | `VMSTATE_WITH_TMP` |
 //! | `target_ulong` on a `u64`, `[u64; N]` or `unused = 8` | 8 bytes, or 4 (described `uint32`) when the context has [`TARGET_LONG_32`](crate::TARGET_LONG_32): one field list for a 64- and a 32-bit build; `if_compat = "target-long-32"` adds a field only the 32-bit build compiles in (not a `field_exists` test) | `VMSTATE_UINTTL`, `_UINTTL_ARRAY`, `VMSTATE_UNUSED(sizeof(target_ulong))` |
 //! | `place = member[i].field` on a `()` field | the value at that place inside a member (a member of an array element), as a field of its own | `VMSTATE_UINT8(channels[0].irq_disabled, S)` |
+//! | `place = member, view = T` on a `()` field | the member sent as `T` ([`View`](crate::View)): one member under several wire fields of other widths or forms | `VMSTATE_UINT16_HACK` before the full field; one buffer sent by two test-gated fields of different sizes (`PCIDevice`'s `config`) |
 //! | `sub_array(of = member, start = N, count = M)` on a `()` field | elements `N..N+M` of the array `member` (a `skip` member when it is only sent in parts), named after it; out of range is a compile error | `VMSTATE_*_SUB_ARRAY`, `VMSTATE_UINT32(reg[INDEX])` |
 //!
 //! ```
@@ -183,6 +184,7 @@
 //! | `VMSTATE_UNUSED*` | `unused = N` on a `()` field |
 //! | `VMSTATE_VALIDATE` | `validate = path` on a `()` field |
 //! | `VMSTATE_ARRAY_OF_POINTER` (one-byte `0x30` null marker) | an array (or `varray`) of [`Nullable<T>`](crate::Nullable) |
+//! | `VMSTATE_UINT16_HACK`, a member under several fields (`*_TEST` buffers of different sizes) | `place = member, view = T` ([`View`](crate::View)) |
 //! | `.subsections`, `.needed` | `subsection(name, needed)` on a field of a derived type, or declared on the struct over its own fields (`in_subsection`) |
 //! | `.pre_save`, `.post_save`, `.pre_load`, `.post_load`, `.needed` (top level) | container hooks |
 //! | `minimum_version_id_old` + `load_state_old` | `old_version(minimum, load)` |

@@ -105,7 +105,7 @@ pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use field::{describe_leaves, Bitmap, CountField, Entry, EqualField, Field, Timer, VarStorage};
 pub use fifo::Fifo8;
-pub use pointer::{Nullable, NULL_MARKER};
+pub use pointer::{Nullable, View, NULL_MARKER};
 pub use queue::{QList, QTailQ};
 pub use schema::{Count, Description, Elem, FieldDesc, Gate, Info, SubsectionDesc};
 pub use tree::{GTree, GTreeKey, Keyed};

@@ -1,4 +1,5 @@
-//! The slots of QEMU's `VMSTATE_ARRAY_OF_POINTER`: a pointer that may be null.
+//! The slots of QEMU's `VMSTATE_ARRAY_OF_POINTER` (a pointer that may be null), and
+//! views: a member sent as a field of another type.
 
 use crate::field::{Entry, Field};
 use crate::schema::{Elem, Info};
@@ -74,4 +75,66 @@ impl<T: Field> Field for Nullable<T> {
             }
         }
     }
+}
+
+/// A wire field's view of a member of another type: `#[vmstate(place = member, view =
+/// T)]` on a `()` field sends the member as `T` (QEMU's fields that send one member in
+/// another size or form: `VMSTATE_UINT16_HACK` before the full-width field, one buffer
+/// sent as 256 or 4096 bytes by test-gated fields). The member itself may be `skip`.
+///
+/// The integer views narrow and widen as QEMU's `*_as_uint32` infos do (the low bits
+/// sent, zero-extended back).
+///
+/// ```
+/// use vmstate::{Context, VmState};
+///
+/// #[derive(Clone, Debug, Default, PartialEq, VmState)]
+/// #[vmstate(name = "pit", version = 3, minimum_version = 2)]
+/// struct Pit {
+///     /// Versions before 3 sent 16 bits of it.
+///     #[vmstate(name = "count", place = count, view = u16, test = Pit::old)]
+///     count_v2: (),
+///     #[vmstate(since = 3)]
+///     count: u32,
+/// }
+///
+/// impl Pit {
+///     fn old(&self, _: &Context, version: u32) -> bool {
+///         version < 3
+///     }
+/// }
+///
+/// let mut p = Pit::default();
+/// p.load(&[0x12, 0x34], 2, &Context::default()).unwrap();
+/// assert_eq!(p.count, 0x1234);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a view of `{M}`, the member this field sends",
+    label = "the type the member is sent as",
+    note = "implement `vmstate::View<{M}>` for it (the integer views narrow a wider unsigned member)"
+)]
+pub trait View<M>: Sized {
+    /// The view of the member's value (to send it).
+    fn from_member(m: &M) -> Self;
+    /// Puts a received view back into the member.
+    fn into_member(self, m: &mut M);
+}
+
+macro_rules! integer_views {
+    ($($narrow:ty => $($wide:ty),*;)*) => {$($(
+        impl View<$wide> for $narrow {
+            fn from_member(m: &$wide) -> Self {
+                *m as $narrow
+            }
+            fn into_member(self, m: &mut $wide) {
+                *m = <$wide>::from(self);
+            }
+        }
+    )*)*};
+}
+
+integer_views! {
+    u8 => u16, u32, u64;
+    u16 => u32, u64;
+    u32 => u64;
 }

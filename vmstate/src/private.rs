@@ -357,6 +357,33 @@ fn save_field_described<T: Field>(
         .map_err(|e| e.in_field(f.name))
 }
 
+/// Saves a `place` field with `view = T`: the member as `T` sees it.
+#[inline]
+pub fn save_view<M, T: crate::View<M> + Field>(
+    m: &M,
+    d: &'static Description,
+    index: usize,
+    w: &mut Writer<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let mut v = T::from_member(m);
+    save_field(&mut v, d, index, w, cx)
+}
+
+/// Loads a `place` field with `view = T`: the view from the member, read, written back.
+#[inline]
+pub fn load_view<M, T: crate::View<M> + Field>(
+    m: &mut M,
+    f: &'static FieldDesc,
+    r: &mut Reader<'_>,
+    cx: &Context,
+) -> Result<()> {
+    let mut v = T::from_member(m);
+    load_field(&mut v, f, r, cx)?;
+    v.into_member(m);
+    Ok(())
+}
+
 /// Loads one field (fixed count).
 #[inline(always)]
 pub fn load_field<T: Field>(
