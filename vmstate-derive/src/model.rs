@@ -170,7 +170,7 @@ pub enum FieldKind {
     Place {
         expr: syn::Expr,
         root: Ident,
-        view: Option<syn::Type>,
+        view: Option<Box<syn::Type>>,
     },
     /// Not migrated.
     Skip,
@@ -576,7 +576,7 @@ impl<'a> Field<'a> {
         let mut kind = kind.get().map_or(FieldKind::Value, |(k, _)| k);
         if let Some(t) = view.get() {
             match &mut kind {
-                FieldKind::Place { view, .. } => *view = Some(t),
+                FieldKind::Place { view, .. } => *view = Some(Box::new(t)),
                 _ => cx.error_spanned_by(
                     &t,
                     "`view = T` goes with `place = member`: the type the member is sent as",
