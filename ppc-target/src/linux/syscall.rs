@@ -31,6 +31,7 @@ pub mod nr {
     pub const UNAME: u64 = 122;
     pub const MPROTECT: u64 = 125;
     pub const WRITEV: u64 = 146;
+    pub const READV: u64 = 145;
     pub const RT_SIGACTION: u64 = 173;
     pub const RT_SIGPROCMASK: u64 = 174;
     pub const GETTID: u64 = 207;
@@ -88,6 +89,7 @@ pub fn name(n: u64) -> &'static str {
         nr::UNAME => "uname",
         nr::MPROTECT => "mprotect",
         nr::WRITEV => "writev",
+        nr::READV => "readv",
         nr::MREMAP => "mremap",
         nr::RT_SIGACTION => "rt_sigaction",
         nr::RT_SIGPROCMASK => "rt_sigprocmask",
@@ -471,6 +473,24 @@ impl Guest {
                 0 => Ok(0), // stdin is empty
                 fd => self.read_file(fd, a[1], a[2]),
             },
+            // Buffer by buffer until one is not filled (the end of the file).
+            nr::READV => (|| {
+                let mut total = 0;
+                for i in 0..a[2].min(1024) {
+                    let iov = a[1] + 16 * i;
+                    let base = self.read_guest_u64(iov).map_err(|_| EFAULT)?;
+                    let len = self.read_guest_u64(iov + 8).map_err(|_| EFAULT)?;
+                    let n = match a[0] {
+                        0 => 0,
+                        fd => self.read_file(fd, base, len)?,
+                    };
+                    total += n;
+                    if n < len {
+                        break;
+                    }
+                }
+                Ok(total)
+            })(),
             nr::OPEN => self.open(-100, a[0], a[1]),
             nr::OPENAT => self.open(a[0] as i64, a[1], a[2]),
             nr::LSEEK => self.lseek(a[0], a[1] as i64, a[2]),

@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/uio.h>
 int main(int argc, char **argv) {
     FILE *f = fopen(argc > 1 ? argv[1] : "/etc/hostname", "r");
     if (!f) { perror("fopen"); return 1; }
@@ -9,6 +12,13 @@ int main(int argc, char **argv) {
     while (fgets(line, sizeof line, f)) { n++; total += strlen(line); }
     fclose(f);
     printf("%d lines, %ld bytes\n", n, total);
+    /* readv into two buffers, to the end of the file */
+    char head[16], rest[100000];
+    struct iovec iov[2] = {{head, sizeof head}, {rest, sizeof rest}};
+    int fd = open(argc > 1 ? argv[1] : "/etc/hostname", O_RDONLY);
+    ssize_t got = readv(fd, iov, 2), again = readv(fd, iov, 2);
+    close(fd);
+    printf("readv %zd then %zd, starts %.8s\n", got, again, head);
     char *big = malloc(1 << 20); memset(big, 7, 1 << 20);
     long s = 0; for (int i = 0; i < (1 << 20); i += 4096) s += big[i];
     printf("sum %ld sqrt %.5f\n", s, sqrt((double)s));
