@@ -117,6 +117,9 @@ struct Block {
     code: threaded::Code,
 }
 
+/// The input behind a user-mode guest's fd 0 (shared by clones of the guest).
+pub type Stdin = std::sync::Arc<std::sync::Mutex<dyn std::io::Read + Send>>;
+
 /// A user-mode guest: CPU, memory, and what the personality collected.
 #[derive(Clone)]
 pub struct Guest {
@@ -141,6 +144,9 @@ pub struct Guest {
     pub linux: LinuxState,
     /// Log every system call to `stderr` (`--strace`; not migrated).
     pub strace: bool,
+    /// Where a user-mode guest's fd 0 reads from (`None`: an empty stdin). Not migrated:
+    /// like a pipe, a destination reads its own. `ppc-vm run` connects the host's.
+    pub stdin: Option<Stdin>,
     /// The pseries machine of a system-mode guest (`None`: Linux user mode).
     pub machine: Option<Box<crate::pseries::Spapr>>,
     /// The MSR mode bits the cached blocks were decoded under.
@@ -172,6 +178,7 @@ impl Guest {
             exit: threaded::Exit::default(),
             linux: LinuxState::default(),
             strace: false,
+            stdin: None,
             machine: None,
             blocks_mode: 0,
         }

@@ -268,7 +268,14 @@ fn random_op(rng: &mut Rng) -> u32 {
                 396, 716, 140, 941, 909, 652,
             ];
             let disp = (rng.below(0x7000) as u32) & !0xF;
-            return match rng.below(3) {
+            return match rng.below(4) {
+                // lxvl/lxvll/stxvl/stxvll at r31, the length in a random register's
+                // top byte.
+                3 => {
+                    let xo = [269u32, 301, 397, 429][rng.below(4) as usize];
+                    let rb = rng.below(31) as u32;
+                    31 << 26 | (x & 31) << 21 | 31 << 16 | rb << 11 | xo << 1 | x >> 5
+                }
                 0 => {
                     let (op, xo) = ([57u32, 61][rng.below(2) as usize], 2 + rng.below(2) as u32);
                     op << 26 | (x & 31) << 21 | 31 << 16 | disp | xo
@@ -465,7 +472,9 @@ fn program(rng: &mut Rng, little: bool) -> (Vec<u8>, Vec<Vec<u32>>) {
             let w = random_op(rng);
             let vsx_mem = matches!(
                 decode(w),
-                Ok(Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }))
+                Ok(Insn::Vector(
+                    Vector::Lxv { .. } | Vector::Stxv { .. } | Vector::LengthAccess { .. }
+                ))
             );
             if w >> 26 >= 32 || vsx_mem {
                 a.li64(31, DATA_BASE);

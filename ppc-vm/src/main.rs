@@ -443,6 +443,11 @@ fn summary(who: &str, lines: &[String]) {
     }
 }
 
+/// The host's stdin, as a user-mode guest's fd 0.
+fn host_stdin() -> ppc_target::interp::Stdin {
+    std::sync::Arc::new(std::sync::Mutex::new(std::io::stdin()))
+}
+
 /// Runs a started guest as `drive` says: to its end, to a snapshot, or into a live
 /// migration.
 fn drive_guest(mut g: Guest, t: &Resolved, drive: Drive) -> Result<ExitCode, String> {
@@ -457,6 +462,7 @@ fn drive_guest(mut g: Guest, t: &Resolved, drive: Drive) -> Result<ExitCode, Str
         net,
     } = drive;
     g.strace = strace;
+    g.stdin = Some(host_stdin());
     let limit = max_steps.unwrap_or(u64::MAX);
     let mut printed = 0;
     if let Some(v) = save_after {
@@ -630,6 +636,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let mut g = migration::restore(&data, t.machine, t.model, t.compat)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             g.strace = strace;
+            g.stdin = Some(host_stdin());
             let mut printed = 0;
             let limit = max_steps.unwrap_or(u64::MAX);
             Ok(finish(run_until(&mut g, limit, &mut printed), &mut g))

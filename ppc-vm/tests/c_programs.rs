@@ -96,6 +96,46 @@ fn c_programs_match_qemu_user() {
 }
 
 #[test]
+fn a_program_reads_its_stdin_as_under_qemu_user() {
+    // `files SOURCE -` also reads stdin to its end (read(0) on the host's stdin).
+    let dir = tmp("stdin");
+    let src =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/c-programs/src/files.c");
+    let input = std::fs::read(&src).unwrap();
+    for (suffix, qemu) in [("", "qemu-ppc64"), ("-le", "qemu-ppc64le")] {
+        let p = program(&format!("files{suffix}"), &dir);
+        let with_stdin = |cmd: &mut Command| {
+            let mut child = cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut sink = child.stdin.take().unwrap();
+            let data = input.clone();
+            let writer = std::thread::spawn(move || {
+                use std::io::Write;
+                // The reader may be gone before everything is written.
+                let _ = sink.write_all(&data);
+            });
+            let out = child.wait_with_output().unwrap();
+            writer.join().unwrap();
+            out
+        };
+        let ours =
+            with_stdin(bin().args(["run", p.to_str().unwrap(), "--", src.to_str().unwrap(), "-"]));
+        let text = String::from_utf8_lossy(&ours.stdout).into_owned();
+        assert!(
+            text.contains(&format!("stdin {} bytes", input.len())),
+            "{text}"
+        );
+        if Command::new(qemu).arg("--version").output().is_ok() {
+            let theirs = with_stdin(Command::new(qemu).arg(&p).arg(&src).arg("-"));
+            assert_eq!(text, String::from_utf8_lossy(&theirs.stdout), "{qemu}");
+        }
+    }
+}
+
+#[test]
 fn a_c_program_snapshot_restores_heap_and_break() {
     let dir = tmp("snap");
     let p = program("work", &dir);

@@ -564,7 +564,11 @@ impl Insn {
             | Insn::Addpcis { .. }
             | Insn::Addex { .. }
             | Insn::Scv => V3_0,
-            Insn::Vector(Vector::Lxv { rb: None, .. } | Vector::Stxv { rb: None, .. }) => V3_0,
+            Insn::Vector(
+                Vector::Lxv { rb: None, .. }
+                | Vector::Stxv { rb: None, .. }
+                | Vector::LengthAccess { .. },
+            ) => V3_0,
             Insn::Vector(Vector::Lxv { kind, .. } | Vector::Stxv { kind, .. }) => kind.isa(),
             Insn::Vmx { op, .. } => op.isa(),
             Insn::Vector(_) => V2_01,
@@ -617,7 +621,10 @@ impl Insn {
                     rb: None, xs: x, ..
                 },
             ) if x >= 32 => Some(Facility::Vec),
-            Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. }) => Some(Facility::Vsx),
+            Insn::Vector(Vector::LengthAccess { x, .. }) if x >= 32 => Some(Facility::Vec),
+            Insn::Vector(
+                Vector::Lxv { .. } | Vector::Stxv { .. } | Vector::LengthAccess { .. },
+            ) => Some(Facility::Vsx),
             Insn::Vector(_) | Insn::Vmx { .. } => Some(Facility::Vec),
             Insn::Vsx { .. } | Insn::VsxScalar { .. } => Some(Facility::Vsx),
             _ => None,

@@ -52,6 +52,22 @@ pub enum Vector {
         /// What is loaded, and how.
         kind: VsxMem,
     },
+    /// `lxvl`/`lxvll XT,RA,RB` (ISA 3.0), and with `store` `stxvl`/`stxvll`: the number of
+    /// bytes in RB's top byte (16 at most) at EA = (RA|0), the rest of the VSR zero. In
+    /// little-endian mode `lxvl` fills from the right end; the `left` forms always from
+    /// the left.
+    LengthAccess {
+        /// The VSR (0–63).
+        x: u8,
+        /// Base (0 reads 0).
+        ra: u8,
+        /// The length's register.
+        rb: u8,
+        /// `lxvll`/`stxvll`.
+        left: bool,
+        /// A store.
+        store: bool,
+    },
     /// A VSX store (`stxvd2x`, `stxsdx`, `stxsd`, `stxv`, ...).
     Stxv {
         /// Source VSR (0–63).

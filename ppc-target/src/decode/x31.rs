@@ -16,7 +16,7 @@ pub(super) fn decode_31(w: u32) -> Result<Insn, DecodeError> {
             | Insn::Extswsli { .. }
             | Insn::Stcx { .. }
             | Insn::VsrMove { .. }
-            | Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. })
+            | Insn::Vector(Vector::Lxv { .. } | Vector::Stxv { .. } | Vector::LengthAccess { .. })
     );
     if w & 1 != 0 && !rc_form {
         return Err(DecodeError::Invalid);
@@ -461,6 +461,13 @@ pub(super) fn decode_31_fields(w: u32) -> Result<Insn, DecodeError> {
             rb: b,
         })),
         // XX1 forms: bit 31 is TX/SX, the VSR's high bit.
+        269 | 301 | 397 | 429 => Ok(Insn::Vector(Vector::LengthAccess {
+            x: t | ((w & 1) << 5) as u8,
+            ra: a,
+            rb: b,
+            left: xo10 == 301 || xo10 == 429,
+            store: xo10 >= 397,
+        })),
         x if vsx_load(x).is_some() => Ok(Insn::Vector(Vector::Lxv {
             xt: t | ((w & 1) << 5) as u8,
             ra: a,

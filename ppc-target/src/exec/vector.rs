@@ -166,6 +166,32 @@ impl CpuState {
                     }
                 }
             }
+            Vector::LengthAccess {
+                x,
+                ra,
+                rb,
+                left,
+                store,
+            } => {
+                let ea = self.ea(ra, None, 0);
+                let n = ((self.gpr[(rb & 31) as usize] >> 56) as usize).min(16);
+                // Byte i of memory is byte i of the register, or byte 15 − i for a
+                // little-endian lxvl/stxvl.
+                let reversed = !left && self.little_endian();
+                let slot = |i: usize| if reversed { 15 - i } else { i };
+                if store {
+                    let v = self.vsr(x).to_be_bytes();
+                    let bytes: Vec<u8> = (0..n).map(|i| v[slot(i)]).collect();
+                    mem.write(ea, &bytes)?;
+                } else {
+                    let bytes = mem.read_bytes(ea, n)?;
+                    let mut v = [0u8; 16];
+                    for (i, b) in bytes.into_iter().enumerate() {
+                        v[slot(i)] = b;
+                    }
+                    self.set_vsr(x, u128::from_be_bytes(v));
+                }
+            }
             Vector::Mtvscr { vrb } => {
                 self.altivec.vscr.0 = self.altivec.vr[(vrb & 31) as usize].0 as u32;
             }

@@ -300,6 +300,26 @@ impl Guest {
         Ok(fd)
     }
 
+    /// `read` of fd 0: what the input has now, up to `len` (0 at its end, or without
+    /// one).
+    fn read_stdin(&mut self, buf: u64, len: u64) -> Result<u64, u64> {
+        let Some(input) = self.stdin.clone() else {
+            return Ok(0);
+        };
+        let n = usize::try_from(len).map_or(1 << 20, |n| n.min(1 << 20));
+        let mut data = vec![0; n];
+        let got = loop {
+            let mut input = input.lock().map_err(|_| EIO)?;
+            match input.read(&mut data) {
+                Ok(k) => break k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(errno(&e)),
+            }
+        };
+        self.mem.write(buf, &data[..got]).map_err(|_| EFAULT)?;
+        Ok(got as u64)
+    }
+
     fn read_file(&mut self, fd: u64, buf: u64, len: u64) -> Result<u64, u64> {
         use std::io::{Read, Seek, SeekFrom};
         let i = self.file(fd)?;
@@ -470,7 +490,7 @@ impl Guest {
                 Ok(total)
             })(),
             nr::READ => match a[0] {
-                0 => Ok(0), // stdin is empty
+                0 => self.read_stdin(a[1], a[2]),
                 fd => self.read_file(fd, a[1], a[2]),
             },
             // Buffer by buffer until one is not filled (the end of the file).
@@ -481,7 +501,7 @@ impl Guest {
                     let base = self.read_guest_u64(iov).map_err(|_| EFAULT)?;
                     let len = self.read_guest_u64(iov + 8).map_err(|_| EFAULT)?;
                     let n = match a[0] {
-                        0 => 0,
+                        0 => self.read_stdin(base, len)?,
                         fd => self.read_file(fd, base, len)?,
                     };
                     total += n;

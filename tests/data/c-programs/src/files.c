@@ -19,6 +19,12 @@ int main(int argc, char **argv) {
     ssize_t got = readv(fd, iov, 2), again = readv(fd, iov, 2);
     close(fd);
     printf("readv %zd then %zd, starts %.8s\n", got, again, head);
+    if (argc > 2 && strcmp(argv[2], "-") == 0) {
+        /* stdin to its end: bytes, lines, a checksum */
+        unsigned long bytes = 0, lines = 0, sum = 0; int c;
+        while ((c = getchar()) != EOF) { bytes++; lines += c == '\n'; sum = sum * 31 + c; }
+        printf("stdin %lu bytes, %lu lines, sum %lx\n", bytes, lines, sum);
+    }
     char *big = malloc(1 << 20); memset(big, 7, 1 << 20);
     long s = 0; for (int i = 0; i < (1 << 20); i += 4096) s += big[i];
     printf("sum %ld sqrt %.5f\n", s, sqrt((double)s));
