@@ -342,16 +342,14 @@ fn a_guest_running_in_qemu_finishes_in_ppc_vm() {
     assert_eq!(text(&all), text(reference()), "QEMU's part, then ppc-vm's");
 }
 
-#[test]
-fn the_supervisor_side_behaves_as_in_qemu() {
-    // Interrupts with their SRR0/SRR1 (program, system call, FP unavailable,
-    // decrementer), rfid, 32-bit mode, the SLB, hypervisor calls and RTAS, printed by
-    // the guest itself: ppc-vm's console equals QEMU's.
+/// Boots `guest` (of tests/data/pseries-guest) under QEMU and under ppc-vm: QEMU's
+/// console shows `marker` (the guest got that far) and ppc-vm's equals it.
+fn console_equals_qemus(guest: &str, marker: &str) {
     if !have_qemu() {
         return;
     }
-    let guest = pseries_guest().with_file_name("sysmode.elf");
-    let dir = tmp("sysmode");
+    let guest = pseries_guest().with_file_name(guest);
+    let dir = tmp(guest.file_stem().unwrap().to_str().unwrap());
     let q = Qemu::start(
         &dir,
         &[
@@ -367,14 +365,18 @@ fn the_supervisor_side_behaves_as_in_qemu() {
     let (st, err) = q.wait_exit(Duration::from_secs(60));
     assert!(st.success(), "{err}");
     let qemu = std::fs::read(dir.join("console.txt")).unwrap();
-    assert!(
-        text(&qemu).contains("vector   0x0000000000000900"),
-        "{}",
-        text(&qemu)
-    );
+    assert!(text(&qemu).contains(marker), "{}", text(&qemu));
     let out = bin().arg("boot").arg(&guest).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), text(&qemu));
+}
+
+#[test]
+fn the_supervisor_side_behaves_as_in_qemu() {
+    // Interrupts with their SRR0/SRR1 (program, system call, FP unavailable,
+    // decrementer), rfid, 32-bit mode, the SLB, hypervisor calls and RTAS, printed by
+    // the guest itself: ppc-vm's console equals QEMU's.
+    console_equals_qemus("sysmode.elf", "vector   0x0000000000000900");
 }
 
 #[test]
@@ -383,32 +385,5 @@ fn little_endian_code_runs_as_in_qemu() {
     // and stores of every kind, a hypervisor call and a system call taken in
     // little-endian mode, what it stored read back big-endian: ppc-vm's console
     // equals QEMU's.
-    if !have_qemu() {
-        return;
-    }
-    let guest = pseries_guest().with_file_name("lemode.elf");
-    let dir = tmp("lemode");
-    let q = Qemu::start(
-        &dir,
-        &[
-            "-M",
-            "pseries-7.2,x-vof=on",
-            "-cpu",
-            "POWER9",
-            "-kernel",
-            guest.to_str().unwrap(),
-        ],
-        true,
-    );
-    let (st, err) = q.wait_exit(Duration::from_secs(60));
-    assert!(st.success(), "{err}");
-    let qemu = std::fs::read(dir.join("console.txt")).unwrap();
-    assert!(
-        text(&qemu).contains("lwarx+   0x0000000000000055"),
-        "{}",
-        text(&qemu)
-    );
-    let out = bin().arg("boot").arg(&guest).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), text(&qemu));
+    console_equals_qemus("lemode.elf", "lwarx+   0x0000000000000055");
 }

@@ -3,8 +3,7 @@
 //! description entry QEMU wrote (the whole stream, rewritten through the typed
 //! devices, equals QEMU's), and their `-dump-vmstate` entries equal QEMU's.
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
 
 use ppc_target::pseries::devices::*;
 use ppc_target::pseries::spapr::{Spapr, SpaprVty};
@@ -13,15 +12,7 @@ use ppc_vm::rewrite::Rewrite;
 use serde_json::Value;
 use vmstate::VmState;
 
-fn gunzip(rel: &str) -> Vec<u8> {
-    let gz =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/data/qemu-7.2/{rel}"));
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
+use common::{assert_same_stream, gunzip};
 
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(b[at..at + 4].try_into().unwrap())
@@ -96,25 +87,11 @@ fn real_pseries_streams_rewritten_through_the_devices_are_byte_identical() {
         "pseries-2.9-p9-compat-p8-prelaunch",
         "pseries-2.10-p9-compat-p8-prelaunch",
     ] {
-        let data = gunzip(&format!("streams/{name}.mig.gz"));
+        let data = gunzip(&format!("qemu-7.2/streams/{name}.mig.gz"));
         let mut s = Rewrite::new(&data).unwrap();
         let left = rewrite_all(&mut s, &data);
         assert!(left.is_empty(), "{name}: not covered: {left:?}");
-        let out = s.finish();
-        if out != data {
-            let at = out
-                .iter()
-                .zip(&data)
-                .position(|(a, b)| a != b)
-                .unwrap_or(out.len().min(data.len()));
-            panic!(
-                "{name}: differs at byte {at} of {} ({} written): {:?} vs {:?}",
-                data.len(),
-                out.len(),
-                String::from_utf8_lossy(&out[at.saturating_sub(60)..(at + 60).min(out.len())]),
-                String::from_utf8_lossy(&data[at.saturating_sub(60)..(at + 60).min(data.len())]),
-            );
-        }
+        assert_same_stream(name, &s.finish(), &data);
     }
 }
 
@@ -142,7 +119,7 @@ fn untyped(mut v: Value) -> Value {
 #[test]
 fn dump_vmstate_entries_equal_qemus() {
     let dump: Value =
-        serde_json::from_slice(&gunzip("schema/vmstate-pseries-7.2.json.gz")).unwrap();
+        serde_json::from_slice(&gunzip("qemu-7.2/schema/vmstate-pseries-7.2.json.gz")).unwrap();
     let ours = [
         ("ics", vmstate::dump_json(Ics::DESCRIPTION)),
         ("xive-source", vmstate::dump_json(XiveSource::DESCRIPTION)),

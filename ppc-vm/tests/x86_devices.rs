@@ -10,13 +10,14 @@
 //! test-gated fields of QEMU's own `pci config` info (256 or 4096 bytes, described
 //! `config[0]`) through views of one member.
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
 
 use ppc_target::pseries::devices::{GlobalState, Timers};
 use ppc_vm::rewrite::Rewrite;
 use vmstate::wire::{Reader, Writer};
 use vmstate::{Context, Elem, Field, Info, Timer, View, VmState};
+
+use common::{assert_same_stream, gunzip};
 
 /// `vmstate_pit_channel`.
 #[derive(Clone, Debug, Default, PartialEq, VmState)]
@@ -324,16 +325,6 @@ struct PcSpk {
     dummy_refresh_clock: u8,
 }
 
-fn stream() -> Vec<u8> {
-    let gz = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/qemu-7.2-x86/x86-pc-seabios-run.mig.gz");
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
 fn swap<T: VmState + Clone>(s: &mut Rewrite<'_>, idstr: &str, inst: u32, mut dev: T) -> T {
     s.load(idstr, inst, &mut dev)
         .unwrap_or_else(|e| panic!("{idstr} {inst}: {e}"));
@@ -344,7 +335,7 @@ fn swap<T: VmState + Clone>(s: &mut Rewrite<'_>, idstr: &str, inst: u32, mut dev
 
 #[test]
 fn x86_devices_ported_with_the_derive_rewrite_qemus_stream_identically() {
-    let data = stream();
+    let data = gunzip("qemu-7.2-x86/x86-pc-seabios-run.mig.gz");
     let mut s = Rewrite::new(&data).unwrap();
     let mut covered = Vec::new();
     for sec in s.sections().to_vec() {
@@ -377,19 +368,5 @@ fn x86_devices_ported_with_the_derive_rewrite_qemus_stream_identically() {
         covered.push(format!("{name} {i}"));
     }
     assert_eq!(covered.len(), 13, "{covered:?}");
-    let out = s.finish();
-    if out != data {
-        let at = out
-            .iter()
-            .zip(&data)
-            .position(|(a, b)| a != b)
-            .unwrap_or(out.len().min(data.len()));
-        panic!(
-            "differs at byte {at} of {} ({} written): {:?} vs {:?}",
-            data.len(),
-            out.len(),
-            String::from_utf8_lossy(&out[at.saturating_sub(80)..(at + 80).min(out.len())]),
-            String::from_utf8_lossy(&data[at.saturating_sub(80)..(at + 80).min(data.len())]),
-        );
-    }
+    assert_same_stream("x86 pc", &s.finish(), &data);
 }

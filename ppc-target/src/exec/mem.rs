@@ -64,9 +64,7 @@ impl CpuState {
         mem: &mut Memory,
         res: &mut Reservation,
     ) -> Result<(), Exception> {
-        if ea % u64::from(size) != 0 {
-            return Err(Exception::Alignment { ea });
-        }
+        aligned(ea, size)?;
         let v = match size {
             1 => u64::from(mem.read::<1>(ea).map_err(Exception::Fault)?[0]),
             2 => u64::from(u16::from_be_bytes(
@@ -101,9 +99,7 @@ impl CpuState {
         mem: &mut Memory,
         res: &mut Reservation,
     ) -> Result<(), Exception> {
-        if ea % u64::from(size) != 0 {
-            return Err(Exception::Alignment { ea });
-        }
+        aligned(ea, size)?;
         let ok = res.addr == Some(ea) && res.size == size;
         if ok && size == 16 {
             self.store_pair(rs, ea, mem).map_err(Exception::Fault)?;
@@ -206,5 +202,15 @@ pub(crate) fn store<B: Bus>(op: Mem, v: u64, ea: u64, bus: &mut B) -> Result<(),
         Mem::Stwbrx => bus.wr(ea, (v as u32).to_le_bytes()),
         Mem::Stdbrx => bus.wr(ea, v.to_le_bytes()),
         _ => Ok(()),
+    }
+}
+
+/// The load-and-reserve and store-conditional forms need an address aligned to their
+/// size (an alignment interrupt otherwise).
+fn aligned(ea: u64, size: u8) -> Result<(), Exception> {
+    if ea % u64::from(size) == 0 {
+        Ok(())
+    } else {
+        Err(Exception::Alignment { ea })
     }
 }

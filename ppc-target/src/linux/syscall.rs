@@ -300,6 +300,18 @@ impl Guest {
         Ok(fd)
     }
 
+    /// The `count` (at most 1024) buffers of an `iovec` array at `iov`: (base, length).
+    fn iovecs(&mut self, iov: u64, count: u64) -> Result<Vec<(u64, u64)>, u64> {
+        (0..count.min(1024))
+            .map(|i| {
+                let at = iov + 16 * i;
+                let base = self.read_guest_u64(at).map_err(|_| EFAULT)?;
+                let len = self.read_guest_u64(at + 8).map_err(|_| EFAULT)?;
+                Ok((base, len))
+            })
+            .collect()
+    }
+
     /// `read` of fd 0: what the input has now, up to `len` (0 at its end, or without
     /// one).
     fn read_stdin(&mut self, buf: u64, len: u64) -> Result<u64, u64> {
@@ -481,10 +493,7 @@ impl Guest {
             nr::WRITE => self.write_fd(a[0], a[1], a[2]),
             nr::WRITEV => (|| {
                 let mut total = 0;
-                for i in 0..a[2].min(1024) {
-                    let iov = a[1] + 16 * i;
-                    let base = self.read_guest_u64(iov).map_err(|_| EFAULT)?;
-                    let len = self.read_guest_u64(iov + 8).map_err(|_| EFAULT)?;
+                for (base, len) in self.iovecs(a[1], a[2])? {
                     total += self.write_fd(a[0], base, len)?;
                 }
                 Ok(total)
@@ -496,10 +505,7 @@ impl Guest {
             // Buffer by buffer until one is not filled (the end of the file).
             nr::READV => (|| {
                 let mut total = 0;
-                for i in 0..a[2].min(1024) {
-                    let iov = a[1] + 16 * i;
-                    let base = self.read_guest_u64(iov).map_err(|_| EFAULT)?;
-                    let len = self.read_guest_u64(iov + 8).map_err(|_| EFAULT)?;
+                for (base, len) in self.iovecs(a[1], a[2])? {
                     let n = match a[0] {
                         0 => self.read_stdin(base, len)?,
                         fd => self.read_file(fd, base, len)?,

@@ -26,16 +26,8 @@ _start:
 	addi	3,28,hello-1b
 	li	4,hello_end-hello
 	bl	puts
-	# H_SET_MODE(little-endian interrupts)
-	li	3,0x31c
-	li	4,1
-	li	5,4
-	li	6,0
-	li	7,0
-	sc	1
-	mr	4,3
-	addi	3,28,r_mode-1b
-	bl	report
+	li	4,1			# little-endian interrupts
+	bl	set_mode
 	# the handler to 0xc00, a zeroed buffer
 	li	3,0xc00
 	addi	4,28,le_blob-1b
@@ -65,16 +57,8 @@ _start:
 3:	mfmsr	4
 	addi	3,28,r_msr-1b
 	bl	report
-	# big-endian interrupts again
-	li	3,0x31c
-	li	4,0
-	li	5,4
-	li	6,0
-	li	7,0
-	sc	1
-	mr	4,3
-	addi	3,28,r_mode-1b
-	bl	report
+	li	4,0			# big-endian interrupts again
+	bl	set_mode
 	mr	4,14
 	addi	3,28,r_lbz-1b
 	bl	report
@@ -124,6 +108,21 @@ _start:
 	ori	3,3,0xf000
 	sc	1
 5:	b	5b
+
+# set_mode(r4 = 1: little-endian interrupts, 0: big-endian): H_SET_MODE, its status
+# reported (r27 keeps the return address).
+set_mode:
+	mflr	27
+	li	3,0x31c
+	li	5,4
+	li	6,0
+	li	7,0
+	sc	1
+	mr	4,3
+	addi	3,28,r_mode-1b
+	bl	report
+	mtlr	27
+	blr
 
 	.include "lib.S"
 
